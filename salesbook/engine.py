@@ -1,0 +1,176 @@
+"""The whole rule run over one lead table, without any I/O.
+
+``evaluate`` takes the Leads table as read (workbook headers, text cells), the settings,
+the History rows and the date, and returns everything a command writes: output columns,
+the add-in's sheets, History rows, the row problems and a one-line summary. Both entry
+points (CLI over files, ribbon over a live Excel book) call it and only translate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .rules import funnel as funnel_rules
+from .rules.followup import followup, status_key
+from .rules.grading import grade
+from .rules.history import changes, entered_current_stage, history_from_grid, max_stage_seen
+from .rules.prepare import Prepared, canonical_frame, prepare
+from .rules.stale import stale
+from .schema import COMMAND_OUTPUTS, headers_language
+from .settings import Settings
+from .sheetmodel import AppendRows, SheetModel
+
+COMMANDS = ("grade", "followup", "stale", "funnel")
+
+
+@dataclass
+class Evaluation:
+    prepared: Prepared
+    outputs: pd.DataFrame           # canonical output keys, index = Excel rows
+    written: tuple[str, ...]        # the output keys this command writes
+    sheets: list[SheetModel] = field(default_factory=list)
+    appends: list[AppendRows] = field(default_factory=list)
+    report: funnel_rules.FunnelReport | None = None
+    summary: str = ""
+    today: dt.date | None = None
+    language: str = "en"
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        return self.prepared.problems
+
+    @property
+    def stale_rows(self) -> pd.Index:
+        return self.outputs.index[self.outputs["stale"].notna()]
+
+
+def parse_only(only: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    """'grade,stale' → ('grade', 'stale'); None → every command, in run order."""
+    if only is None or only == "" or only == ():
+        return COMMANDS
+    items = only.split(",") if isinstance(only, str) else list(only)
+    chosen = {i.strip().lower().replace("-", "").replace("_", "") for i in items if i.strip()}
+    aliases = {"followups": "followup", "followup": "followup", "grade": "grade", "grading": "grade",
+               "stale": "stale", "flagstale": "stale", "funnel": "funnel", "refreshfunnel": "funnel"}
+    unknown = sorted(c for c in chosen if c not in aliases)
+    if unknown:
+        raise ValueError(f"unknown command(s) {', '.join(unknown)}: choose from {', '.join(COMMANDS)}")
+    chosen = {aliases[c] for c in chosen}
+    return tuple(c for c in COMMANDS if c in chosen)
+
+
+def language(settings: Settings, headers: list[object]) -> str:
+    return settings.language if settings.language in ("en", "zh") else headers_language(headers)
+
+
+def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt.date | None = None,
+             history_rows: list[list[object]] | None = None, only=None, lang: str | None = None) -> Evaluation:
+    """Run the rules over a lead table (workbook headers, EN or ZH, text or typed cells)."""
+    from . import report  # the sheet layouts; imported late to keep the rules import light
+
+    settings = settings or Settings()
+    commands = parse_only(only)
+    lang = lang or language(settings, list(leads.columns))
+    day = settings.resolve_today(today)
+    ts = pd.Timestamp(day)
+
+    raw, labels = canonical_frame(leads)
+    p = prepare(raw, settings, labels)
+    f = p.frame
+    history = history_from_grid(history_rows)
+
+    g = grade(p, settings, ts, lang)
+    fu = followup(p, settings, g["grade"], ts, lang)
+    entered = entered_current_stage(f, history, settings)
+    st = stale(p, settings, ts, lang, entered)
+    outputs = pd.concat([g[["grade", "score", "grade_reason", "grade_change"]], fu,
+                         st[["stale", "stale_reason"]]], axis=1)
+
+    written = tuple(k for c in commands for k in COMMAND_OUTPUTS[c])
+    ev = Evaluation(prepared=p, outputs=outputs, written=written, today=day, language=lang)
+    fkey = status_key(fu["followup_status"], lang)
+    extra = pd.DataFrame({"grade": g["grade"], "followup_key": fkey, "stale_flag": st["stale"].notna(),
+                          "overdue": fkey == "Overdue", "days_in_stage": st["days_in_stage"]}, index=f.index)
+
+    if "stale" in commands:
+        ev.sheets.append(report.cleanse_sheet(f, outputs, g, settings, lang, labels, day))
+    if "funnel" in commands:
+        new_history = changes(f, history, settings, ts, lang)
+        seen = pd.concat([history, new_history.assign(date=pd.to_datetime(new_history["date"]))], ignore_index=True)
+        hist_max = max_stage_seen(f, seen, settings)
+        ev.report = funnel_rules.funnel(f, settings, extra, hist_max)
+        ev.sheets.append(report.funnel_sheet(ev.report, settings, lang, day))
+        if len(new_history):
+            ev.appends.append(report.history_rows(new_history, lang, history_rows[0] if history_rows else None))
+    ev.summary = summary(commands, outputs, extra, ev, lang)
+    return ev
+
+
+def summary(commands: tuple[str, ...], outputs: pd.DataFrame, extra: pd.DataFrame, ev: Evaluation, lang: str) -> str:
+    """'Graded 1,204 leads: 210 A · 530 B · 440 C · 24 D' and the like, one line."""
+    live = ~ev.prepared.frame["blank_row"]
+    parts = []
+    if "grade" in commands:
+        counts = outputs.loc[live, "grade"].value_counts()
+        n = int(outputs.loc[live, "grade"].notna().sum())
+        parts.append(f"Graded {n:,} leads: " + " · ".join(f"{int(counts.get(x, 0)):,} {x}" for x in "ABCD"))
+    if "followup" in commands:
+        k = extra.loc[live, "followup_key"].value_counts()
+        parts.append(f"Follow-ups: {int(k.get('Overdue', 0)):,} overdue · {int(k.get('Due today', 0)):,} due today · "
+                     f"{int(k.get('This week', 0)):,} this week")
+    if "stale" in commands:
+        parts.append(f"Flagged {int(outputs.loc[live, 'stale'].notna().sum()):,} stale leads for review")
+    if "funnel" in commands and ev.report is not None:
+        k = ev.report.kpis
+        win = f"{k['win_rate']:.0%}" if k["win_rate"] is not None else "n/a"
+        parts.append(f"Funnel: {k['open']:,} open · pipeline {k['pipeline']:,.0f} · win rate {win}"
+                     + (f" · bottleneck {k['bottleneck']}" if k.get("bottleneck") else ""))
+    n_bad = int(ev.prepared.problems["row"].nunique()) if len(ev.prepared.problems) else 0
+    if n_bad:
+        parts.append(f"{n_bad:,} rows need attention (run Check Data)")
+    return "; ".join(parts) + "."
+
+
+# ---- the Python API: one function per capability --------------------------------
+
+def _outputs(frame: pd.DataFrame, settings: Settings | None, today, only: str, keys: tuple[str, ...]) -> pd.DataFrame:
+    ev = evaluate(frame, settings, today=today, only=only)
+    return ev.outputs[list(keys)]
+
+
+def grade_frame(frame: pd.DataFrame, settings: Settings | None = None, today: dt.date | None = None) -> pd.DataFrame:
+    """Grade, Score, Grade Reason, Grade Change for a lead frame (workbook headers)."""
+    return _outputs(frame, settings, today, "grade", COMMAND_OUTPUTS["grade"])
+
+
+def followup_frame(frame: pd.DataFrame, settings: Settings | None = None, today: dt.date | None = None) -> pd.DataFrame:
+    """Next Follow-up and Follow-up Status for a lead frame."""
+    return _outputs(frame, settings, today, "followup", COMMAND_OUTPUTS["followup"])
+
+
+def stale_frame(frame: pd.DataFrame, settings: Settings | None = None, today: dt.date | None = None) -> pd.DataFrame:
+    """Stale and Stale Reason for a lead frame."""
+    return _outputs(frame, settings, today, "stale", COMMAND_OUTPUTS["stale"])
+
+
+def funnel_report(frame: pd.DataFrame, settings: Settings | None = None, today: dt.date | None = None,
+                  history_rows: list[list[object]] | None = None) -> funnel_rules.FunnelReport:
+    """The funnel figures (KPIs, per-stage, per-owner, per-source tables)."""
+    ev = evaluate(frame, settings, today=today, only="funnel", history_rows=history_rows)
+    assert ev.report is not None
+    return ev.report
+
+
+def check_frame(frame: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """Every bad cell: row, column key, value, message, suggestion."""
+    settings = settings or Settings()
+    raw, labels = canonical_frame(frame)
+    return prepare(raw, settings, labels).problems
+
+
+__all__ = ["evaluate", "Evaluation", "parse_only", "grade_frame", "followup_frame", "stale_frame",
+           "funnel_report", "check_frame", "np"]

@@ -1,0 +1,201 @@
+"""Lay out the add-in's own sheets (Funnel, Cleanse, Check, History) as sheet models.
+
+Pure: figures in, ``SheetModel`` out. The adapters render them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .rules.funnel import FunnelReport
+from .schema import BY_KEY
+from .settings import Settings
+from .sheetmodel import AppendRows, Block, Chart, SheetModel
+
+FUNNEL_SHEET, CLEANSE_SHEET, CHECK_SHEET, HISTORY_SHEET, ARCHIVE_SHEET = "Funnel", "Cleanse", "Check", "History", "Archive"
+
+L: dict[str, tuple[str, str]] = {
+    "funnel_title": ("Sales funnel", "销售漏斗"),
+    "as_of": ("As of {d}. Refreshed by salesbook (Refresh Funnel); edits here are overwritten.",
+              "截至 {d}。由 salesbook 刷新（刷新漏斗）；此表的修改会被覆盖。"),
+    "kpis": ("Key figures", "关键指标"),
+    "open": ("Open leads", "进行中线索"), "pipeline": ("Pipeline value", "管道金额"),
+    "weighted": ("Weighted pipeline", "加权管道金额"), "won": ("Won", "成交"), "lost": ("Lost", "丢单"),
+    "win_rate": ("Win rate", "赢单率"), "avg_won": ("Avg won deal", "平均成交金额"),
+    "avg_cycle": ("Avg cycle (days)", "平均周期(天)"), "velocity_day": ("Sales velocity / day", "销售速度/天"),
+    "velocity_30": ("Sales velocity / 30 days", "销售速度/30天"), "bottleneck": ("Bottleneck", "瓶颈阶段"),
+    "mix": ("Grades and follow-ups", "等级与跟进"),
+    "Overdue": ("Overdue", "已逾期"), "Due today": ("Due today", "今日到期"),
+    "This week": ("This week", "本周内"), "Scheduled": ("Scheduled", "已安排"),
+    "stages": ("Conversion by stage", "各阶段转化"),
+    "stage": ("Stage", "阶段"), "zh": ("中文", "English"), "in_stage": ("In stage", "当前数量"),
+    "value": ("Value", "金额"), "weighted_value": ("Weighted value", "加权金额"), "reached": ("Reached", "到达数"),
+    "conversion": ("Conversion to next", "转化到下一阶段"), "cumulative": ("Cumulative conversion", "累计转化率"),
+    "avg_days": ("Avg days in stage", "平均停留天数"), "stale": ("Stale", "待清洗"), "overdue": ("Overdue", "逾期"),
+    "chart": ("Leads reaching each stage", "各阶段到达线索数"),
+    "owners": ("By owner", "按负责人"), "sources": ("By source", "按来源"),
+    "owner": ("Owner", "负责人"), "source": ("Source", "来源"), "leads": ("Leads", "线索数"),
+    "avg_won_short": ("Avg won", "平均成交额"), "conv_all": ("Lead → won", "线索→成交"),
+    "cleanse_title": ("Leads flagged for cleansing", "待清洗线索"),
+    "cleanse_note": ("{n} leads flagged as of {d}. Review each: update it, snooze it (Snooze Until), or run Archive Stale "
+                     "to move flagged rows to Archive. Nothing is deleted.",
+                     "截至 {d} 共 {n} 条线索被标记。请逐条处理：更新、暂缓（暂缓至），或运行“归档待清洗”将其移至归档表。不会删除任何数据。"),
+    "row": ("Row", "行"), "reason": ("Stale Reason", "清洗原因"),
+    "check_title": ("Data check", "数据检查"),
+    "check_note": ("{n} problems found on {d}. Each names the cell; fix it in Leads and run Check Data again.",
+                   "{d} 检查发现 {n} 个问题。每个问题都标明了单元格；请在线索表中修改后重新运行数据检查。"),
+    "check_ok": ("No problems found on {d}.", "{d} 检查未发现问题。"),
+    "cell": ("Cell", "单元格"), "column": ("Column", "列"), "problem": ("Problem", "问题"),
+    "suggestion": ("Did you mean", "建议值"), "cell_value": ("Value", "值"), "sheet": ("Sheet", "工作表"),
+    "lead_id": ("Lead ID", "线索编号"), "from": ("From", "原阶段"), "to": ("To", "新阶段"), "date": ("Date", "日期"),
+    "archived_on": ("Archived On", "归档日期"),
+}
+
+
+def lbl(key: str, lang: str, **kw) -> str:
+    en, zh = L[key]
+    s = zh if lang == "zh" else en
+    return s.format(**kw) if kw else s
+
+
+def _stage_name(row, lang: str) -> str:
+    return row["zh"] if lang == "zh" and row["zh"] else row["stage"]
+
+
+def funnel_sheet(r: FunnelReport, settings: Settings, lang: str, day: dt.date) -> SheetModel:
+    k = r.kpis
+    kpi_keys = ["open", "pipeline", "weighted", "won", "lost", "win_rate", "avg_won", "avg_cycle",
+                "velocity_day", "velocity_30", "bottleneck"]
+    bottleneck = k.get("bottleneck")
+    if bottleneck:
+        st = next((s for s in settings.stages if s.name == bottleneck), None)
+        bottleneck = st.zh if (lang == "zh" and st and st.zh) else bottleneck
+    values = {**k, "bottleneck": bottleneck or "—"}
+    kpi_frame = pd.DataFrame([[values[x] for x in kpi_keys]], columns=[lbl(x, lang) for x in kpi_keys])
+    kpi_formats = {lbl("open", lang): "int", lbl("pipeline", lang): "money", lbl("weighted", lang): "money",
+                   lbl("won", lang): "int", lbl("lost", lang): "int", lbl("win_rate", lang): "percent",
+                   lbl("avg_won", lang): "money", lbl("avg_cycle", lang): "days", lbl("velocity_day", lang): "money",
+                   lbl("velocity_30", lang): "money", lbl("bottleneck", lang): "text"}
+
+    mix_cols = [f"Grade {g}" if lang != "zh" else f"{g}级" for g in "ABCD"] + [lbl(s, lang) for s in r.statuses]
+    mix = pd.DataFrame([[*r.grades.values(), *r.statuses.values()]], columns=mix_cols)
+
+    s = r.stages
+    stage_frame = pd.DataFrame({
+        lbl("stage", lang): [_stage_name(row, lang) for _, row in s.iterrows()],
+        lbl("in_stage", lang): s["in_stage"], lbl("value", lang): s["value"],
+        lbl("weighted_value", lang): s["weighted"], lbl("reached", lang): s["reached"],
+        lbl("conversion", lang): s["conversion"], lbl("cumulative", lang): s["cumulative"],
+        lbl("avg_days", lang): s["avg_days"], lbl("stale", lang): s["stale"], lbl("overdue", lang): s["overdue"],
+    })
+    stage_formats = {lbl("in_stage", lang): "int", lbl("value", lang): "money", lbl("weighted_value", lang): "money",
+                     lbl("reached", lang): "int", lbl("conversion", lang): "percent", lbl("cumulative", lang): "percent",
+                     lbl("avg_days", lang): "days", lbl("stale", lang): "int", lbl("overdue", lang): "int"}
+
+    blocks = [
+        Block(4, 1, kpi_frame, title=lbl("kpis", lang), formats=kpi_formats),
+        Block(8, 1, mix, title=lbl("mix", lang), formats={c: "int" for c in mix_cols}),
+    ]
+    stage_row = 12
+    blocks.append(Block(stage_row, 1, stage_frame, title=lbl("stages", lang), formats=stage_formats))
+    n_funnel = len(settings.funnel_stages)
+    chart_source = len(blocks)
+    # The chart reads the funnel stages only (Closed Lost has no 'reached').
+    chart_frame = stage_frame.iloc[:n_funnel][[lbl("stage", lang), lbl("reached", lang)]]
+    blocks.append(Block(stage_row, 13, chart_frame, title=lbl("chart", lang), formats={lbl("reached", lang): "int"}))
+    row = blocks[2].last_row + 3
+    for which in ("owners", "sources"):
+        frame, formats = _group_frame(r.owners if which == "owners" else r.sources, settings, lang,
+                                      "owner" if which == "owners" else "source")
+        blocks.append(Block(row, 1, frame, title=lbl(which, lang), formats=formats))
+        row = blocks[-1].last_row + 3
+    chart = Chart(title=lbl("chart", lang), block=chart_source, category=lbl("stage", lang), value=lbl("reached", lang),
+                  anchor_row=stage_row + len(chart_frame) + 3, anchor_col=13, width_cols=8, height_rows=16)
+    widths = {1: 24, **{c: 15 for c in range(2, 12)}, 13: 22, 14: 12}
+    return SheetModel(FUNNEL_SHEET, blocks=blocks, notes=[(1, 1, lbl("funnel_title", lang)),
+                                                          (2, 1, lbl("as_of", lang, d=day.isoformat()))],
+                      col_widths=widths, charts=[chart])
+
+
+def _group_frame(t: pd.DataFrame, settings: Settings, lang: str, by: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    cols = {by: lbl(by, lang), "leads": lbl("leads", lang), "open": lbl("open", lang), "pipeline": lbl("pipeline", lang),
+            "weighted": lbl("weighted", lang), "won": lbl("won", lang), "lost": lbl("lost", lang),
+            "win_rate": lbl("win_rate", lang), "avg_won": lbl("avg_won_short", lang), "stale": lbl("stale", lang),
+            "overdue": lbl("overdue", lang)}
+    out = t[list(cols)].rename(columns=cols)
+    formats = {lbl("leads", lang): "int", lbl("open", lang): "int", lbl("pipeline", lang): "money",
+               lbl("weighted", lang): "money", lbl("won", lang): "int", lbl("lost", lang): "int",
+               lbl("win_rate", lang): "percent", lbl("avg_won_short", lang): "money", lbl("stale", lang): "int",
+               lbl("overdue", lang): "int"}
+    for st in settings.funnel_stages:
+        name = st.zh if lang == "zh" and st.zh else st.name
+        out[name] = t[f"reached:{st.name}"].to_numpy()
+        formats[name] = "int"
+    out[lbl("conv_all", lang)] = t["conversion"].to_numpy()
+    formats[lbl("conv_all", lang)] = "percent"
+    return out, formats
+
+
+def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, settings: Settings, lang: str,
+                  labels: dict[str, str], day: dt.date | None = None) -> SheetModel:
+    flagged = outputs["stale"].notna()
+    names = [s.zh if lang == "zh" and s.zh else s.name for s in settings.stages] + [""]
+    sub = f[flagged]
+
+    def h(key: str) -> str:
+        return labels.get(key) or BY_KEY[key].header(lang)
+
+    frame = pd.DataFrame({
+        lbl("row", lang): sub.index.to_numpy(),
+        h("lead_id"): sub["lead_id"].astype("object").to_numpy(),
+        h("company"): sub["company"].astype("object").to_numpy(),
+        h("owner"): sub["owner"].astype("object").to_numpy(),
+        h("stage"): [names[i] for i in sub["stage_i"].to_numpy()],
+        h("grade"): g.loc[flagged, "grade"].astype("object").to_numpy(),
+        h("last_contact"): sub["last_contact"].to_numpy(),
+        h("unanswered"): sub["unanswered"].to_numpy(),
+        lbl("reason", lang): outputs.loc[flagged, "stale_reason"].astype("object").to_numpy(),
+    })
+    frame = frame.sort_values([h("owner"), lbl("row", lang)], kind="stable", na_position="last")
+    day_text = day.isoformat() if day else ""
+    note = lbl("cleanse_note", lang, n=f"{len(frame):,}", d=day_text)
+    return SheetModel(CLEANSE_SHEET, blocks=[Block(3, 1, frame, formats={lbl("row", lang): "int", h("last_contact"): "date",
+                                                                         h("unanswered"): "int"})],
+                      notes=[(1, 1, lbl("cleanse_title", lang)), (2, 1, note)],
+                      col_widths={1: 7, 2: 12, 3: 28, 4: 16, 5: 18, 6: 7, 7: 13, 8: 11, 9: 70}, freeze_rows=3)
+
+
+def check_sheet(problems: pd.DataFrame, cells: pd.Series, sheet: str, lang: str, day: dt.date,
+                labels: dict[str, str]) -> SheetModel:
+    """The Check sheet: one line per problem, with its cell address."""
+    frame = pd.DataFrame({
+        lbl("cell", lang): cells.to_numpy(dtype=object),
+        lbl("sheet", lang): sheet,
+        lbl("row", lang): problems["row"].to_numpy(),
+        lbl("column", lang): [labels.get(k) or BY_KEY[k].header(lang) for k in problems["key"]],
+        lbl("cell_value", lang): problems["value"].astype("object").to_numpy(),
+        lbl("problem", lang): problems["message"].astype("object").to_numpy(),
+        lbl("suggestion", lang): problems["suggestion"].astype("object").to_numpy(),
+    })
+    note = lbl("check_note", lang, n=f"{len(frame):,}", d=day.isoformat()) if len(frame) else lbl("check_ok", lang, d=day.isoformat())
+    return SheetModel(CHECK_SHEET, blocks=[Block(3, 1, frame, formats={lbl("row", lang): "int",
+                                                                       lbl("cell_value", lang): "text"})],
+                      notes=[(1, 1, lbl("check_title", lang)), (2, 1, note)],
+                      col_widths={1: 9, 2: 10, 3: 7, 4: 16, 5: 22, 6: 70, 7: 18}, freeze_rows=3)
+
+
+def history_rows(new: pd.DataFrame, lang: str, existing_header: list[object] | None = None) -> AppendRows:
+    """New History lines, under the sheet's own header texts when it has them."""
+    from .rules.history import HISTORY_COLUMNS
+    from .schema import norm
+
+    names = {k: lbl(k, lang) for k in ("lead_id", "from", "to", "date")}
+    for key, (en, zh) in HISTORY_COLUMNS.items():
+        for h in existing_header or []:
+            if norm(h) in (norm(en), norm(zh), norm(en + zh)):
+                names[key] = str(h)
+    frame = pd.DataFrame({names["lead_id"]: new["lead_id"], names["from"]: new["from"],
+                          names["to"]: new["to"], names["date"]: pd.to_datetime(new["date"])})
+    return AppendRows(HISTORY_SHEET, frame, formats={names["date"]: "date"})

@@ -1,0 +1,152 @@
+"""BANT grading (PRODUCT.md §2): points, score, grade, the reason and the change.
+
+The reason text depends only on a few small codes (budget, authority, need, timeline
+class, grade), so it is built once per distinct combination and spread by codes —
+no Python loop over rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..settings import Settings
+from .prepare import Prepared
+from .text import sep, t
+
+GRADE_DEPENDS = ("budget", "authority", "need", "timeline")
+
+
+def _points(settings: Settings, dim: str, codes: pd.Series) -> np.ndarray:
+    table = np.array([c.points for c in settings.bant[dim]] + [0], dtype=np.int8)
+    return table[codes.to_numpy()]  # -1 (unknown) → the trailing 0
+
+
+def timeline_points(p: Prepared, settings: Settings, today: pd.Timestamp) -> np.ndarray:
+    """Bucket points, or for a date: days from today ≤ 92 (past included) → 3, ≤ 183 → 2, ≤ 365 → 1, else 0."""
+    f = p.frame
+    pts = _points(settings, "timeline", f["timeline_i"])
+    dated = f["timeline_date"].notna().to_numpy()
+    if dated.any():
+        days = (f["timeline_date"] - today).dt.days.to_numpy()
+        by_date = np.zeros(len(f), dtype=np.int8)
+        for limit, points in sorted(settings.timeline_days, reverse=True):
+            by_date = np.where(days <= limit, points, by_date)
+        pts = np.where(dated, by_date, pts)
+    return pts
+
+
+def _value_code(settings: Settings, dim: str, codes: pd.Series, name: str) -> np.ndarray:
+    """True where the dimension's value is the canonical ``name`` (e.g. Budget Confirmed)."""
+    pos = next((i for i, c in enumerate(settings.bant[dim]) if c.value == name), -99)
+    return codes.to_numpy() == pos
+
+
+def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en") -> pd.DataFrame:
+    """Grade, Score, Grade Reason, Grade Change for every row (blank rows stay blank)."""
+    f = p.frame
+    n = len(f)
+    pb = _points(settings, "budget", f["budget_i"])
+    pa = _points(settings, "authority", f["authority_i"])
+    pn = _points(settings, "need", f["need_i"])
+    pt = timeline_points(p, settings, today)
+    w = settings.weight
+    raw = 100 * (w["budget"] * pb + w["authority"] * pa + w["need"] * pn + w["timeline"] * pt) / 3
+    score = np.floor(raw + 0.5 + 1e-9).astype(np.int64)  # half up, as people round
+
+    mismatch = _value_code(settings, "need", f["need_i"], "Mismatch")
+    clear = _value_code(settings, "need", f["need_i"], "Clear")
+    budget_ok = _value_code(settings, "budget", f["budget_i"], "Confirmed")
+    dm = _value_code(settings, "authority", f["authority_i"], "Decision maker")
+    soon = pt == 3
+    if settings.grade_method == "score":
+        g = np.select([mismatch, score >= settings.a_threshold, score >= settings.b_threshold], ["D", "A", "B"], "C")
+    else:
+        g = np.select([mismatch, budget_ok & dm & soon, clear], ["D", "A", "B"], "C")
+
+    # Timeline class for the reason: 0-3 by points, 4 = unknown (no bucket, no date).
+    unknown_bucket = np.array([c.value == "Unknown" for c in settings.bant["timeline"]] + [False])
+    tl_unknown = (f["timeline_date"].isna() & (f["timeline_i"] < 0)).to_numpy() | unknown_bucket[f["timeline_i"].to_numpy()]
+    tl_class = np.where(tl_unknown, 4, pt)
+    gap = np.zeros(n, dtype=np.int64)
+    if settings.grade_method == "score":
+        gap = np.where(g == "B", np.ceil(settings.a_threshold - score), np.where(g == "C", np.ceil(settings.b_threshold - score), 0)).astype(np.int64)
+    keys = pd.DataFrame({"b": f["budget_i"].to_numpy(), "a": f["authority_i"].to_numpy(), "n": f["need_i"].to_numpy(),
+                         "t": tl_class, "g": g, "gap": gap, "s": score if settings.grade_method == "score" else 0})
+    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+    texts = np.array([_reason(settings, lang, *u) for u in uniques] + [""], dtype=object)
+    reason = texts[codes]
+
+    out = pd.DataFrame({"grade": g, "score": score, "grade_reason": reason}, index=f.index)
+    prev = f["prev_grade"]
+    changed = prev.notna() & (prev != out["grade"])
+    out["grade_change"] = (prev + "→" + out["grade"]).where(changed)
+    out["timeline_pts"] = pt
+
+    # Rows whose BANT cells are bad say so instead of guessing; blank rows stay blank.
+    bad = p.bad_any(GRADE_DEPENDS)
+    if bad.any():
+        msg = p.first_problem(GRADE_DEPENDS)
+        out.loc[bad, ["grade", "score", "grade_change"]] = pd.NA
+        out.loc[bad, "grade_reason"] = msg[bad].map(lambda m: t("check", lang, msg=m))
+    blank = f["blank_row"]
+    if blank.any():
+        out.loc[blank, ["grade", "score", "grade_reason", "grade_change"]] = pd.NA
+    out["score"] = out["score"].astype("Float64")
+    return out
+
+
+def _reason(settings: Settings, lang: str, b: int, a: int, n: int, tl: int, g: str, gap: int, score: int) -> str:
+    """'B: need clear; budget pending; influencer only — for A: confirm budget, reach the decision maker'."""
+    def val(dim: str, i: int) -> str:
+        return settings.bant[dim][i].value if i >= 0 else "Unknown"
+
+    facts = {
+        "budget": _fact("budget", val("budget", b), lang),
+        "authority": _fact("authority", val("authority", a), lang),
+        "need": _fact("need", val("need", n), lang),
+        "timeline": t("timeline.unknown" if tl == 4 else f"timeline.{tl}", lang),
+    }
+    if g == "D":
+        return f"D: {facts['need']} — {t('disqualified', lang)}"
+    order = ["need", "budget", "authority", "timeline"] if g in ("B", "C") else ["budget", "authority", "timeline", "need"]
+    head = sep(lang).join(facts[k] for k in order)
+    if settings.grade_method == "score":
+        head = t("score", lang, n=score) + sep(lang) + head
+    todo: list[str] = []
+    nxt = {"B": "A", "C": "B"}.get(g)
+    if nxt and settings.grade_method == "score":
+        todo.append(t("todo.points", lang, n=gap))
+        todo += _improvable(settings, lang, b, a, n, tl)
+    elif g == "B":
+        if val("budget", b) != "Confirmed":
+            todo.append(t("todo.budget", lang))
+        if val("authority", a) != "Decision maker":
+            todo.append(t("todo.authority", lang))
+        if tl != 3:
+            todo.append(t("todo.timeline", lang))
+    elif g == "C":
+        todo.append(t("todo.need", lang))
+    if not todo:
+        return f"{g}: {head}"
+    joiner = "、" if lang == "zh" else ", "
+    return f"{g}: {head} — {t('for', lang, g=nxt)}: {joiner.join(todo)}"
+
+
+def _fact(dim: str, value: str, lang: str) -> str:
+    key = f"{dim}.{value}"
+    try:
+        return t(key, lang)
+    except KeyError:  # a value an admin added in Settings
+        return f"{dim} {value}"
+
+
+def _improvable(settings: Settings, lang: str, b: int, a: int, n: int, tl: int) -> list[str]:
+    """Dimensions below full points, strongest weight first (for the score method)."""
+    w = settings.weight
+    pts = {"budget": settings.bant["budget"][b].points if b >= 0 else 0,
+           "authority": settings.bant["authority"][a].points if a >= 0 else 0,
+           "need": settings.bant["need"][n].points if n >= 0 else 0,
+           "timeline": 0 if tl == 4 else tl}
+    dims = sorted((d for d in pts if pts[d] < 3), key=lambda d: -w[d])
+    return [t(f"todo.{d}", lang) for d in dims[:2]]

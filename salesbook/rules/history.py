@@ -1,0 +1,114 @@
+"""Stage history: what changed since the last run, and what History tells the rules.
+
+History rows are (Lead ID, From, To, Date). The first time a lead is seen it gets a row
+with an empty From; after that, a row only when its stage differs from the last one
+recorded. Running twice therefore adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..schema import norm
+from ..settings import Settings
+from .prepare import parse_dates
+
+HISTORY_SHEET = "History"
+HISTORY_COLUMNS = {"lead_id": ("Lead ID", "线索编号"), "from": ("From", "原阶段"),
+                   "to": ("To", "新阶段"), "date": ("Date", "日期")}
+
+
+def history_from_grid(rows: list[list[object]] | None) -> pd.DataFrame:
+    """The History sheet's cells as a frame with columns lead_id, from, to, date (text/dates)."""
+    empty = pd.DataFrame({"lead_id": pd.Series(dtype="string"), "from": pd.Series(dtype="string"),
+                          "to": pd.Series(dtype="string"), "date": pd.Series(dtype="datetime64[ns]")})
+    if not rows:
+        return empty
+    header = [norm(h) for h in rows[0]]
+    pos = {}
+    for key, names in HISTORY_COLUMNS.items():
+        for i, h in enumerate(header):
+            if h in {norm(n) for n in names} or h in {norm(names[0] + names[1])}:
+                pos[key] = i
+                break
+    if "lead_id" not in pos or "to" not in pos:
+        return empty
+    body = rows[1:]
+
+    def column(key: str) -> pd.Series:
+        i = pos.get(key)
+        return pd.Series([r[i] if i is not None and i < len(r) else None for r in body], dtype="object")
+
+    frame = pd.DataFrame({k: column(k) for k in ("lead_id", "from", "to")}).astype("string")
+    frame = frame.apply(lambda s: s.str.strip())
+    dates = column("date").map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    frame["date"], _ = parse_dates(dates.astype("string"))
+    return frame[frame["lead_id"].notna() & (frame["lead_id"] != "")].reset_index(drop=True)
+
+
+def _stage_codes(s: pd.Series, settings: Settings) -> np.ndarray:
+    index = settings.stage_index()
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    table = np.array([index.get(norm(u), -1) for u in uniques] + [-1], dtype=np.int16)
+    return table[codes]
+
+
+def changes(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings, today: pd.Timestamp,
+            lang: str = "en") -> pd.DataFrame:
+    """New History rows: each lead whose stage differs from the last one History recorded."""
+    cur = frame.loc[frame["lead_id"].notna() & (frame["stage_i"] >= 0), ["lead_id", "stage_i"]]
+    cur = cur.drop_duplicates("lead_id", keep="first")
+    if len(history):
+        last = history.drop_duplicates("lead_id", keep="last").set_index("lead_id")["to"]
+        last_code = pd.Series(_stage_codes(last, settings), index=last.index)
+        prev = cur["lead_id"].map(last_code)
+        prev_text = cur["lead_id"].map(last)
+    else:
+        prev = pd.Series(np.nan, index=cur.index)
+        prev_text = pd.Series(pd.NA, index=cur.index, dtype="object")
+    moved = prev.isna() | (prev != cur["stage_i"])
+    # The same stage written in the other language is no change.
+    names = np.array([s.zh if lang == "zh" and s.zh else s.name for s in settings.stages], dtype=object)
+    new = cur[moved]
+    return pd.DataFrame({
+        "lead_id": new["lead_id"].astype("object").to_numpy(),
+        "from": prev_text[moved].astype("object").where(prev_text[moved].notna(), "").to_numpy(),
+        "to": names[new["stage_i"].to_numpy()],
+        "date": np.full(len(new), today.to_datetime64()),
+    })
+
+
+def entered_current_stage(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Per lead row, the date History saw the lead move into its current stage (NaT when
+    History has no such move; a first sighting is not a move)."""
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    if not len(history):
+        return out
+    moves = history[history["from"].notna() & (history["from"] != "")].copy()
+    if moves.empty:
+        return out
+    moves["to_i"] = _stage_codes(moves["to"], settings)
+    last = moves.drop_duplicates(["lead_id", "to_i"], keep="last").set_index(["lead_id", "to_i"])["date"]
+    key = pd.MultiIndex.from_arrays([frame["lead_id"].astype("object"), frame["stage_i"].astype("int64")])
+    found = last.reindex(key)
+    out[:] = found.to_numpy()
+    return out
+
+
+def max_stage_seen(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Per lead row, the furthest funnel position (1-based) History shows it in, else 0."""
+    if not len(history):
+        return pd.Series(0, index=frame.index)
+    level = funnel_levels(settings)
+    codes = np.concatenate([_stage_codes(history["to"], settings), _stage_codes(history["from"], settings)])
+    ids = pd.concat([history["lead_id"], history["lead_id"]], ignore_index=True)
+    lv = pd.Series(level[codes], index=ids.to_numpy())
+    best = lv.groupby(level=0).max()
+    return frame["lead_id"].map(best).fillna(0).astype("int64")
+
+
+def funnel_levels(settings: Settings) -> np.ndarray:
+    """stage position (and -1 at the end) -> 1-based funnel position; 0 for lost/unknown."""
+    funnel = settings.funnel_stages
+    return np.array([funnel.index(s) + 1 if s in funnel else 0 for s in settings.stages] + [0], dtype=np.int64)

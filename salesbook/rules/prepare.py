@@ -1,0 +1,294 @@
+"""From the Leads table as read (text cells) to typed columns, and every bad cell found.
+
+Vectorised: each column is parsed in a few pandas passes; Python only touches the
+distinct values of choice columns (a handful) and the cells that are wrong.
+
+A bad cell never stops the run: it is recorded in ``Prepared.problems`` (row, column,
+value, message) and marked in ``Prepared.bad[key]`` so that the outputs depending on
+it say what is wrong instead of guessing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..schema import BY_KEY, COUNT, DATE, INPUTS, NUMBER, REQUIRED, TEXT, match_headers, norm
+from ..settings import LOST, OPEN, WON, Settings
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%d.%m.%Y", "%m/%d/%Y")
+_MONEY_JUNK = re.compile(r"[,\s$¥€£￥]|元|RMB|CNY|USD", re.IGNORECASE)
+
+PROBLEM_COLUMNS = ["row", "key", "value", "message", "suggestion"]
+
+
+@dataclass
+class Prepared:
+    """Typed lead columns (index = the Excel row numbers of the table)."""
+
+    frame: pd.DataFrame
+    problems: pd.DataFrame
+    bad: dict[str, pd.Series] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def bad_any(self, keys: tuple[str, ...]) -> pd.Series:
+        mask = pd.Series(False, index=self.frame.index)
+        for k in keys:
+            if k in self.bad:
+                mask |= self.bad[k]
+        return mask
+
+    def first_problem(self, keys: tuple[str, ...]) -> pd.Series:
+        """Per row, the message of the first problem among ``keys`` (else NA)."""
+        p = self.problems[self.problems["key"].isin(keys)]
+        if p.empty:
+            return pd.Series(pd.NA, index=self.frame.index, dtype="object")
+        first = p.drop_duplicates("row").set_index("row")["message"]
+        return first.reindex(self.frame.index)
+
+
+def canonical_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename a frame's columns from workbook headers (EN/ZH) to canonical keys.
+    Returns the renamed frame (known columns only) and key -> original header."""
+    found = match_headers(list(frame.columns))
+    cols = {key: frame.columns[i] for key, i in found.items()}
+    out = pd.DataFrame({key: frame[col] for key, col in cols.items()}, index=frame.index)
+    return out, {k: str(v) for k, v in cols.items()}
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text, blanks as NA."""
+    if s.dtype.kind in "fiu":
+        s = s.astype("string")
+    s = s.astype("string").str.strip()
+    return s.mask(s == "")
+
+
+class _Collector:
+    def __init__(self, index: pd.Index, labels: dict[str, str]):
+        self.index = index
+        self.labels = labels
+        self.parts: list[pd.DataFrame] = []
+        self.bad: dict[str, pd.Series] = {}
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key) or BY_KEY[key].en
+
+    def add(self, key: str, mask: pd.Series, values: pd.Series, message: str | pd.Series,
+            suggestions: pd.Series | None = None) -> None:
+        """Record a problem for every row where ``mask`` holds. A text ``message`` may use
+        {label} and {value}; a Series gives each row's message ready-made."""
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        vals = values[mask].astype("string").fillna("")
+        if isinstance(message, pd.Series):
+            msg = message[mask]
+        elif "{value}" in message:
+            label = self.label(key)
+            msg = vals.map(lambda v: message.format(label=label, value=v))
+        else:
+            msg = pd.Series(message.format(label=self.label(key)), index=vals.index)
+        sugg = suggestions[mask] if suggestions is not None else pd.Series(pd.NA, index=vals.index)
+        self.parts.append(pd.DataFrame({"row": vals.index, "key": key, "value": vals.to_numpy(),
+                                        "message": msg.to_numpy(), "suggestion": sugg.to_numpy(dtype=object)}))
+        self.bad[key] = self.bad.get(key, pd.Series(False, index=self.index)) | mask
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
+        order = {c.key: i for i, c in enumerate(INPUTS)}
+        out = pd.concat(self.parts, ignore_index=True)
+        out["_k"] = out["key"].map(order).fillna(99)
+        return out.sort_values(["row", "_k"], kind="stable").drop(columns="_k").reset_index(drop=True)
+
+
+def _excel_error(s: pd.Series) -> pd.Series:
+    return s.isin(EXCEL_ERRORS)
+
+
+def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text cells → datetime64 (day precision). Returns (dates, unparseable-mask).
+
+    Accepts ISO dates as readers give date cells, Excel serial numbers, and the common
+    ways people type dates (2025/3/1, 2025年3月1日, 1.3.2025 …)."""
+    s = _text(s)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    todo = s.notna()
+    num = pd.to_numeric(s.where(todo), errors="coerce")
+    serial = num.notna() & (num >= 1) & (num < 2958466)
+    if serial.any():
+        out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(num[serial]), unit="D")
+    todo &= num.isna()
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        out[ok[ok].index] = parsed[ok]
+        todo[ok[ok].index] = False
+    if todo.any():  # the few odd ones: let dateutil try
+        parsed = pd.to_datetime(s[todo], format="mixed", errors="coerce", dayfirst=False)
+        ok = parsed.notna()
+        out[ok[ok].index] = parsed[ok]
+        todo[ok[ok].index] = False
+    bad = todo | (num.notna() & ~serial)
+    return out.dt.normalize(), bad
+
+
+def lookup(s: pd.Series, index: dict[str, int]) -> pd.Series:
+    """Map text cells to positions through ``index`` (keys folded by ``norm``), -1 when
+    unknown, -2 when blank. Factorised: Python sees each distinct value once."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    table = np.array([index.get(norm(u), -1) for u in uniques] + [-2], dtype=np.int16)
+    return pd.Series(table[codes], index=s.index)
+
+
+def _closest(value: str, names: list[str]) -> str | None:
+    m = difflib.get_close_matches(norm(value), [norm(n) for n in names], n=1, cutoff=0.5)
+    if not m:
+        return None
+    return next(n for n in names if norm(n) == m[0])
+
+
+def _suggest(values: pd.Series, mask: pd.Series, names: list[str]) -> pd.Series:
+    out = pd.Series(pd.NA, index=values.index, dtype="object")
+    uniq = {v: _closest(v, names) for v in values[mask].dropna().unique()}
+    out[mask] = values[mask].map(uniq)
+    return out
+
+
+def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None = None) -> Prepared:
+    """Parse and validate the canonical-key frame ``raw`` (text cells, NA for blanks)."""
+    labels = dict(labels or {})
+    idx = raw.index
+    col = _Collector(idx, labels)
+    f = pd.DataFrame(index=idx)
+
+    def get(key: str) -> pd.Series:
+        if key in raw.columns:
+            return _text(raw[key])
+        return pd.Series(pd.NA, index=idx, dtype="string")
+
+    texts = {c.key: get(c.key) for c in INPUTS}
+    present = [k for k in texts if k in raw.columns]
+    blank_row = pd.Series(True, index=idx)
+    for k in present:
+        blank_row &= texts[k].isna()
+    f["blank_row"] = blank_row
+    live = ~blank_row
+
+    # Excel error values anywhere in an input column: the cell is unusable.
+    for k in present:
+        err = _excel_error(texts[k]) & live
+        if err.any():
+            col.add(k, err, texts[k], "{label} has the Excel error {value}; fix the formula or type the value")
+            texts[k] = texts[k].mask(err)
+
+    for key in ("lead_id", "company", "contact", "owner", "source"):
+        f[key] = texts[key]
+    for key in REQUIRED:
+        if BY_KEY[key].kind in (TEXT,) or key == "stage":
+            missing = texts[key].isna() & live & ~col.bad.get(key, pd.Series(False, index=idx))
+            col.add(key, missing, texts[key], "{label} is empty (required)")
+
+    # Duplicate Lead IDs: reported on the later rows, never merged.
+    ids = texts["lead_id"]
+    dup = ids.notna() & ids.duplicated(keep="first")
+    if dup.any():
+        first_row = pd.Series(ids.index, index=ids.index).groupby(ids).transform("first")
+        msgs = col.label("lead_id") + " " + ids.astype(str) + " is also on row " + first_row.astype(str)
+        col.add("lead_id", dup, ids, msgs)
+
+    # Contact keys for duplicate detection.
+    email, phone = texts["email"], texts["phone"]
+    combo = texts["email_phone"]
+    if combo.notna().any():
+        is_mail = combo.str.contains("@", regex=False).fillna(False).astype(bool)
+        email = email.fillna(combo.where(is_mail))
+        phone = phone.fillna(combo.where(~is_mail))
+    f["email_key"] = email.str.lower().str.replace(r"\s+", "", regex=True).where(email.str.contains("@", regex=False).fillna(False).astype(bool))
+    digits = phone.str.replace(r"\D+", "", regex=True)
+    f["phone_key"] = digits.where(digits.str.len() >= 7).str[-11:]
+    company_key = texts["company"].map(norm, na_action="ignore")
+    contact_key = texts["contact"].map(norm, na_action="ignore")
+    f["person_key"] = (company_key + "|" + contact_key).where(company_key.notna() & contact_key.notna())
+
+    # Stages.
+    stage_index = settings.stage_index()
+    stage_names = [s.name for s in settings.stages] + [s.zh for s in settings.stages if s.zh]
+    for key, target in (("stage", "stage_i"), ("lost_at_stage", "lost_i")):
+        codes = lookup(texts[key], stage_index)
+        unknown = (codes == -1) & live
+        col.add(key, unknown, texts[key], "{label} '{value}' is not a stage in Settings",
+                _suggest(texts[key], unknown, stage_names))
+        f[target] = codes.where(codes >= 0, -1).astype("int16")
+    kinds = np.array([s.kind for s in settings.stages] + ["?"], dtype=object)
+    f["kind"] = kinds[f["stage_i"].to_numpy()]  # -1 → "?"
+
+    # BANT choices.
+    for dim in ("budget", "authority", "need"):
+        codes = lookup(texts[dim], settings.choice_index(dim))
+        unknown = (codes == -1) & live
+        names = [c.value for c in settings.bant[dim]] + [c.zh for c in settings.bant[dim] if c.zh]
+        col.add(dim, unknown, texts[dim], "{label} '{value}' is not a known value", _suggest(texts[dim], unknown, names))
+        blank = settings.blank_choice(dim)
+        codes = codes.where(codes != -2, -1 if blank is None else blank)
+        f[f"{dim}_i"] = codes.astype("int16")
+
+    # Timeline: a bucket or a date.
+    tl = texts["timeline"]
+    codes = lookup(tl, settings.choice_index("timeline"))
+    maybe_date = codes == -1
+    dates, bad_date = parse_dates(tl.where(maybe_date))
+    unknown = maybe_date & bad_date & live
+    names = [c.value for c in settings.bant["timeline"]]
+    col.add("timeline", unknown, tl, "{label} '{value}' is neither a date nor a known period", _suggest(tl, unknown, names))
+    blank = settings.blank_choice("timeline")
+    codes = codes.where(codes != -2, -1 if blank is None else blank)
+    f["timeline_i"] = codes.where(~maybe_date, -1).astype("int16")
+    f["timeline_date"] = dates
+
+    # Numbers.
+    value_text = texts["deal_value"].str.replace(_MONEY_JUNK, "", regex=True)
+    value = pd.to_numeric(value_text, errors="coerce")
+    bad = texts["deal_value"].notna() & (value.isna() | (value < 0)) & live
+    col.add("deal_value", bad, texts["deal_value"], "{label} '{value}' is not an amount of 0 or more")
+    f["deal_value"] = value.where(~bad).astype("float64")
+
+    count = pd.to_numeric(texts["unanswered"], errors="coerce")
+    bad = texts["unanswered"].notna() & (count.isna() | (count < 0) | (count != np.floor(count))) & live
+    col.add("unanswered", bad, texts["unanswered"], "{label} '{value}' is not a whole number of 0 or more")
+    f["unanswered"] = count.where(~bad).astype("float64")
+
+    # Dates.
+    for c in INPUTS:
+        if c.kind != DATE:
+            continue
+        dates, bad = parse_dates(texts[c.key])
+        bad &= live
+        msg = "{label} '{value}' is not a date" if c.key != "created" else "{label} '{value}' is not a date (required)"
+        col.add(c.key, bad, texts[c.key], msg)
+        f[c.key] = dates
+    missing_created = texts["created"].isna() & live & ~col.bad.get("created", pd.Series(False, index=idx))
+    col.add("created", missing_created, texts["created"], "{label} is empty (required)")
+
+    # The previous run's grade, for Grade Change.
+    prev = _text(raw["grade"]) if "grade" in raw.columns else pd.Series(pd.NA, index=idx, dtype="string")
+    f["prev_grade"] = prev.str.upper().str[:1].where(prev.str.upper().str[:1].isin(["A", "B", "C", "D"]))
+
+    return Prepared(frame=f, problems=col.frame(), bad=col.bad, labels=labels)
+
+
+def stage_kind_masks(f: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    return f["kind"] == OPEN, f["kind"] == WON, f["kind"] == LOST
+
+
+__all__ = ["Prepared", "prepare", "parse_dates", "lookup", "canonical_frame", "stage_kind_masks", "EXCEL_ERRORS",
+           "COUNT", "NUMBER"]

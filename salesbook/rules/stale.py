@@ -1,0 +1,121 @@
+"""Stale flags for cleansing (PRODUCT.md §2 Stale). Nothing is deleted here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..settings import OPEN, Settings
+from .prepare import Prepared
+from .text import sep, t
+
+STALE_DEPENDS = ("stage", "need", "unanswered", "created", "last_contact", "stage_since", "scheduled", "snooze_until")
+REASONS = ("unanswered", "mismatch", "no_contact", "stuck", "duplicate")
+
+
+def days_in_stage(p: Prepared, today: pd.Timestamp, entered: pd.Series | None = None) -> pd.Series:
+    """Days in the current stage: from Stage Since, else History, else Created."""
+    f = p.frame
+    start = f["stage_since"]
+    if entered is not None:
+        start = start.fillna(entered.reindex(f.index))
+    start = start.fillna(f["created"])
+    return (today - start).dt.days
+
+
+def duplicate_of(f: pd.DataFrame, keys: tuple[str, ...] = ("email_key", "phone_key", "person_key")) -> pd.Series:
+    """For each row that repeats an earlier row's email, phone or company + contact, the
+    Lead ID of the earliest such row (else NA)."""
+    out = pd.Series(pd.NA, index=f.index, dtype="object")
+    ids = f["lead_id"].astype("object").where(f["lead_id"].notna(), "row " + pd.Series(f.index, index=f.index).astype(str))
+    for key in keys:
+        k = f[key]
+        has = k.notna()
+        if not has.any():
+            continue
+        dup = has & k.duplicated(keep="first")
+        if not dup.any():
+            continue
+        first = ids[has].groupby(k[has]).transform("first")
+        out = out.fillna(first.where(dup[has]).reindex(f.index))
+    # A lead is not its own duplicate (same ID twice is reported by Check instead).
+    return out.mask(out == ids)
+
+
+def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en",
+          entered: pd.Series | None = None) -> pd.DataFrame:
+    """Stale ('Yes' or blank) and Stale Reason (every rule that holds) per row."""
+    f = p.frame
+    stage_i = f["stage_i"].to_numpy()
+    is_open = (f["kind"] == OPEN).to_numpy()
+    snoozed = (f["snooze_until"].notna() & (f["snooze_until"] >= today)).to_numpy()
+    booked = (f["scheduled"].notna() & (f["scheduled"] >= today)).to_numpy()
+    eligible = is_open & ~snoozed
+
+    n_unanswered = f["unanswered"].to_numpy()
+    r_unanswered = np.nan_to_num(n_unanswered, nan=0) >= settings.unanswered_limit
+    mismatch_pos = next((i for i, c in enumerate(settings.bant["need"]) if c.value == "Mismatch"), -99)
+    r_mismatch = f["need_i"].to_numpy() == mismatch_pos
+    since_contact = (today - f["last_contact"].fillna(f["created"])).dt.days
+    r_no_contact = (since_contact > settings.no_contact_days).to_numpy() & ~booked
+    in_stage = days_in_stage(p, today, entered)
+    limits = np.array([s.limit_days if s.limit_days is not None else np.nan for s in settings.stages] + [np.nan])
+    limit = limits[stage_i]
+    r_stuck = (in_stage.to_numpy(dtype="float64", na_value=np.nan) > limit) & ~booked
+    dup_of = duplicate_of(f) if settings.duplicate_check else pd.Series(pd.NA, index=f.index, dtype="object")
+    r_dup = dup_of.notna().to_numpy()
+
+    flags = {k: v & eligible for k, v in zip(REASONS, (r_unanswered, r_mismatch, r_no_contact, r_stuck, r_dup))}
+    flagged = np.logical_or.reduce(list(flags.values()))
+
+    parts = []
+    if flags["unanswered"].any():
+        parts.append(_texts(flags["unanswered"], f.index, {"n": n_unanswered},
+                            lambda n: t("stale.unanswered", lang, n=int(n))))
+    if flags["mismatch"].any():
+        parts.append(pd.Series(np.where(flags["mismatch"], t("stale.mismatch", lang), None), index=f.index))
+    if flags["no_contact"].any():
+        parts.append(_texts(flags["no_contact"], f.index, {"n": since_contact.to_numpy()},
+                            lambda n: t("stale.no_contact", lang, n=int(n))))
+    if flags["stuck"].any():
+        names = [s.zh if lang == "zh" and s.zh else s.name for s in settings.stages]
+        parts.append(_texts(flags["stuck"], f.index, {"s": stage_i, "n": in_stage.to_numpy(dtype="float64", na_value=-1)},
+                            lambda s, n: t("stale.stuck", lang, stage=names[s], n=int(n), limit=int(limits[s]))))
+    if flags["duplicate"].any():
+        parts.append(_texts(flags["duplicate"], f.index, {"id": dup_of.to_numpy(dtype=object)},
+                            lambda i: t("stale.duplicate", lang, id=i)))
+
+    reason = _join(parts, f.index, sep(lang))
+    out = pd.DataFrame({"stale": np.where(flagged, t("Yes", lang), None), "stale_reason": reason.where(flagged)}, index=f.index)
+    for k, v in flags.items():
+        out[f"flag_{k}"] = v
+    out["days_in_stage"] = in_stage
+
+    bad = p.bad_any(STALE_DEPENDS) | (f["kind"] == "?") & ~f["blank_row"]
+    if bad.any():
+        msg = p.first_problem(STALE_DEPENDS)
+        out.loc[bad, "stale"] = None
+        out.loc[bad, "stale_reason"] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore")
+        out.loc[bad, [f"flag_{k}" for k in REASONS]] = False
+    out.loc[f["blank_row"], ["stale", "stale_reason"]] = None
+    return out
+
+
+def _texts(mask: np.ndarray, index: pd.Index, keys: dict[str, np.ndarray], make) -> pd.Series:
+    """One text per flagged row, built once per distinct combination of ``keys``."""
+    out = pd.Series(None, index=index, dtype="object")
+    sub = pd.DataFrame({k: v[mask] for k, v in keys.items()})
+    codes, uniques = pd.MultiIndex.from_frame(sub).factorize() if len(keys) > 1 else pd.factorize(sub.iloc[:, 0])
+    rows = uniques if len(keys) > 1 else [(u,) for u in uniques]
+    texts = np.array([make(*u) for u in rows], dtype=object)
+    out[mask] = texts[codes]
+    return out
+
+
+def _join(parts: list[pd.Series], index: pd.Index, separator: str) -> pd.Series:
+    """Join the non-blank texts of each row, column by column (vectorised)."""
+    result = pd.Series("", index=index, dtype="object")
+    for part in parts:
+        part = part.fillna("")
+        result = result.where(part == "", result.where(result == "", result + separator) + part)
+    return result.mask(result == "")

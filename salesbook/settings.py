@@ -1,0 +1,655 @@
+"""The rules' settings: defaults from PRODUCT.md §2, overridable from a Settings sheet.
+
+Settings are data, not code. The Settings sheet is a column of titled blocks, each a
+small table or a list of ``key | value`` lines, in English or Chinese::
+
+    General 常规
+    As of 截至日期            | 2026-11-20
+    Weight profile 权重方案    | Balanced
+    ...
+    Stages 阶段
+    Stage | 中文 | Probability | Limit (days) | Type
+    Prospecting | 潜在开发 | 5% | 14 | Open
+    ...
+
+Anything a sheet does not mention keeps its default. A value that cannot be read
+stops the command with a message naming the Settings cell (``SettingsError``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+from .errors import Refusal
+from .schema import norm
+
+SETTINGS_SHEET = "Settings"
+SETTINGS_SHEET_NAMES = ("Settings", "设置", "配置")
+
+OPEN, WON, LOST = "open", "won", "lost"
+DIMENSIONS = ("budget", "authority", "need", "timeline")
+DIMENSION_LABELS = {"budget": ("Budget", "预算"), "authority": ("Authority", "权限"),
+                    "need": ("Need", "需求"), "timeline": ("Timeline", "时间")}
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    zh: str
+    probability: float
+    limit_days: int | None
+    kind: str = OPEN  # open | won | lost
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One value of a BANT dimension. ``value`` is the canonical English name the rules
+    refer to (Confirmed, Decision maker, Clear, Mismatch, ≤3 months …)."""
+
+    value: str
+    zh: str
+    points: int
+    blank: bool = False  # a blank cell means this value
+    aliases: tuple[str, ...] = ()
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage("Prospecting", "潜在开发", 0.05, 14),
+    Stage("Qualification", "资格审查", 0.10, 14),
+    Stage("Initial Contact", "初步联络", 0.20, 21),
+    Stage("Needs Assessment", "需求评估", 0.35, 21),
+    Stage("Proposal", "提案/报价", 0.55, 30),
+    Stage("Negotiation", "谈判", 0.75, 30),
+    Stage("Closed Won", "成交", 1.0, None, WON),
+    Stage("Closed Lost", "丢单", 0.0, None, LOST),
+)
+
+DEFAULT_BANT: dict[str, tuple[Choice, ...]] = {
+    "budget": (
+        Choice("Confirmed", "明确", 3, aliases=("已确认", "预算明确", "Yes")),
+        Choice("Pending", "待确认", 2, aliases=("待定",)),
+        Choice("Unknown", "未知", 1, blank=True),
+        Choice("None", "无", 0, aliases=("No budget", "没有", "无预算")),
+    ),
+    "authority": (
+        Choice("Decision maker", "决策人", 3, aliases=("DM", "Decision-maker", "Decider", "决策者")),
+        Choice("Influencer", "影响者", 2, aliases=("影响人",)),
+        Choice("User", "使用者", 1, aliases=("End user", "用户")),
+        Choice("Unknown", "未知", 0, blank=True),
+    ),
+    "need": (
+        Choice("Clear", "明确", 3, aliases=("清晰",)),
+        Choice("Identified", "已识别", 2, aliases=("识别",)),
+        Choice("Vague", "模糊", 1, blank=True),
+        Choice("Mismatch", "不匹配", 0, aliases=("Not a fit", "No fit")),
+    ),
+    "timeline": (
+        Choice("≤3 months", "3个月内", 3, aliases=("<=3 months", "<3 months", "0-3 months", "< 3 months", "三个月内")),
+        Choice("3-6 months", "3-6个月", 2, aliases=("3–6 months", "3 to 6 months")),
+        Choice("6-12 months", "6-12个月", 1, aliases=("6–12 months", "6 to 12 months")),
+        Choice(">12 months", "12个月以上", 0, aliases=(">12", "12+ months", "over 12 months", "超过12个月")),
+        Choice("Unknown", "未知", 0, blank=True),
+    ),
+}
+
+# Timeline given as a date: days from today up to N → points (past dates count as soon).
+DEFAULT_TIMELINE_DAYS: tuple[tuple[int, int], ...] = ((92, 3), (183, 2), (365, 1))
+
+DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
+    "Balanced": {"budget": 0.25, "authority": 0.25, "need": 0.25, "timeline": 0.25},
+    "Startup": {"budget": 0.15, "authority": 0.15, "need": 0.35, "timeline": 0.35},
+    "Mature": {"budget": 0.35, "authority": 0.35, "need": 0.15, "timeline": 0.15},
+}
+PROFILE_ALIASES = {"均衡": "Balanced", "平衡": "Balanced", "初创": "Startup", "初创期": "Startup",
+                   "成熟": "Mature", "成熟期": "Mature"}
+
+GRADES = ("A", "B", "C", "D")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
+    bant: dict[str, tuple[Choice, ...]] = field(default_factory=lambda: dict(DEFAULT_BANT))
+    timeline_days: tuple[tuple[int, int], ...] = DEFAULT_TIMELINE_DAYS
+    weights: dict[str, dict[str, float]] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_WEIGHTS.items()})
+    weight_profile: str = "Balanced"
+    grade_method: str = "rules"  # rules | score
+    a_threshold: float = 75
+    b_threshold: float = 50
+    cadence_open: dict[str, int | None] = field(default_factory=lambda: {"A": 3, "B": 7, "C": 30, "D": None})
+    cadence_won: dict[str, int | None] = field(default_factory=lambda: {"A": 30, "B": 90, "C": 180, "D": None})
+    unanswered_limit: int = 3
+    no_contact_days: int = 60
+    duplicate_check: bool = True
+    holidays: tuple[dt.date, ...] = ()
+    as_of: dt.date | None = None
+    language: str = "auto"  # auto | en | zh
+    bottleneck_min_reached: int = 5
+
+    # ---- derived look-ups -------------------------------------------------
+    @property
+    def open_stages(self) -> tuple[Stage, ...]:
+        return tuple(s for s in self.stages if s.kind == OPEN)
+
+    @property
+    def funnel_stages(self) -> tuple[Stage, ...]:
+        """Open stages in order, then the won stage(s): the path a lead travels."""
+        return tuple(s for s in self.stages if s.kind != LOST)
+
+    @property
+    def weight(self) -> dict[str, float]:
+        return self.weights[self.weight_profile]
+
+    def stage_index(self) -> dict[str, int]:
+        """norm(name or 中文) -> position in ``stages``."""
+        index: dict[str, int] = {}
+        for i, s in enumerate(self.stages):
+            for name in (s.name, s.zh):
+                if name:
+                    index.setdefault(norm(name), i)
+        return index
+
+    def choice_index(self, dimension: str) -> dict[str, int]:
+        """norm(value, 中文 or alias) -> position in ``bant[dimension]``."""
+        index: dict[str, int] = {}
+        for i, c in enumerate(self.bant[dimension]):
+            for name in (c.value, c.zh, *c.aliases):
+                if name:
+                    index.setdefault(norm(name), i)
+        return index
+
+    def blank_choice(self, dimension: str) -> int | None:
+        for i, c in enumerate(self.bant[dimension]):
+            if c.blank:
+                return i
+        return None
+
+    def find_choice(self, dimension: str, value: str) -> int | None:
+        return self.choice_index(dimension).get(norm(value))
+
+    def resolve_today(self, today: dt.date | None = None) -> dt.date:
+        """PRODUCT.md §2: the As of date in Settings, else --today, else the system date."""
+        return self.as_of or today or dt.date.today()
+
+
+class SettingsError(Refusal):
+    """A Settings cell that cannot be read: the command stops before writing anything."""
+
+
+# ---------------------------------------------------------------------------
+# Reading a Settings sheet
+# ---------------------------------------------------------------------------
+
+def _label(cell: object, *names: str) -> bool:
+    """True when a label cell says one of ``names``, alone or English and Chinese together."""
+    n = norm(cell)
+    if not n:
+        return False
+    keys = [norm(x) for x in names if x]
+    if n in keys:
+        return True
+    return any(n == a + b or n == b + a for a in keys for b in keys if a != b)
+
+
+BLOCKS = {
+    "general": ("General", "常规", "Rules", "规则", "Options", "选项"),
+    "stages": ("Stages", "阶段", "Pipeline stages", "销售阶段"),
+    "bant": ("BANT points", "BANT评分", "BANT", "BANT 分值", "BANT分值"),
+    "timeline_days": ("Timeline by date", "按日期计时间", "Timeline dates", "时间按日期"),
+    "weights": ("Weights", "权重", "Weight profiles", "权重方案"),
+    "cadence": ("Follow-up cadence", "跟进频率", "Cadence", "Follow-up"),
+    "holidays": ("Holidays", "节假日", "假日"),
+}
+
+GENERAL_KEYS = {
+    "as_of": ("As of", "截至日期", "As of date", "Today", "今天"),
+    "weight_profile": ("Weight profile", "权重方案", "Company stage", "公司阶段", "Profile"),
+    "grade_method": ("Grade method", "评级方式", "Grading", "评级方法"),
+    "a_threshold": ("A score threshold", "A级分数线", "A threshold", "A 阈值"),
+    "b_threshold": ("B score threshold", "B级分数线", "B threshold", "B 阈值"),
+    "unanswered_limit": ("Unanswered limit", "未回应上限", "Unanswered contacts", "连续未回应上限"),
+    "no_contact_days": ("No contact days", "未联系天数", "Days without contact", "无联系天数"),
+    "language": ("Language", "语言"),
+    "duplicate_check": ("Duplicate check", "查重", "Check duplicates"),
+    "bottleneck_min_reached": ("Bottleneck minimum", "瓶颈最少线索", "Bottleneck min reached"),
+}
+
+
+@dataclass
+class _Grid:
+    rows: list[list[object]]
+    sheet: str
+
+    def cell(self, r: int, c: int) -> object:
+        row = self.rows[r] if r < len(self.rows) else []
+        return row[c] if c < len(row) else None
+
+    def blank_row(self, r: int) -> bool:
+        return all(v is None or str(v).strip() == "" for v in (self.rows[r] if r < len(self.rows) else []))
+
+    def error(self, r: int, c: int, value: object, what: str) -> SettingsError:
+        ref = f"{_col_letter(c + 1)}{r + 1}"
+        return SettingsError(
+            f"Settings sheet '{self.sheet}', cell {ref}: {value!r} is not {what}. "
+            f"Fix the cell (or clear it to use the default) and run again.",
+            sheet=self.sheet, row=r + 1, column=_col_letter(c + 1), value=value)
+
+
+def _col_letter(n: int) -> str:
+    s = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _which_block(cell: object) -> str | None:
+    for key, names in BLOCKS.items():
+        if _label(cell, *names):
+            return key
+    return None
+
+
+def _blocks(grid: _Grid) -> dict[str, tuple[int, int]]:
+    """Block name -> (first content row, end row exclusive), by title cells in column A."""
+    titles = []
+    for r in range(len(grid.rows)):
+        key = _which_block(grid.cell(r, 0))
+        if key and all(grid.cell(r, c) in (None, "") for c in (1, 2, 3)):
+            titles.append((r, key))
+    spans = {}
+    for i, (r, key) in enumerate(titles):
+        end = titles[i + 1][0] if i + 1 < len(titles) else len(grid.rows)
+        spans.setdefault(key, (r + 1, end))
+    return spans
+
+
+def _table(grid: _Grid, span: tuple[int, int]) -> tuple[int, list[object], list[int]]:
+    """The header row index, header cells and data row indexes of a table block.
+    Data runs from the line after the header to the first blank line."""
+    start, end = span
+    r = start
+    while r < end and grid.blank_row(r):
+        r += 1
+    header_r = r
+    header = list(grid.rows[header_r]) if header_r < end else []
+    rows = []
+    r += 1
+    while r < end and not grid.blank_row(r):
+        rows.append(r)
+        r += 1
+    return header_r, header, rows
+
+
+def _find_col(header: list[object], *names: str) -> int | None:
+    for i, h in enumerate(header):
+        if _label(h, *names):
+            return i
+    return None
+
+
+def _number(grid: _Grid, r: int, c: int, what: str, *, percent: bool = False, minimum: float | None = 0) -> float | None:
+    v = grid.cell(r, c)
+    if v is None or str(v).strip() == "":
+        return None
+    if isinstance(v, bool):
+        raise grid.error(r, c, v, what)
+    if isinstance(v, (int, float)):
+        x = float(v)
+    else:
+        s = str(v).strip().replace(",", "")
+        is_pct = s.endswith("%")
+        try:
+            x = float(s.rstrip("%"))
+        except ValueError:
+            raise grid.error(r, c, v, what) from None
+        if is_pct:
+            x /= 100
+    if percent and x > 1:
+        x /= 100
+    if minimum is not None and x < minimum:
+        raise grid.error(r, c, v, what)
+    return x
+
+
+def _whole(grid: _Grid, r: int, c: int, what: str) -> int | None:
+    x = _number(grid, r, c, what)
+    if x is None:
+        return None
+    if x != int(x):
+        raise grid.error(r, c, grid.cell(r, c), what)
+    return int(x)
+
+
+def _date(grid: _Grid, r: int, c: int, what: str) -> dt.date | None:
+    v = grid.cell(r, c)
+    if v is None or str(v).strip() == "":
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < 2958466:
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(v))
+    s = str(v).strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            pass
+    raise grid.error(r, c, v, what)
+
+
+def _text(v: object) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def _read_general(grid: _Grid, span, changes: dict) -> None:
+    for r in range(*span):
+        key_cell = grid.cell(r, 0)
+        for key, names in GENERAL_KEYS.items():
+            if not _label(key_cell, *names):
+                continue
+            v = grid.cell(r, 1)
+            if key == "as_of":
+                d = _date(grid, r, 1, "a date (As of)")
+                if d:
+                    changes["as_of"] = d
+            elif key == "weight_profile":
+                if _text(v):
+                    changes["weight_profile"] = _text(v)
+                    changes["_profile_cell"] = (r, 1, v)
+            elif key == "grade_method":
+                t = norm(v)
+                if not t:
+                    continue
+                if t in ("rules", "rule", "规则", "bant", "bantrules"):
+                    changes["grade_method"] = "rules"
+                elif t in ("score", "scores", "评分", "分数", "scorethresholds"):
+                    changes["grade_method"] = "score"
+                else:
+                    raise grid.error(r, 1, v, "a grade method (Rules or Score)")
+            elif key == "language":
+                t = norm(v)
+                if not t:
+                    continue
+                lang = {"auto": "auto", "自动": "auto", "english": "en", "en": "en", "英文": "en",
+                        "chinese": "zh", "zh": "zh", "中文": "zh"}.get(t)
+                if lang is None:
+                    raise grid.error(r, 1, v, "a language (Auto, English or 中文)")
+                changes["language"] = lang
+            elif key == "duplicate_check":
+                t = norm(v)
+                if t:
+                    if t not in ("yes", "no", "true", "false", "on", "off", "是", "否", "1", "0"):
+                        raise grid.error(r, 1, v, "Yes or No")
+                    changes["duplicate_check"] = t in ("yes", "true", "on", "是", "1")
+            elif key in ("a_threshold", "b_threshold"):
+                x = _number(grid, r, 1, "a score from 0 to 100")
+                if x is not None:
+                    if x > 100:
+                        raise grid.error(r, 1, v, "a score from 0 to 100")
+                    changes[key] = x
+            else:
+                x = _whole(grid, r, 1, "a whole number of at least 0")
+                if x is not None:
+                    changes[key] = x
+            break
+
+
+def _read_stages(grid: _Grid, span, changes: dict) -> None:
+    header_r, header, rows = _table(grid, span)
+    c_name = _find_col(header, "Stage", "阶段", "Name", "名称")
+    c_zh = _find_col(header, "中文", "Chinese", "中文名")
+    c_prob = _find_col(header, "Probability", "概率", "赢率", "Win probability")
+    c_limit = _find_col(header, "Limit (days)", "Limit", "天数上限", "停留上限", "Max days", "最长天数")
+    c_kind = _find_col(header, "Type", "类型", "Kind")
+    if c_name is None or not rows:
+        return
+    stages = []
+    for r in rows:
+        name = _text(grid.cell(r, c_name))
+        if not name:
+            continue
+        zh = _text(grid.cell(r, c_zh)) if c_zh is not None else ""
+        prob = _number(grid, r, c_prob, "a probability (0–100%)", percent=True) if c_prob is not None else None
+        limit = _whole(grid, r, c_limit, "a number of days") if c_limit is not None else None
+        kind_cell = grid.cell(r, c_kind) if c_kind is not None else None
+        kind = _stage_kind(kind_cell, name, zh)
+        if kind is None:
+            raise grid.error(r, c_kind, kind_cell, "a stage type (Open, Won or Lost)")
+        if prob is None:
+            prob = 1.0 if kind == WON else 0.0
+        if prob > 1:
+            raise grid.error(r, c_prob, grid.cell(r, c_prob), "a probability (0–100%)")
+        stages.append(Stage(name, zh, prob, limit if kind == OPEN else None, kind))
+    if not any(s.kind == OPEN for s in stages):
+        raise grid.error(header_r, c_name, "", "followed by at least one open stage")
+    if not any(s.kind == WON for s in stages):
+        stages.append(Stage("Closed Won", "成交", 1.0, None, WON))
+    if not any(s.kind == LOST for s in stages):
+        stages.append(Stage("Closed Lost", "丢单", 0.0, None, LOST))
+    changes["stages"] = tuple(stages)
+
+
+def _stage_kind(cell: object, name: str, zh: str) -> str | None:
+    t = norm(cell)
+    if t:
+        return {"open": OPEN, "进行中": OPEN, "开放": OPEN, "won": WON, "win": WON, "成交": WON, "赢单": WON,
+                "lost": LOST, "丢单": LOST, "输单": LOST}.get(t)
+    n = norm(name)
+    if n in ("closedwon", "won") or zh == "成交":
+        return WON
+    if n in ("closedlost", "lost") or zh == "丢单":
+        return LOST
+    return OPEN
+
+
+def _read_bant(grid: _Grid, span, settings_bant: dict, changes: dict) -> None:
+    header_r, header, rows = _table(grid, span)
+    c_dim = _find_col(header, "Dimension", "维度", "Field", "字段")
+    c_val = _find_col(header, "Value", "取值", "值", "Option", "选项")
+    c_zh = _find_col(header, "中文", "Chinese")
+    c_pts = _find_col(header, "Points", "分值", "得分", "分数")
+    c_blank = _find_col(header, "Blank means", "空白视为", "Blank", "默认")
+    if None in (c_dim, c_val, c_pts) or not rows:
+        return
+    table: dict[str, list[Choice]] = {}
+    for r in rows:
+        dim_cell = grid.cell(r, c_dim)
+        dim = next((d for d, names in DIMENSION_LABELS.items() if _label(dim_cell, *names)), None)
+        if dim is None:
+            raise grid.error(r, c_dim, dim_cell, "a BANT dimension (Budget, Authority, Need or Timeline)")
+        value = _text(grid.cell(r, c_val))
+        if not value:
+            continue
+        pts = _whole(grid, r, c_pts, "points from 0 to 3")
+        if pts is None or pts > 3:
+            raise grid.error(r, c_pts, grid.cell(r, c_pts), "points from 0 to 3")
+        zh = _text(grid.cell(r, c_zh)) if c_zh is not None else ""
+        blank = norm(grid.cell(r, c_blank)) in ("yes", "true", "是", "x", "✓", "1") if c_blank is not None else False
+        # Keep the default aliases of a known value so that Chinese / short forms still match.
+        old = next((c for c in settings_bant[dim] if norm(c.value) == norm(value) or (zh and norm(c.zh) == norm(zh))), None)
+        aliases = old.aliases if old else ()
+        canonical = old.value if old else value
+        if old and norm(old.value) != norm(value):
+            aliases = aliases + (value,)
+        table.setdefault(dim, []).append(Choice(canonical, zh or (old.zh if old else ""), pts, blank, aliases))
+    merged = dict(settings_bant)
+    for dim, choices in table.items():
+        if c_blank is None:  # keep the default's idea of what a blank cell means
+            default_blank = next((c.value for c in settings_bant[dim] if c.blank), None)
+            choices = [replace(c, blank=c.value == default_blank) for c in choices]
+        merged[dim] = tuple(choices)
+    changes["bant"] = merged
+
+
+def _read_timeline_days(grid: _Grid, span, changes: dict) -> None:
+    header_r, header, rows = _table(grid, span)
+    c_days = _find_col(header, "Up to days", "Max days", "最多天数", "天数", "Days")
+    c_pts = _find_col(header, "Points", "分值", "得分")
+    if None in (c_days, c_pts) or not rows:
+        return
+    pairs = []
+    for r in rows:
+        d = _whole(grid, r, c_days, "a number of days")
+        p = _whole(grid, r, c_pts, "points from 0 to 3")
+        if d is None or p is None:
+            continue
+        if p > 3:
+            raise grid.error(r, c_pts, grid.cell(r, c_pts), "points from 0 to 3")
+        pairs.append((d, p))
+    changes["timeline_days"] = tuple(sorted(pairs))
+
+
+def _read_weights(grid: _Grid, span, weights: dict, changes: dict) -> None:
+    header_r, header, rows = _table(grid, span)
+    c_prof = _find_col(header, "Profile", "方案", "Company stage", "公司阶段")
+    cols = {d: _find_col(header, *DIMENSION_LABELS[d]) for d in DIMENSIONS}
+    if c_prof is None or None in cols.values() or not rows:
+        return
+    merged = {k: dict(v) for k, v in weights.items()}
+    for r in rows:
+        name = _text(grid.cell(r, c_prof))
+        if not name:
+            continue
+        name = PROFILE_ALIASES.get(name, name)
+        w = {}
+        for d, c in cols.items():
+            x = _number(grid, r, c, "a weight (0–1 or 0–100%)", percent=True)
+            w[d] = 0.0 if x is None else x
+        total = sum(w.values())
+        if abs(total - 1) > 0.011:
+            raise grid.error(r, c_prof, name, f"a profile whose weights add up to 100% (they add up to {total:.0%})")
+        merged[_canonical_profile(name, merged)] = w
+    changes["weights"] = merged
+
+
+def _canonical_profile(name: str, profiles: dict) -> str:
+    name = PROFILE_ALIASES.get(name, name)
+    for p in profiles:
+        if norm(p) == norm(name):
+            return p
+    return name
+
+
+def _read_cadence(grid: _Grid, span, changes: dict, base: Settings) -> None:
+    header_r, header, rows = _table(grid, span)
+    c_grade = _find_col(header, "Grade", "等级")
+    c_open = _find_col(header, "Open (days)", "Open", "进行中", "跟进间隔(天)", "Interval (days)", "间隔天数")
+    c_won = _find_col(header, "Closed Won (days)", "Closed Won", "After-sales (days)", "After-sales", "成交后", "售后", "成交客户")
+    if c_grade is None or not rows:
+        return
+    open_ = dict(base.cadence_open)
+    won = dict(base.cadence_won)
+    for r in rows:
+        g = _text(grid.cell(r, c_grade)).upper()
+        if not g:
+            continue
+        if g not in GRADES:
+            raise grid.error(r, c_grade, grid.cell(r, c_grade), "a grade (A, B, C or D)")
+        if c_open is not None:
+            open_[g] = _cadence(grid, r, c_open)
+        if c_won is not None:
+            won[g] = _cadence(grid, r, c_won)
+    changes["cadence_open"] = open_
+    changes["cadence_won"] = won
+
+
+def _cadence(grid: _Grid, r: int, c: int) -> int | None:
+    v = grid.cell(r, c)
+    if norm(v) in ("", "none", "无", "-", "—", "n/a", "na"):
+        return None
+    days = _whole(grid, r, c, "a number of days (or None)")
+    if days == 0:
+        raise grid.error(r, c, v, "a number of days of at least 1 (or None)")
+    return days
+
+
+def _read_holidays(grid: _Grid, span, changes: dict) -> None:
+    start, end = span
+    days = []
+    for r in range(start, end):
+        for c in (0,):
+            v = grid.cell(r, c)
+            if v is None or _label(v, "Date", "日期") or str(v).strip() == "":
+                continue
+            days.append(_date(grid, r, c, "a holiday date"))
+    changes["holidays"] = tuple(sorted(set(days)))
+
+
+def settings_from_grid(rows: list[list[object]] | None, sheet: str = SETTINGS_SHEET, base: Settings | None = None) -> Settings:
+    """Settings from the raw cells of a Settings sheet (values as a reader gives them)."""
+    base = base or Settings()
+    if not rows:
+        return base
+    grid = _Grid([list(r) for r in rows], sheet)
+    spans = _blocks(grid)
+    changes: dict = {}
+    if "general" in spans:
+        _read_general(grid, spans["general"], changes)
+    if "stages" in spans:
+        _read_stages(grid, spans["stages"], changes)
+    if "bant" in spans:
+        _read_bant(grid, spans["bant"], base.bant, changes)
+    if "timeline_days" in spans:
+        _read_timeline_days(grid, spans["timeline_days"], changes)
+    if "weights" in spans:
+        _read_weights(grid, spans["weights"], base.weights, changes)
+    if "cadence" in spans:
+        _read_cadence(grid, spans["cadence"], changes, base)
+    if "holidays" in spans:
+        _read_holidays(grid, spans["holidays"], changes)
+    profile_cell = changes.pop("_profile_cell", None)
+    settings = replace(base, **changes)
+    if profile_cell:
+        name = _canonical_profile(settings.weight_profile, settings.weights)
+        if name not in settings.weights:
+            r, c, v = profile_cell
+            raise grid.error(r, c, v, "a weight profile (" + ", ".join(settings.weights) + ")")
+        settings = replace(settings, weight_profile=name)
+    if settings.b_threshold > settings.a_threshold:
+        raise SettingsError(f"Settings sheet '{sheet}': the B score threshold ({settings.b_threshold:g}) is above "
+                            f"the A threshold ({settings.a_threshold:g}). Make A the higher one.", sheet=sheet)
+    return settings
+
+
+def settings_rows(settings: Settings | None = None, language: str = "en") -> list[tuple[str, list[list[object]], str]]:
+    """The Settings sheet laid out as titled blocks: (title, rows incl. header, note).
+
+    The shipped workbook and ``salesbook demo`` write these; ``settings_from_grid``
+    reads them back to the same Settings (a round trip the tests check)."""
+    s = settings or Settings()
+    general = [["Setting 设置", "Value 值", "Note 说明"],
+               ["As of 截至日期", s.as_of, "Blank = today. Set a date to re-run the rules as of that day."],
+               ["Weight profile 权重方案", s.weight_profile, "Balanced, Startup (need and timeline first) or Mature (budget and authority first)."],
+               ["Grade method 评级方式", "Rules" if s.grade_method == "rules" else "Score", "Rules: A/B/C/D by BANT facts. Score: A and B by the score thresholds below."],
+               ["A score threshold A级分数线", s.a_threshold, "Used when the grade method is Score."],
+               ["B score threshold B级分数线", s.b_threshold, "Used when the grade method is Score."],
+               ["Unanswered limit 未回应上限", s.unanswered_limit, "Flag a lead after this many consecutive contacts without a response."],
+               ["No contact days 未联系天数", s.no_contact_days, "Flag a lead with no contact for more than this many days."],
+               ["Duplicate check 查重", "Yes" if s.duplicate_check else "No", "Flag leads with the same email, phone, or company + contact as an earlier row."],
+               ["Bottleneck minimum 瓶颈最少线索", s.bottleneck_min_reached, "Only stages reached by at least this many leads can be the bottleneck."],
+               ["Language 语言", {"auto": "Auto", "en": "English", "zh": "中文"}[s.language], "Auto: the language of the Leads headers."]]
+    stages = [["Stage", "中文", "Probability", "Limit (days)", "Type"]] + [
+        [st.name, st.zh, st.probability, st.limit_days, {OPEN: "Open", WON: "Won", LOST: "Lost"}[st.kind]] for st in s.stages]
+    bant = [["Dimension", "Value", "中文", "Points", "Blank means"]]
+    for dim in DIMENSIONS:
+        for c in s.bant[dim]:
+            bant.append([DIMENSION_LABELS[dim][0], c.value, c.zh, c.points, "Yes" if c.blank else ""])
+    tdays = [["Up to days", "Points"]] + [[d, p] for d, p in s.timeline_days]
+    weights = [["Profile", "Budget", "Authority", "Need", "Timeline"]] + [
+        [name, w["budget"], w["authority"], w["need"], w["timeline"]] for name, w in s.weights.items()]
+    cadence = [["Grade", "Open (days)", "Closed Won (days)"]] + [
+        [g, s.cadence_open.get(g) or "None", s.cadence_won.get(g) or "None"] for g in GRADES]
+    holidays = [["Date", "Name"]] + [[d, ""] for d in s.holidays]
+    return [
+        ("General 常规", general, "Dates, grading method and stale thresholds."),
+        ("Stages 阶段", stages, "The pipeline in order. Probability weights the pipeline value; Limit is how many days a lead may stay before it is flagged as stuck. Type: Open, Won or Lost."),
+        ("BANT points BANT评分", bant, "Points 0–3 per value. 'Blank means' marks the value an empty cell counts as. Rules refer to the English value names."),
+        ("Timeline by date 按日期计时间", tdays, "A Timeline given as a date scores by the days from today (past dates count as soon); later than the last line scores 0."),
+        ("Weights 权重", weights, "Score = 100 × Σ weight × points / 3, with the profile chosen under General."),
+        ("Follow-up cadence 跟进频率", cadence, "Days between follow-ups by grade, for open leads and for Closed Won customers (after-sales). None = no follow-up."),
+        ("Holidays 节假日", holidays, "Follow-ups never fall on these dates or on weekends."),
+    ]
