@@ -1,0 +1,24 @@
+Attribute VB_Name = "Ribbon"
+' The one callback behind every button of the "Sales Pipeline" ribbon tab
+' (macros/customUI14.xml, macros/customUI.xml). The button id is the command
+' name; the work is done in Python by salesbook.ribbon.run(<id>) via xlwings.
+Option Explicit
+
+Public Sub SalesbookRibbon(control As IRibbonControl)
+    Select Case control.Id
+        Case "settings"
+            shSettings.Activate
+        Case "archive"
+            If MsgBox("Move every lead flagged Stale from Leads to the Archive sheet?" & vbCrLf & _
+                      "Nothing is deleted: the rows are kept on Archive with today's date.", _
+                      vbQuestion + vbOKCancel + vbDefaultButton2, "Archive Stale") = vbOK Then
+                RunSalesbook control.Id
+            End If
+        Case Else
+            RunSalesbook control.Id
+    End Select
+End Sub
+
+Private Sub RunSalesbook(ByVal commandName As String)
+    RunPython "import salesbook.ribbon; salesbook.ribbon.run('" & commandName & "')"
+End Sub

@@ -1,0 +1,135 @@
+"""The ribbon parts of the workbook: customUI/customUI14.xml and customUI/customUI.xml.
+
+Office 2010+ reads customUI14.xml, Office 2007 customUI.xml; each is found
+through its own relationship in ``_rels/.rels``. openpyxl keeps both parts on
+save but only writes back the 2007 relationship, so the 2010+ ribbon vanishes:
+`ensure_ribbon` puts the relationships back after any such save.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, NamedTuple
+
+from lxml import etree
+
+from salesbook.build import ooxml
+from salesbook.build.ooxml import NS_REL
+
+
+class RibbonPart(NamedTuple):
+    part: str            # part name in the package
+    source: str          # file name in the macros folder
+    namespace: str       # customUI XML namespace
+    rel_type: str        # relationship type in _rels/.rels
+    rel_id: str          # preferred relationship id
+
+
+CUSTOMUI14 = RibbonPart(
+    "customUI/customUI14.xml", "customUI14.xml",
+    "http://schemas.microsoft.com/office/2009/07/customui",
+    "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility",
+    "rIdCustomUI14",
+)
+CUSTOMUI = RibbonPart(
+    "customUI/customUI.xml", "customUI.xml",
+    "http://schemas.microsoft.com/office/2006/01/customui",
+    "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
+    "rIdCustomUI",
+)
+RIBBON_PARTS = (CUSTOMUI14, CUSTOMUI)
+XML_CONTENT_TYPE = "application/xml"
+CALLBACK = "SalesbookRibbon"
+
+
+def load_ribbon_xml(macros_dir: Path | str) -> dict[str, bytes]:
+    """The ribbon parts' bytes from the macros folder, keyed by part name."""
+    return {p.part: (Path(macros_dir) / p.source).read_bytes() for p in RIBBON_PARTS}
+
+
+def _package_rels(parts: Mapping[str, bytes]) -> etree._Element:
+    if ooxml.PACKAGE_RELS not in parts:
+        raise ValueError("not an OOXML package: no _rels/.rels")
+    return ooxml.parse_xml(parts[ooxml.PACKAGE_RELS])
+
+
+def _rels_of_type(rels: etree._Element, rel_type: str) -> list[etree._Element]:
+    return [rel for rel in rels if rel.get("Type") == rel_type]
+
+
+def ribbon_problems(parts: Mapping[str, bytes]) -> list[str]:
+    """What is wrong with the ribbon wiring of a package; empty when it is complete."""
+    problems: list[str] = []
+    rels = _package_rels(parts)
+    content_types = ooxml.parse_xml(parts[ooxml.CONTENT_TYPES])
+    for p in RIBBON_PARTS:
+        targets = [ooxml.resolve_target("", rel.get("Target", "")) for rel in _rels_of_type(rels, p.rel_type)]
+        if p.part not in parts:
+            problems.append(f"part {p.part} is missing")
+        if targets != [p.part]:
+            problems.append(f"_rels/.rels should have one relationship of type {p.rel_type} to {p.part}, "
+                            f"has targets {targets}")
+        if p.part in parts and ooxml.content_type_of(content_types, p.part) is None:
+            problems.append(f"[Content_Types].xml gives {p.part} no content type")
+    return problems
+
+
+def _wire(parts: dict[str, bytes]) -> bool:
+    """Fix the relationships and content types of the ribbon parts present; True if changed."""
+    rels = _package_rels(parts)
+    changed = False
+    for p in RIBBON_PARTS:
+        existing = _rels_of_type(rels, p.rel_type)
+        keep = [rel for rel in existing
+                if p.part in parts and ooxml.resolve_target("", rel.get("Target", "")) == p.part][:1]
+        for rel in existing:
+            if rel not in keep:           # dangling, misdirected or duplicate
+                rels.remove(rel)
+                changed = True
+        if p.part in parts and not keep:
+            etree.SubElement(rels, f"{{{NS_REL}}}Relationship",
+                             Id=ooxml.new_relationship_id(rels, p.rel_id), Type=p.rel_type, Target=p.part)
+            changed = True
+    if changed:
+        parts[ooxml.PACKAGE_RELS] = ooxml.serialize_xml(rels)
+    content_types = ooxml.parse_xml(parts[ooxml.CONTENT_TYPES])
+    missing = [p.part for p in RIBBON_PARTS if p.part in parts and ooxml.content_type_of(content_types, p.part) is None]
+    for part in missing:
+        ooxml.set_override(content_types, part, XML_CONTENT_TYPE)
+    if missing:
+        parts[ooxml.CONTENT_TYPES] = ooxml.serialize_xml(content_types)
+    return changed or bool(missing)
+
+
+def add_ribbon(parts: Mapping[str, bytes], ribbon_xml: Mapping[str, bytes]) -> dict[str, bytes]:
+    """A copy of `parts` with the ribbon parts set to `ribbon_xml` (see `load_ribbon_xml`) and wired up."""
+    unknown = set(ribbon_xml) - {p.part for p in RIBBON_PARTS}
+    if unknown:
+        raise ValueError(f"not ribbon parts: {sorted(unknown)}")
+    out = dict(parts)
+    for p in RIBBON_PARTS:
+        if p.part in ribbon_xml:
+            out[p.part] = bytes(ribbon_xml[p.part])
+    _wire(out)
+    return out
+
+
+def ensure_ribbon(book: bytes | str | os.PathLike) -> bytes:
+    """Check and repair the ribbon relationships of a workbook; return its (repaired) bytes.
+
+    `book` is the workbook's bytes or path. For every ribbon part present, the
+    package gets exactly one relationship of the right type to it (the one that
+    openpyxl drops is re-added); relationships to missing ribbon parts are
+    removed. A path is rewritten in place, atomically, only if something was
+    repaired; unchanged input is returned as is. Ribbon parts that are missing
+    are not recreated here (use `add_ribbon`).
+    """
+    data = bytes(book) if isinstance(book, (bytes, bytearray)) else Path(book).read_bytes()
+    parts = ooxml.read_package(data)
+    if not _wire(parts):
+        return data
+    repaired = ooxml.write_package(parts)
+    if not isinstance(book, (bytes, bytearray)):
+        ooxml.write_file_atomically(book, repaired)
+    return repaired
