@@ -1,0 +1,36 @@
+"""salesbook: BANT lead grading, follow-ups, stale-lead cleansing and funnel reports
+behind an Excel workbook.
+
+The Python API mirrors the ribbon buttons::
+
+    import pandas as pd, salesbook
+    leads = pd.read_excel("Pipeline.xlsx", sheet_name="Leads", dtype=str, keep_default_na=False)
+    salesbook.grade(leads)            # Grade, Score, Grade Reason, Grade Change
+    salesbook.followup(leads)         # Next Follow-up, Follow-up Status
+    salesbook.stale(leads)            # Stale, Stale Reason
+    salesbook.funnel(leads).kpis      # win rate, velocity, bottleneck ...
+    salesbook.check(leads)            # every bad cell
+    salesbook.run("Pipeline.xlsx")    # the whole job on a file, in place
+
+Frames use the workbook's headers (English or Chinese); pass a ``Settings`` to change
+the rules (``salesbook.settings_from_grid`` reads a Settings sheet's cells).
+"""
+
+from .engine import check_frame as check
+from .engine import evaluate
+from .engine import followup_frame as followup
+from .engine import funnel_report as funnel
+from .engine import grade_frame as grade
+from .engine import stale_frame as stale
+from .settings import Settings, settings_from_grid
+
+
+def run(path, **options):
+    """Run all rules (or ``only=...``) on a workbook file; see ``salesbook.service.run``."""
+    from .service import run as _run
+
+    return _run(path, **options)
+
+
+__version__ = "0.1.0"
+__all__ = ["grade", "followup", "stale", "funnel", "check", "evaluate", "run", "Settings", "settings_from_grid"]

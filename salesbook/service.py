@@ -1,0 +1,239 @@
+"""Commands over workbook files: load → evaluate → write, all or nothing.
+
+The service layer of the file path. It only orchestrates: the rules live in
+``engine``/``rules``, the file format in ``xlsx``. Every refusal is raised as
+``Refusal`` before anything is written; the write itself goes through an atomic
+temp-file-and-rename, so a failed or killed run leaves the input as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import report
+from .engine import Evaluation, evaluate, language, parse_only
+from .errors import Refusal
+from .rules.prepare import canonical_frame, parse_dates, prepare
+from .schema import BY_KEY, DATE, NUMBER, COUNT, REQUIRED, closest_header, duplicate_headers, match_headers
+from .settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
+from .sheetmodel import AppendRows
+from .xlsx import safety
+
+EXIT_OK, EXIT_ROW_PROBLEMS, EXIT_REFUSED = 0, 1, 2
+
+
+@dataclass
+class Book:
+    """A workbook file as read: where the leads are, the table, settings and history."""
+
+    path: Path
+    pkg: object
+    loc: object
+    leads: pd.DataFrame
+    settings: Settings
+    history_rows: list[list[object]] | None
+    language: str
+
+
+@dataclass
+class Result:
+    path: Path
+    summary: str
+    exit_code: int = EXIT_OK
+    problems: pd.DataFrame | None = None
+    evaluation: Evaluation | None = None
+    output: Path | None = None
+    lines: list[str] = field(default_factory=list)
+
+
+def _col_letter(n: int) -> str:
+    s = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _sheet_grid(pkg, names: tuple[str, ...]) -> tuple[str | None, list[list[object]] | None]:
+    from .xlsx.reader import read_grid
+
+    for name in names:
+        info = pkg.sheet(name)
+        if info is not None:
+            return info.name, read_grid(pkg, info.name)
+    return None, None
+
+
+def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True, need_history: bool = True) -> Book:
+    """Check and read a workbook. Raises Refusal for anything that stops the command."""
+    from .xlsx.package import Package
+    from .xlsx.reader import locate_leads, read_leads
+
+    path = Path(path)
+    safety.preflight(path, force=force, for_write=for_write)
+    try:
+        pkg = Package.open(path)
+    except Refusal:
+        raise
+    except Exception as exc:  # a damaged file the preflight did not catch
+        raise Refusal(f"Cannot read {path.name}: the file is damaged ({exc}). Open it in Excel and save it again.",
+                      path=path, detail=repr(exc)) from None
+    loc = locate_leads(pkg)
+    _check_headers(path, loc)
+    leads = read_leads(pkg, loc)
+    settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
+    settings = settings_from_grid(grid, sheet=settings_sheet or "Settings")
+    history = None
+    if need_history:
+        _, history = _sheet_grid(pkg, (report.HISTORY_SHEET, "历史"))
+    return Book(path, pkg, loc, leads, settings, history, language(settings, loc.headers))
+
+
+def _check_headers(path: Path, loc) -> None:
+    headers = list(loc.headers)
+    found = match_headers(headers)
+    missing = [k for k in REQUIRED if k not in found]
+    where = f"sheet '{loc.sheet_name}'" + (f", table '{loc.table_name}'" if loc.table_name else "")
+    seen = ", ".join(f"'{h}'" for h in headers if h) or "none"
+    if missing:
+        parts = []
+        for k in missing:
+            col = BY_KEY[k]
+            near = closest_header(k, headers)
+            parts.append(f"'{col.en}' ({col.zh})" + (f" — closest header: '{near}'" if near else ""))
+        raise Refusal(f"{path.name}, {where}: required column {', '.join(parts)} not found. "
+                      f"Headers seen: {seen}. Rename the header or add the column, then run again.",
+                      path=path, sheet=loc.sheet_name, column=BY_KEY[missing[0]].en)
+    dups = duplicate_headers(headers)
+    if dups:
+        key, positions = dups[0]
+        cols = " and ".join(_col_letter(loc.first_col + p) for p in positions)
+        raise Refusal(f"{path.name}, {where}: the column '{BY_KEY[key].en}' appears twice (columns {cols}). "
+                      f"Rename or remove one of them, then run again.",
+                      path=path, sheet=loc.sheet_name, column=BY_KEY[key].en)
+
+
+def _output_columns(book: Book, ev: Evaluation) -> list:
+    from .xlsx.writer import OutputColumn
+
+    cols = []
+    for key in ev.written:
+        col = BY_KEY[key]
+        values = ev.outputs[key]
+        kind = "date" if col.kind == DATE else "number" if col.kind == NUMBER else "text"
+        cols.append(OutputColumn(key=key, header=col.header(ev.language), values=values.reset_index(drop=True), kind=kind))
+    return cols
+
+
+def cell_addresses(book: Book, problems: pd.DataFrame) -> pd.Series:
+    """'K17' for each problem (its column in the table and its row)."""
+    found = match_headers(list(book.loc.headers))
+    letters = {k: _col_letter(book.loc.first_col + i) for k, i in found.items()}
+    return problems["key"].map(letters).fillna("") + problems["row"].astype(str)
+
+
+def _write(book: Book, *, output: str | os.PathLike | None, backup: bool, force: bool, **changes) -> Path:
+    from .xlsx.writer import write_workbook
+
+    target = Path(output) if output else book.path
+    if output:
+        safety.preflight_output(target, force=force, needed=book.path.stat().st_size)
+    with safety.atomic_output(target, backup=backup, like=book.path) as tmp:
+        write_workbook(book.path, tmp, book.loc, **changes)
+    return target
+
+
+def _exit_code(problems: pd.DataFrame) -> int:
+    return EXIT_ROW_PROBLEMS if len(problems) else EXIT_OK
+
+
+def run(path, *, only=None, today: dt.date | None = None, output=None, backup: bool = False,
+        force: bool = False) -> Result:
+    """`salesbook run`: grade, follow-ups, stale, funnel (or the ``only`` subset)."""
+    commands = parse_only(only)
+    book = load(path, force=force, for_write=output is None, need_history="funnel" in commands)
+    ev = evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows, only=commands,
+                  lang=book.language)
+    target = _write(book, output=output, backup=backup, force=force, columns=_output_columns(book, ev),
+                    sheets=ev.sheets, appends=ev.appends)
+    return Result(book.path, ev.summary, _exit_code(ev.problems), ev.problems, ev, target,
+                  lines=_problem_lines(book, ev.problems))
+
+
+def check(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
+    """`salesbook check`: every bad cell, on the Check sheet and returned as lines."""
+    book = load(path, force=force, for_write=output is None, need_history=False)
+    raw, labels = canonical_frame(book.leads)
+    problems = prepare(raw, book.settings, labels).problems
+    day = book.settings.resolve_today(today)
+    cells = cell_addresses(book, problems)
+    sheet = report.check_sheet(problems, cells, book.loc.sheet_name, book.language, day, labels)
+    target = _write(book, output=output, backup=backup, force=force, sheets=[sheet])
+    n_rows = problems["row"].nunique() if len(problems) else 0
+    summary = (f"Checked {int((~raw.isna().all(axis=1)).sum()):,} leads: {len(problems):,} problems in {n_rows:,} rows "
+               f"(see the Check sheet)." if len(problems) else
+               f"Checked {int((~raw.isna().all(axis=1)).sum()):,} leads: no problems found.")
+    return Result(book.path, summary, _exit_code(problems), problems, None, target, lines=_problem_lines(book, problems))
+
+
+def archive(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
+    """`salesbook archive`: move the leads flagged stale (now) to the Archive sheet."""
+    book = load(path, force=force, for_write=output is None, need_history=False)
+    ev = evaluate(book.leads, book.settings, today=today, only="stale", lang=book.language)
+    rows = ev.stale_rows
+    if len(rows) == 0:
+        return Result(book.path, "No stale leads to archive.", _exit_code(ev.problems), ev.problems, ev, None,
+                      lines=_problem_lines(book, ev.problems))
+    moved = archive_rows(book, rows, ev.today or dt.date.today(), ev.language)
+    target = _write(book, output=output, backup=backup, force=force, appends=[moved],
+                    delete_rows=[int(r) for r in rows])
+    summary = f"Archived {len(rows):,} stale leads to the Archive sheet; {len(book.leads) - len(rows):,} rows remain in Leads."
+    return Result(book.path, summary, _exit_code(ev.problems), ev.problems, ev, target,
+                  lines=_problem_lines(book, ev.problems))
+
+
+def archive_rows(book: Book, rows: pd.Index, day: dt.date, lang: str) -> AppendRows:
+    """The archived rows with every cell of the table, typed back from text, and the date."""
+    sub = book.leads.loc[rows]
+    found = match_headers(list(book.leads.columns))
+    key_of = {i: k for k, i in found.items()}
+    out = {report.lbl("archived_on", lang): pd.Series(pd.Timestamp(day), index=sub.index)}
+    formats = {report.lbl("archived_on", lang): "date"}
+    for i, name in enumerate(sub.columns):
+        s = sub[name]
+        kind = BY_KEY[key_of[i]].kind if i in key_of else None
+        if kind == DATE:
+            dates, bad = parse_dates(s)
+            s = dates.astype(object).where(~bad & dates.notna(), s)
+            formats[str(name)] = "date"
+        elif kind in (NUMBER, COUNT) or (kind is None and _numeric(s)):
+            num = pd.to_numeric(s, errors="coerce")
+            s = num.astype(object).where(num.notna(), s)
+        out[str(name)] = s
+    return AppendRows(report.ARCHIVE_SHEET, pd.DataFrame(out, index=sub.index).reset_index(drop=True), formats)
+
+
+def _numeric(s: pd.Series) -> bool:
+    vals = s.dropna()
+    return len(vals) > 0 and pd.to_numeric(vals, errors="coerce").notna().all()
+
+
+def _problem_lines(book: Book, problems: pd.DataFrame, limit: int = 50) -> list[str]:
+    if problems is None or not len(problems):
+        return []
+    cells = cell_addresses(book, problems)
+    lines = [f"{book.loc.sheet_name}!{c}: {m}" + (f" (did you mean '{s}'?)" if isinstance(s, str) and s else "")
+             for c, m, s in zip(cells.to_numpy()[:limit], problems["message"].to_numpy()[:limit],
+                                problems["suggestion"].to_numpy()[:limit])]
+    if len(problems) > limit:
+        lines.append(f"… and {len(problems) - limit:,} more (see the Check sheet: salesbook check)")
+    return lines
+
+
+__all__ = ["load", "run", "check", "archive", "Result", "Book", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED", "np"]
