@@ -1,0 +1,881 @@
+"""Render the add-in's sheet models as SpreadsheetML parts.
+
+``render_sheet`` turns a :class:`~salesbook.sheetmodel.SheetModel` into a complete
+worksheet part plus, when the model has charts, one DrawingML drawing part and one
+chart part per chart. The zip writer decides the part names and writes the
+relationships; the parts only refer to them by fixed ids:
+
+- the worksheet refers to its drawing as ``<drawing r:id="rIdDrawing1"/>``;
+- the drawing refers to chart *i* (1-based, in model order) as ``r:id="rIdChart{i}"``.
+
+Cells are rendered a whole column at a time with pandas string operations, so a
+100k-row sheet renders in well under a second. Rendering is deterministic: the same
+model and the same style indexes give the same bytes.
+
+What is written where:
+
+- strings are inline strings (``t="inlineStr"``), XML-escaped, with characters XML
+  cannot carry removed, CR kept as ``&#13;`` and ``_xHHHH_`` look-alikes escaped the
+  way Excel does (python-calamine and Excel decode them; openpyxl does not); text
+  is never written as a formula, whatever it starts with;
+- numbers are ``<v>`` values in their shortest round-trip form; NaN and ±inf give
+  an empty (styled) cell;
+- dates and datetimes are Excel serial numbers (1900 date system) with the 'date'
+  format unless the column names another one;
+- each column's semantic format (``FORMATS``) becomes a cell style through the
+  StyleBook passed in (``styles.xf(...)`` returns a cellXfs index).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import numbers
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from salesbook.sheetmodel import FORMATS, Block, Chart, SheetModel
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+NS_DML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+NS_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+
+XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+DRAWING_RID = "rIdDrawing1"
+CHART_RID = "rIdChart{}"
+
+HEADER_FILL = "DDEBF7"
+TITLE_SIZE = 13
+CHART_BAR_RGB = "4472C4"
+
+MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
+MAX_AUTO_WIDTH = 60.0
+MIN_AUTO_WIDTH = 8.0
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+ONE_DAY = pd.Timedelta(days=1)
+
+# Patterns used on Arrow-backed strings must be RE2 syntax as well (no \uXXXX escapes:
+# the characters themselves are in the pattern), or pandas falls back to a Python loop.
+# Characters XML 1.0 cannot carry at all (tab, LF and CR are allowed).
+_ILLEGAL_XML = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# Text that Excel would read as its own _xHHHH_ escape; its underscore is escaped.
+_EXCEL_ESCAPE_LOOKALIKE = r"_(x[0-9A-Fa-f]{4}_)"
+# Wide (East Asian) characters, which take two columns of width.
+_CJK = "[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+
+
+@dataclass
+class RenderedSheet:
+    """The parts of one rendered sheet."""
+
+    sheet_xml: bytes  # a complete worksheet part
+    drawing_xml: bytes | None  # xl/drawings/drawingN.xml content, when there are charts
+    charts: list[bytes]  # xl/charts/chartN.xml contents, in the order of rIdChart1..n
+
+
+# --------------------------------------------------------------------------- public
+
+
+def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None) -> RenderedSheet:
+    """Render a whole add-in sheet: cells, column widths, frozen rows and charts."""
+    st = StyleCache(styles)
+    fragments = _model_fragments(model, st)
+    sheet_data, bounds = assemble_rows(fragments)
+    widths = _column_widths(model, fragments)
+    parts = [
+        XML_DECL,
+        _worksheet_open(sheet_pr),
+        sheet_pr.decode("utf-8") if sheet_pr else "",
+        f'<dimension ref="{range_ref(bounds)}"/>',
+        sheet_views_xml(model.freeze_rows),
+        '<sheetFormatPr defaultRowHeight="15"/>',
+        cols_xml(widths),
+        sheet_data,
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
+        _ignored_errors_xml(bounds),
+        f'<drawing r:id="{DRAWING_RID}"/>' if model.charts else "",
+        "</worksheet>",
+    ]
+    sheet_xml = "".join(parts).encode("utf-8")
+    if not model.charts:
+        return RenderedSheet(sheet_xml, None, [])
+    drawing = drawing_xml(model.charts)
+    charts = [chart_xml(model, chart) for chart in model.charts]
+    return RenderedSheet(sheet_xml, drawing, charts)
+
+
+# --------------------------------------------------------------------------- styles
+
+
+class StyleCache:
+    """Asks the StyleBook once per distinct style and remembers the index."""
+
+    def __init__(self, styles):
+        self._styles = styles
+        self._cache: dict[tuple, int] = {}
+
+    def xf(self, **kwargs) -> int:
+        key = tuple(sorted(kwargs.items()))
+        if key not in self._cache:
+            self._cache[key] = int(self._styles.xf(**kwargs))
+        return self._cache[key]
+
+    def title(self) -> int:
+        return self.xf(bold=True, size=TITLE_SIZE)
+
+    def header(self) -> int:
+        return self.xf(bold=True, fill_rgb=HEADER_FILL)
+
+    def data(self, fmt: str | None, kind: str) -> int | None:
+        """The style of a data cell: the column's format, else one implied by the value."""
+        if fmt:
+            return self.xf(num_format=format_code(fmt))
+        if kind == "date":
+            return self.xf(num_format=FORMATS["date"])
+        if kind == "td":
+            return self.xf(num_format=FORMATS["days"])
+        return None
+
+
+def format_code(fmt: str) -> str:
+    """The Excel number format of a semantic format name (unknown names pass through)."""
+    return FORMATS.get(fmt, fmt)
+
+
+# --------------------------------------------------------------------------- references
+
+
+@lru_cache(maxsize=4096)
+def col_letter(col: int) -> str:
+    """1 -> 'A', 27 -> 'AA'."""
+    if col < 1:
+        raise ValueError(f"column {col} is out of range")
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    """'A' -> 1, 'AA' -> 27."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def range_ref(bounds: tuple[int, int, int, int] | None) -> str:
+    """'A1:D20' for (min_row, min_col, max_row, max_col); 'A1' for an empty sheet."""
+    if bounds is None:
+        return "A1"
+    r1, c1, r2, c2 = bounds
+    first, last = f"{col_letter(c1)}{r1}", f"{col_letter(c2)}{r2}"
+    return first if first == last else f"{first}:{last}"
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as used in a formula: always quoted, apostrophes doubled."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def escape_attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def escape_text(text: str) -> str:
+    """Escape one string for element content (the scalar twin of ``_xml_text``)."""
+    text = _SURROGATES.sub("", text)
+    text = re.sub(_ILLEGAL_XML, "", text)[:MAX_CELL_CHARS]
+    text = re.sub(_EXCEL_ESCAPE_LOOKALIKE, r"_x005F_\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\r", "&#13;")
+
+
+# --------------------------------------------------------------------------- cell values
+
+
+def _as_str_series(values: Iterable) -> pd.Series:
+    """A pandas string Series; lone surrogates (which Arrow cannot hold) are dropped."""
+    values = list(values) if not isinstance(values, (pd.Series, np.ndarray, list)) else values
+    try:
+        return pd.Series(values, dtype="str")
+    except (UnicodeEncodeError, UnicodeDecodeError, ValueError):
+        cleaned = [_SURROGATES.sub("", v) if isinstance(v, str) else v for v in values]
+        return pd.Series(cleaned, dtype="str")
+
+
+def _xml_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Escape a string Series for ``<t>``; also says which need ``xml:space``."""
+    s = s.str.slice(0, MAX_CELL_CHARS)
+    s = s.str.replace(_ILLEGAL_XML, "", regex=True)
+    if s.str.contains("_x", regex=False).any():
+        s = s.str.replace(_EXCEL_ESCAPE_LOOKALIKE, r"_x005F_\1", regex=True)
+    s = s.str.replace("&", "&amp;", regex=False)
+    s = s.str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False)
+    s = s.str.replace("\r", "&#13;", regex=False)  # a raw CR would be read back as LF
+    preserve = s.str.contains(r"^[ \t\n]|[ \t\n]$", regex=True).fillna(False).astype(bool)
+    return s, preserve
+
+
+def number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Shortest round-trip text of numbers, and which of them make an empty cell."""
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
+        return values.astype("str"), pd.Series(False, index=values.index)
+    arr = values.to_numpy(dtype="float64", na_value=np.nan)
+    empty = pd.Series(~np.isfinite(arr), index=values.index)
+    if pd.api.types.is_integer_dtype(values.dtype):
+        txt = values.astype("str")
+    else:
+        txt = pd.Series(arr, index=values.index).astype("str").str.removesuffix(".0")
+    return txt, empty
+
+
+def date_serials(values: pd.Series) -> pd.Series:
+    """Excel serial day numbers (1900 system) of a datetime Series; NaN where missing."""
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    serial = (values - EXCEL_EPOCH) / ONE_DAY
+    serial = serial.astype("float64")
+    # Excel counts the non-existent 1900-02-29: serials before 1900-03-01 are one lower.
+    serial = serial.where(serial >= 61, serial - 1)
+    return serial.where(serial >= 1)  # Excel has no dates before 1900-01-01
+
+
+def _kind_of(v) -> str:
+    if v is None or v is pd.NaT or v is pd.NA:
+        return "empty"
+    if isinstance(v, (bool, np.bool_)):
+        return "bool"
+    if isinstance(v, str):
+        return "str"
+    if isinstance(v, (_dt.date, np.datetime64)):
+        return "date"
+    if isinstance(v, (_dt.timedelta, np.timedelta64)):
+        return "td"
+    if isinstance(v, (numbers.Real, decimal.Decimal)):
+        return "empty" if isinstance(v, float) and np.isnan(v) else "num"
+    return "str"
+
+
+_INFERRED_KIND = {
+    "string": "str",
+    "empty": "str",
+    "integer": "num",
+    "floating": "num",
+    "mixed-integer-float": "num",
+    "decimal": "num",
+    "boolean": "bool",
+    "datetime64": "date",
+    "datetime": "date",
+    "date": "date",
+    "timedelta64": "td",
+    "timedelta": "td",
+}
+
+
+def split_kinds(values: pd.Series) -> list[tuple[str, pd.Series]]:
+    """Split a column into homogeneous parts: (kind, converted values on their index).
+
+    Kinds: 'str', 'num', 'bool', 'date' (serials), 'td' (days), 'empty'.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return split_kinds(values.astype(object))
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return _date_parts(values)
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return [("td", (values / ONE_DAY).astype("float64"))]
+    if pd.api.types.is_bool_dtype(dtype):
+        return [("bool", values)]
+    if pd.api.types.is_numeric_dtype(dtype):
+        return [("num", values)]
+    if pd.api.types.is_string_dtype(dtype) and dtype != object:
+        return [("str", values)]
+    return _split_object(values)
+
+
+def _split_object(values: pd.Series) -> list[tuple[str, pd.Series]]:
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    kind = _INFERRED_KIND.get(inferred)
+    if kind is not None:
+        return _convert(kind, values)
+    kinds = values.map(_kind_of).to_numpy()
+    parts = []
+    for kind in sorted(set(kinds)):
+        part = values[kinds == kind]
+        parts.extend(_convert(kind, part))
+    return parts
+
+
+def _convert(kind: str, part: pd.Series) -> list[tuple[str, pd.Series]]:
+    if kind == "str":
+        return [("str", _map_text(part, _to_text))]
+    if kind == "num":
+        return [("num", pd.to_numeric(part.map(_to_float, na_action="ignore"), errors="coerce"))]
+    if kind == "bool":
+        return [("bool", part.astype("boolean"))]
+    if kind == "date":
+        return _date_parts(_to_datetimes(part))
+    if kind == "td":
+        return [("td", (pd.to_timedelta(part) / ONE_DAY).astype("float64"))]
+    return [("empty", part)]
+
+
+def _date_parts(values: pd.Series) -> list[tuple[str, pd.Series]]:
+    """Serials for dates Excel can hold; ISO text for earlier ones, so nothing is lost."""
+    serial = date_serials(values)
+    early = values.notna() & serial.isna()
+    if not early.any():
+        return [("date", serial)]
+    iso = _as_str_series(values[early].map(_iso_text)).set_axis(values.index[early])
+    return [("date", serial[~early]), ("str", iso)]
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """A column shown as text: dates as ISO dates, whole numbers without '.0'."""
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return values
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values
+    return _map_text(values, _display_text)
+
+
+def _map_text(values: pd.Series, func) -> pd.Series:
+    """``func`` over the non-missing values, as a string Series on the same index.
+
+    (Not ``Series.map``: it would infer an Arrow string column and choke on lone surrogates.)
+    """
+    missing = values.isna().to_numpy()
+    texts = [None if m else func(v) for v, m in zip(values.tolist(), missing)]
+    return _as_str_series(texts).set_axis(values.index)
+
+
+def _display_text(v) -> str | None:
+    kind = _kind_of(v)
+    if kind == "empty":
+        return None
+    if kind == "date":
+        return _iso_text(v)
+    if kind == "bool":
+        return "TRUE" if v else "FALSE"
+    if kind == "num" and isinstance(v, (float, np.floating)):
+        return None if not np.isfinite(v) else repr(float(v)).removesuffix(".0")
+    return str(v)
+
+
+def _iso_text(v) -> str:
+    stamp = pd.Timestamp(v)
+    return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
+
+
+def _to_text(v) -> str:
+    return v if isinstance(v, str) else str(v)
+
+
+def _to_float(v) -> float:
+    return float(v)
+
+
+def _to_datetimes(part: pd.Series) -> pd.Series:
+    try:
+        return pd.to_datetime(part)
+    except (TypeError, ValueError):  # mixed time zones and the like: one at a time
+        naive = part.map(lambda v: pd.Timestamp(v).tz_localize(None) if pd.notna(v) else pd.NaT)
+        return pd.to_datetime(naive)
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _style_attr(style: int | None) -> str:
+    return "" if style is None else f' s="{style}"'
+
+
+def _kind_bodies(kind: str, values: pd.Series, style: int | None, p: str) -> tuple[pd.Series, float]:
+    """The part of each cell after ``<c r="A1``, and an estimate of the display width."""
+    s = _style_attr(style)
+    empty_body = f'"{s}/>' if style is not None else None  # unstyled empty cells are left out
+    if kind == "str":
+        text, preserve = _xml_text(values)
+        lengths = values.str.len() + values.str.count(_CJK)
+        width = float(lengths.max()) if len(values) and lengths.notna().any() else 0.0
+        space = pd.Series(np.where(preserve.to_numpy(bool), ' xml:space="preserve">', ">"), dtype="str")
+        body = f'"{s} t="inlineStr"><{p}is><{p}t' + space.set_axis(text.index) + text + f"</{p}t></{p}is></{p}c>"
+        return body.where(values.notna() & (values != ""), empty_body), width
+    if kind == "bool":
+        flags = pd.Series(np.where(values.fillna(False).to_numpy(bool), "1", "0"), index=values.index, dtype="str")
+        body = f'"{s} t="b"><{p}v>' + flags + f"</{p}v></{p}c>"
+        return body.where(values.notna().to_numpy(bool), empty_body), 5.0
+    if kind in ("num", "date", "td"):
+        txt, empty = number_text(values)
+        body = f'"{s}><{p}v>' + txt + f"</{p}v></{p}c>"
+        width = float(txt[~empty].str.len().max()) if (~empty).any() else 0.0
+        return body.where(~empty.to_numpy(bool), empty_body), width
+    return pd.Series(empty_body, index=values.index, dtype="str"), 0.0
+
+
+def _display_width(kind: str, fmt: str | None, raw_width: float) -> float:
+    """Characters a column needs to show its values in the given format."""
+    code = format_code(fmt) if fmt else None
+    if kind == "date" and fmt in (None, "date"):
+        return 10.0
+    if code == FORMATS["percent"]:
+        return 7.0
+    if kind in ("num", "td") and code and "," in code:
+        return raw_width + raw_width // 3
+    return raw_width
+
+
+def column_cells(
+    col: int, values: pd.Series, fmt: str | None, rows: pd.Series, st: StyleCache, p: str = ""
+) -> tuple[pd.Series, float]:
+    """Every cell of one column (on ``rows``) as XML, and the width the column needs."""
+    values = values.reset_index(drop=True)
+    if fmt == "text":
+        values = as_text(values)
+    width = 0.0
+    parts = split_kinds(values)
+    if len(parts) == 1:
+        kind, conv = parts[0]
+        bodies, raw = _kind_bodies(kind, conv, st.data(fmt, kind), p)
+        width = _display_width(kind, fmt, raw)
+    else:
+        out = np.empty(len(values), dtype=object)
+        for kind, conv in parts:
+            body, raw = _kind_bodies(kind, conv, st.data(fmt, kind), p)
+            out[conv.index.to_numpy()] = body.to_numpy(dtype=object)
+            width = max(width, _display_width(kind, fmt, raw))
+        bodies = pd.Series(out, dtype="str")
+    refs = f'<{p}c r="{col_letter(col)}' + rows
+    return (refs + bodies.set_axis(rows.index)).fillna(""), width
+
+
+def join_columns(columns: list[pd.Series]) -> pd.Series:
+    """Concatenate per-row cell strings of several columns (Arrow '+' beats str.cat)."""
+    xml = columns[0]
+    for cells in columns[1:]:
+        xml = xml + cells
+    return xml
+
+
+def text_cell(row: int, col: int, text: str, style: int | None, p: str = "") -> str:
+    """One inline-string cell."""
+    esc = escape_text(str(text))
+    space = ' xml:space="preserve"' if esc[:1].isspace() or esc[-1:].isspace() else ""
+    if not esc:
+        return f'<{p}c r="{col_letter(col)}{row}"{_style_attr(style)}/>'
+    return (
+        f'<{p}c r="{col_letter(col)}{row}"{_style_attr(style)} t="inlineStr">'
+        f"<{p}is><{p}t{space}>{esc}</{p}t></{p}is></{p}c>"
+    )
+
+
+def row_numbers(first: int, count: int) -> pd.Series:
+    return pd.Series(np.arange(first, first + count, dtype=np.int64)).astype("str")
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass
+class Fragment:
+    """Cells of consecutive columns [col, end] on each of ``rows``: one XML string per row."""
+
+    rows: np.ndarray  # int64 row numbers
+    col: int
+    end: int
+    xml: pd.Series  # str, aligned with rows
+    widths: dict[int, float] | None = None  # column -> width it needs (data and headers)
+
+
+def _single(row: int, col: int, end: int, xml: str, widths: dict[int, float] | None = None) -> Fragment:
+    return Fragment(np.array([row], dtype=np.int64), col, end, pd.Series([xml], dtype="str"), widths)
+
+
+def assemble_rows(fragments: Sequence[Fragment], p: str = "") -> tuple[str, tuple[int, int, int, int] | None]:
+    """``<sheetData>`` with the fragments merged per row, and the used range."""
+    body, bounds = rows_xml(fragments, p)
+    if bounds is None:
+        return f"<{p}sheetData/>", None
+    return f"<{p}sheetData>{body}</{p}sheetData>", bounds
+
+
+def rows_xml(fragments: Sequence[Fragment], p: str = "") -> tuple[str, tuple[int, int, int, int] | None]:
+    """``<row>`` elements with the fragments merged per row, ascending, and the used range.
+
+    Fragments may share rows (blocks side by side); they must not share cells.
+    """
+    fragments = [f for f in fragments if len(f.rows)]
+    if not fragments:
+        return "", None
+    frame = pd.DataFrame(
+        {
+            "row": np.concatenate([f.rows for f in fragments]),
+            "col": np.concatenate([np.full(len(f.rows), f.col) for f in fragments]),
+            "end": np.concatenate([np.full(len(f.rows), f.end) for f in fragments]),
+            "xml": pd.concat([f.xml for f in fragments], ignore_index=True),
+        }
+    )
+    frame = frame.sort_values(["row", "col"], kind="stable", ignore_index=True)
+    _check_overlaps(frame)
+    rows = frame["row"].to_numpy()
+    first = np.r_[True, rows[1:] != rows[:-1]]
+    last = np.r_[rows[1:] != rows[:-1], True]
+    opens = (f'<{p}row r="' + frame["row"].astype("str") + '">').where(first, "")
+    closes = pd.Series(np.where(last, f"</{p}row>", ""), dtype="str")
+    body = (opens + frame["xml"] + closes).str.cat()
+    bounds = (int(rows[0]), int(frame["col"].min()), int(rows[-1]), int(frame["end"].max()))
+    return body, bounds
+
+
+def _check_overlaps(frame: pd.DataFrame) -> None:
+    rows, cols, ends = (frame[k].to_numpy() for k in ("row", "col", "end"))
+    clash = (rows[1:] == rows[:-1]) & (cols[1:] <= ends[:-1])
+    if clash.any():
+        i = int(np.argmax(clash))
+        raise ValueError(
+            f"sheet model writes cell {col_letter(int(cols[i + 1]))}{int(rows[i + 1])} twice "
+            "(two blocks or notes overlap)"
+        )
+
+
+# --------------------------------------------------------------------------- model -> fragments
+
+
+def _model_fragments(model: SheetModel, st: StyleCache) -> list[Fragment]:
+    fragments: list[Fragment] = []
+    for block in model.blocks:
+        fragments.extend(block_fragments(block, st))
+    for row, col, text in model.notes:
+        fragments.append(_single(row, col, col, text_cell(row, col, text, None)))
+    return fragments
+
+
+def block_fragments(block: Block, st: StyleCache, p: str = "") -> list[Fragment]:
+    """Title, header and data of one block."""
+    frame = block.frame
+    ncols = frame.shape[1]
+    last_col = block.col + max(ncols, 1) - 1
+    out: list[Fragment] = []
+    if block.title:
+        out.append(_single(block.row, block.col, block.col, text_cell(block.row, block.col, block.title, st.title(), p)))
+    names = [str(c) for c in frame.columns]
+    widths = {block.col + j: _text_width(name) for j, name in enumerate(names)} if block.header else {}
+    if block.header and ncols:
+        hrow = block.row + (1 if block.title else 0)
+        header = st.header()
+        xml = "".join(text_cell(hrow, block.col + j, name, header, p) for j, name in enumerate(names))
+        out.append(_single(hrow, block.col, last_col, xml))
+    if len(frame) and ncols:
+        data, data_widths = data_fragment(block, st, p)
+        for col, w in data_widths.items():
+            widths[col] = max(widths.get(col, 0.0), w)
+        out.append(data)
+    if out:
+        out[-1].widths = widths
+    return out
+
+
+def data_fragment(block: Block, st: StyleCache, p: str = "") -> tuple[Fragment, dict[int, float]]:
+    """The data rows of a block, rendered column by column."""
+    frame = block.frame
+    rows = row_numbers(block.first_data_row, len(frame))
+    columns: list[pd.Series] = []
+    widths: dict[int, float] = {}
+    for j, name in enumerate(frame.columns):
+        col = block.col + j
+        cells, width = column_cells(col, frame.iloc[:, j], block.formats.get(str(name)), rows, st, p)
+        columns.append(cells)
+        widths[col] = width
+    xml = join_columns(columns)
+    rownums = np.arange(block.first_data_row, block.first_data_row + len(frame), dtype=np.int64)
+    return Fragment(rownums, block.col, block.col + frame.shape[1] - 1, xml), widths
+
+
+def _text_width(text: str) -> float:
+    return float(len(text) + len(re.findall(_CJK, text)))
+
+
+# --------------------------------------------------------------------------- sheet furniture
+
+
+def _worksheet_open(sheet_pr: bytes | None) -> str:
+    extra = ""
+    if sheet_pr is not None:
+        m = re.match(rb"\s*<(?:([A-Za-z_][\w.-]*):)?sheetPr\b", sheet_pr)
+        if not m:
+            raise ValueError("sheet_pr must be a <sheetPr> element")
+        prefix = m.group(1)
+        if prefix and b"xmlns:" + prefix + b"=" not in sheet_pr and prefix != b"r":
+            extra = f' xmlns:{prefix.decode()}="{NS_MAIN}"'
+    return f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"{extra}>'
+
+
+def sheet_views_xml(freeze_rows: int, p: str = "") -> str:
+    """One sheet view; rows 1..freeze_rows frozen when asked."""
+    if freeze_rows <= 0:
+        return f'<{p}sheetViews><{p}sheetView workbookViewId="0"/></{p}sheetViews>'
+    top = f"A{freeze_rows + 1}"
+    return (
+        f'<{p}sheetViews><{p}sheetView workbookViewId="0">'
+        f'<{p}pane ySplit="{freeze_rows}" topLeftCell="{top}" activePane="bottomLeft" state="frozen"/>'
+        f'<{p}selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>'
+        f"</{p}sheetView></{p}sheetViews>"
+    )
+
+
+def cols_xml(widths: dict[int, float], p: str = "") -> str:
+    if not widths:
+        return ""
+    cols = "".join(
+        f'<{p}col min="{c}" max="{c}" width="{_fmt_width(w)}" customWidth="1"/>' for c, w in sorted(widths.items())
+    )
+    return f"<{p}cols>{cols}</{p}cols>"
+
+
+def _fmt_width(w: float) -> str:
+    return repr(round(float(w), 2)).removesuffix(".0")
+
+
+def auto_width(chars: float) -> float:
+    """A column width (in characters) for text of the given length, with some padding."""
+    return min(max(chars + 2.0, MIN_AUTO_WIDTH), MAX_AUTO_WIDTH)
+
+
+def _column_widths(model: SheetModel, fragments: Sequence[Fragment]) -> dict[int, float]:
+    """Model widths where given; the others fitted to the blocks' headers and data."""
+    fitted: dict[int, float] = {}
+    for fragment in fragments:
+        for col, chars in (fragment.widths or {}).items():
+            fitted[col] = max(fitted.get(col, 0.0), chars)
+    widths = {col: auto_width(chars) for col, chars in fitted.items()}
+    widths.update({int(c): float(w) for c, w in model.col_widths.items()})
+    return widths
+
+
+def _ignored_errors_xml(bounds) -> str:
+    """Silence Excel's 'number stored as text' flags: ids like 00042 are text on purpose."""
+    if bounds is None:
+        return ""
+    return f'<ignoredErrors><ignoredError sqref="{range_ref(bounds)}" numberStoredAsText="1"/></ignoredErrors>'
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def drawing_xml(charts: Sequence[Chart]) -> bytes:
+    """A drawing part anchoring each chart over its cells."""
+    anchors = "".join(_anchor_xml(i, chart) for i, chart in enumerate(charts, start=1))
+    return (
+        f'{XML_DECL}<xdr:wsDr xmlns:xdr="{NS_XDR}" xmlns:a="{NS_DML}">{anchors}</xdr:wsDr>'
+    ).encode("utf-8")
+
+
+def _anchor_xml(i: int, chart: Chart) -> str:
+    col0, row0 = chart.anchor_col - 1, chart.anchor_row - 1
+    return (
+        "<xdr:twoCellAnchor>"
+        f"<xdr:from><xdr:col>{col0}</xdr:col><xdr:colOff>0</xdr:colOff>"
+        f"<xdr:row>{row0}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+        f"<xdr:to><xdr:col>{col0 + chart.width_cols}</xdr:col><xdr:colOff>0</xdr:colOff>"
+        f"<xdr:row>{row0 + chart.height_rows}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+        '<xdr:graphicFrame macro="">'
+        f'<xdr:nvGraphicFramePr><xdr:cNvPr id="{i + 1}" name="Chart {i}" descr="{escape_attr(chart.title)}"/>'
+        "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
+        '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
+        f'<a:graphic><a:graphicData uri="{NS_CHART}">'
+        f'<c:chart xmlns:c="{NS_CHART}" xmlns:r="{NS_REL}" r:id="{CHART_RID.format(i)}"/>'
+        "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>"
+    )
+
+
+@dataclass
+class ChartData:
+    """Where a chart's series lives on the sheet, and its current values."""
+
+    cat_ref: str
+    val_ref: str
+    name_ref: str | None
+    name: str
+    categories: list[str | None]
+    values: list[float]
+    format_code: str
+
+
+def chart_data(model: SheetModel, chart: Chart) -> ChartData:
+    try:
+        block = model.blocks[chart.block]
+    except IndexError:
+        raise ValueError(f"chart {chart.title!r} refers to block {chart.block}, which does not exist") from None
+    cat_col = block.col + _column_position(block, chart.category, chart)
+    val_col = block.col + _column_position(block, chart.value, chart)
+    first, last = block.first_data_row, max(block.last_row, block.first_data_row)
+    sheet = quote_sheet(model.name)
+    header_row = block.first_data_row - 1
+    name_ref = f"{sheet}!${col_letter(val_col)}${header_row}" if block.header else None
+    frame = block.frame
+    cat_values = frame.iloc[:, cat_col - block.col].tolist()
+    values = pd.to_numeric(frame.iloc[:, val_col - block.col], errors="coerce").astype("float64").tolist()
+    return ChartData(
+        cat_ref=f"{sheet}!${col_letter(cat_col)}${first}:${col_letter(cat_col)}${last}",
+        val_ref=f"{sheet}!${col_letter(val_col)}${first}:${col_letter(val_col)}${last}",
+        name_ref=name_ref,
+        name=str(chart.value),
+        categories=[None if _is_missing(v) else _category_text(v) for v in cat_values],
+        values=values,
+        format_code=format_code(block.formats.get(str(chart.value), "")) or "General",
+    )
+
+
+def _column_position(block: Block, name: str, chart: Chart) -> int:
+    names = [str(c) for c in block.frame.columns]
+    if str(name) not in names:
+        raise ValueError(f"chart {chart.title!r}: block {chart.block} has no column {name!r}")
+    return names.index(str(name))
+
+
+def _is_missing(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _category_text(v) -> str:
+    if isinstance(v, (_dt.date, pd.Timestamp)):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def chart_xml(model: SheetModel, chart: Chart) -> bytes:
+    """A chart part: one bar (or column) series with cached values, title and labels."""
+    data = chart_data(model, chart)
+    horizontal = chart.kind == "bar"
+    cat_id, val_id = 50010001, 50010002
+    parts = [
+        XML_DECL,
+        f'<c:chartSpace xmlns:c="{NS_CHART}" xmlns:a="{NS_DML}" xmlns:r="{NS_REL}">',
+        '<c:date1904 val="0"/><c:lang val="en-US"/><c:roundedCorners val="0"/>',
+        "<c:chart>",
+        _title_xml(chart.title),
+        '<c:autoTitleDeleted val="0"/>',
+        "<c:plotArea><c:layout/>",
+        "<c:barChart>",
+        f'<c:barDir val="{"bar" if horizontal else "col"}"/>',
+        '<c:grouping val="clustered"/><c:varyColors val="0"/>',
+        _series_xml(data),
+        _data_labels_xml(None),
+        '<c:gapWidth val="50"/>',
+        f'<c:axId val="{cat_id}"/><c:axId val="{val_id}"/>',
+        "</c:barChart>",
+        _cat_axis_xml(cat_id, val_id, horizontal),
+        _val_axis_xml(val_id, cat_id, horizontal, data.format_code),
+        "</c:plotArea>",
+        '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>',
+        "</c:chart>",
+        "</c:chartSpace>",
+    ]
+    return "".join(parts).encode("utf-8")
+
+
+def _title_xml(title: str) -> str:
+    return (
+        "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/>"
+        '<a:p><a:pPr><a:defRPr sz="1400" b="1"/></a:pPr>'
+        f'<a:r><a:rPr lang="en-US" sz="1400" b="1"/><a:t>{escape_text(title)}</a:t></a:r></a:p>'
+        '</c:rich></c:tx><c:layout/><c:overlay val="0"/></c:title>'
+    )
+
+
+def _series_xml(data: ChartData) -> str:
+    if data.name_ref:
+        tx = (
+            f"<c:tx><c:strRef><c:f>{escape_text(data.name_ref)}</c:f>"
+            f'<c:strCache><c:ptCount val="1"/><c:pt idx="0"><c:v>{escape_text(data.name)}</c:v></c:pt>'
+            "</c:strCache></c:strRef></c:tx>"
+        )
+    else:
+        tx = f"<c:tx><c:v>{escape_text(data.name)}</c:v></c:tx>"
+    return (
+        '<c:ser><c:idx val="0"/><c:order val="0"/>'
+        + tx
+        + f'<c:spPr><a:solidFill><a:srgbClr val="{CHART_BAR_RGB}"/></a:solidFill></c:spPr>'
+        + '<c:invertIfNegative val="0"/>'
+        + _data_labels_xml(data.format_code)
+        + f"<c:cat><c:strRef><c:f>{escape_text(data.cat_ref)}</c:f>{_str_cache(data.categories)}</c:strRef></c:cat>"
+        + f"<c:val><c:numRef><c:f>{escape_text(data.val_ref)}</c:f>{_num_cache(data.values, data.format_code)}</c:numRef></c:val>"
+        + "</c:ser>"
+    )
+
+
+def _str_cache(categories: list[str | None]) -> str:
+    pts = "".join(
+        f'<c:pt idx="{i}"><c:v>{escape_text(text)}</c:v></c:pt>' for i, text in enumerate(categories) if text is not None
+    )
+    return f'<c:strCache><c:ptCount val="{len(categories)}"/>{pts}</c:strCache>'
+
+
+def _num_cache(values: list[float], code: str) -> str:
+    series = pd.Series(values, dtype="float64")
+    txt, empty = number_text(series)
+    pts = "".join(
+        f'<c:pt idx="{i}"><c:v>{t}</c:v></c:pt>' for i, (t, e) in enumerate(zip(txt.tolist(), empty.tolist())) if not e
+    )
+    return (
+        f"<c:numCache><c:formatCode>{escape_text(code)}</c:formatCode>"
+        f'<c:ptCount val="{len(values)}"/>{pts}</c:numCache>'
+    )
+
+
+def _data_labels_xml(code: str | None) -> str:
+    """Value labels; at series level with the value column's number format."""
+    num_fmt = f'<c:numFmt formatCode="{escape_attr(code)}" sourceLinked="1"/>' if code else ""
+    position = '<c:dLblPos val="outEnd"/>' if code else ""
+    return (
+        f"<c:dLbls>{num_fmt}{position}"
+        '<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
+        '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>'
+        "</c:dLbls>"
+    )
+
+
+def _cat_axis_xml(ax_id: int, cross_id: int, horizontal: bool) -> str:
+    # Horizontal bars list the first category at the top: reversed category order.
+    orientation = "maxMin" if horizontal else "minMax"
+    return (
+        f'<c:catAx><c:axId val="{ax_id}"/><c:scaling><c:orientation val="{orientation}"/></c:scaling>'
+        f'<c:delete val="0"/><c:axPos val="{"l" if horizontal else "b"}"/>'
+        '<c:numFmt formatCode="General" sourceLinked="1"/>'
+        '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f'<c:crossAx val="{cross_id}"/><c:crosses val="autoZero"/>'
+        '<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/>'
+        "</c:catAx>"
+    )
+
+
+def _val_axis_xml(ax_id: int, cross_id: int, horizontal: bool, code: str) -> str:
+    # With reversed categories the value axis crosses at the last category: the bottom.
+    crosses = "max" if horizontal else "autoZero"
+    return (
+        f'<c:valAx><c:axId val="{ax_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
+        f'<c:delete val="0"/><c:axPos val="{"b" if horizontal else "l"}"/><c:majorGridlines/>'
+        f'<c:numFmt formatCode="{escape_attr(code)}" sourceLinked="1"/>'
+        '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f'<c:crossAx val="{cross_id}"/><c:crosses val="{crosses}"/><c:crossBetween val="between"/>'
+        "</c:valAx>"
+    )
