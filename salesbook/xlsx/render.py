@@ -190,9 +190,9 @@ def quote_sheet(name: str) -> str:
 
 
 def escape_attr(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+    """Escape one string for a double-quoted attribute value."""
+    text = re.sub(_ILLEGAL_XML, "", _SURROGATES.sub("", text))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def escape_text(text: str) -> str:
@@ -571,7 +571,8 @@ def block_fragments(block: Block, st: StyleCache, p: str = "") -> list[Fragment]
     last_col = block.col + max(ncols, 1) - 1
     out: list[Fragment] = []
     if block.title:
-        out.append(_single(block.row, block.col, block.col, text_cell(block.row, block.col, block.title, st.title(), p)))
+        title = text_cell(block.row, block.col, block.title, st.title(), p)
+        out.append(_single(block.row, block.col, block.col, title))
     names = [str(c) for c in frame.columns]
     widths = {block.col + j: _text_width(name) for j, name in enumerate(names)} if block.header else {}
     if block.header and ncols:
@@ -818,14 +819,17 @@ def _series_xml(data: ChartData) -> str:
         + '<c:invertIfNegative val="0"/>'
         + _data_labels_xml(data.format_code)
         + f"<c:cat><c:strRef><c:f>{escape_text(data.cat_ref)}</c:f>{_str_cache(data.categories)}</c:strRef></c:cat>"
-        + f"<c:val><c:numRef><c:f>{escape_text(data.val_ref)}</c:f>{_num_cache(data.values, data.format_code)}</c:numRef></c:val>"
+        + f"<c:val><c:numRef><c:f>{escape_text(data.val_ref)}</c:f>"
+        + f"{_num_cache(data.values, data.format_code)}</c:numRef></c:val>"
         + "</c:ser>"
     )
 
 
 def _str_cache(categories: list[str | None]) -> str:
     pts = "".join(
-        f'<c:pt idx="{i}"><c:v>{escape_text(text)}</c:v></c:pt>' for i, text in enumerate(categories) if text is not None
+        f'<c:pt idx="{i}"><c:v>{escape_text(text)}</c:v></c:pt>'
+        for i, text in enumerate(categories)
+        if text is not None
     )
     return f'<c:strCache><c:ptCount val="{len(categories)}"/>{pts}</c:strCache>'
 

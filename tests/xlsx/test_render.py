@@ -8,8 +8,6 @@ when LibreOffice is installed, by converting the file headless.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import os
 import re
 import shutil
 import subprocess
@@ -92,8 +90,11 @@ PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "application/vnd.openxmlformats-officedocument"
 
 
-def build_xlsx(path: Path, sheets: list[tuple], styles: FakeStyleBook, shared_strings: list[str] | None = None) -> Path:
-    """A minimal workbook: sheets are (name, sheet_xml) or (name, RenderedSheet)."""
+def build_xlsx(path: Path, sheets: list[tuple], styles, shared_strings: list[str] | None = None) -> Path:
+    """A minimal workbook: sheets are (name, sheet_xml) or (name, RenderedSheet).
+
+    ``styles`` is the FakeStyleBook (or the real StyleBook) the sheets were rendered with.
+    """
     files: dict[str, bytes] = {}
     overrides = [("/xl/workbook.xml", f"{CT}.spreadsheetml.sheet.main+xml"), ("/xl/styles.xml", f"{CT}.spreadsheetml.styles+xml")]
     wb_rels = [f'<Relationship Id="rIdStyles" Type="{REL}/styles" Target="styles.xml"/>']
@@ -128,7 +129,7 @@ def build_xlsx(path: Path, sheets: list[tuple], styles: FakeStyleBook, shared_st
         f'<workbook xmlns="{NS_MAIN}" xmlns:r="{REL}"><bookViews><workbookView/></bookViews>'
         f'<sheets>{"".join(sheet_entries)}</sheets></workbook>').encode()
     files["xl/_rels/workbook.xml.rels"] = (f'<Relationships xmlns="{PKG_REL}">{"".join(wb_rels)}</Relationships>').encode()
-    files["xl/styles.xml"] = styles.styles_xml()
+    files["xl/styles.xml"] = styles.styles_xml() if hasattr(styles, "styles_xml") else styles.to_bytes()
     files["_rels/.rels"] = _rels([("rId1", f"{REL}/officeDocument", "xl/workbook.xml")])
     files["[Content_Types].xml"] = (
         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -456,8 +457,10 @@ def test_libreoffice_opens_renders_and_keeps_the_chart(tmp_path):
     history = render_append(None, AppendRows("History", pd.DataFrame(
         {"Lead ID": ["L-1"], "From": ["Prospecting"], "To": ["Qualification"], "Date": [pd.Timestamp("2024-03-01")]}),
         formats={"Date": "date"}), styles)
+    log = render_append(EXCEL_LIKE.encode(), AppendRows("Log", pd.DataFrame(
+        {"To": ["Proposal"], "Lead ID": ["L-0002"], "Owner": ["Ann"]})), styles, SST)
     src = build_xlsx(tmp_path / "book.xlsx", [("Funnel", render_sheet(funnel_model(), styles)),
-                                              ("History", history)], styles)
+                                              ("History", history), ("Log", log)], styles, shared_strings=SST)
     (tmp_path / "pdf").mkdir()
     pdf = _convert(src, "pdf", tmp_path / "pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -471,8 +474,11 @@ def test_libreoffice_opens_renders_and_keeps_the_chart(tmp_path):
         assert charts, "LibreOffice dropped the chart"
         xml = z.read(charts[0]).decode()
     assert "$J$10:$J$16" in xml and "$I$10:$I$16" in xml
-    ws = openpyxl.load_workbook(again)["Funnel"]
+    wb = openpyxl.load_workbook(again)
+    ws = wb["Funnel"]
     assert ws["J10"].value == 116 and ws["C11"].number_format == FORMATS["money"]
+    assert [c.value for c in wb["Log"][1]] == ["Lead ID", "From", "To", "Date", "Owner"]
+    assert [c.value for c in wb["Log"][4]] == ["L-0002", None, "Proposal", None, "Ann"]
     # (headless LibreOffice drops view settings such as frozen panes from any file, so no check here)
 
 
@@ -682,3 +688,16 @@ def test_awkward_column_types(tmp_path):
 def test_append_needs_the_shared_strings_its_header_uses():
     with pytest.raises(ValueError, match="shared string"):
         render_append(EXCEL_LIKE.encode(), AppendRows("History", history_frame(1)), FakeStyleBook())
+
+
+def test_with_the_real_stylebook(tmp_path):
+    styles_module = pytest.importorskip("salesbook.xlsx.styles")
+    book = styles_module.StyleBook(None)
+    rendered = render_sheet(funnel_model(), book)
+    history = render_append(None, AppendRows("History", history_frame(2), formats={"Date": "date"}), book)
+    path = build_xlsx(tmp_path / "real.xlsx", [("Funnel", rendered), ("History", history)], book)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Funnel"]
+    assert ws["A4"].font.b and ws["A4"].font.sz == 13 and ws["A5"].fill.fgColor.rgb == "FFDDEBF7"
+    assert ws["C11"].number_format == FORMATS["money"] and ws["E10"].number_format == FORMATS["percent"]
+    assert wb["History"]["D2"].value == dt.datetime(2024, 1, 1) and wb["History"]["D2"].number_format == FORMATS["date"]
