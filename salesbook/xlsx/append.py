@@ -40,6 +40,7 @@ from salesbook.xlsx.render import (
     row_numbers,
     rows_xml,
     text_cell,
+    text_width,
 )
 
 MAX_ROWS = 1_048_576
@@ -123,7 +124,20 @@ def find_sheet_data(doc: bytes) -> SheetDataSpan:
 
 
 def scan_rows(doc: bytes, span: SheetDataSpan, shared_strings: list[str]) -> RowScan:
-    """Row numbers (explicit or implied), the last row and the header row."""
+    """The header row (the first row holding a value) and the last row number.
+
+    Rows are ascending (the schema requires it), so when the last row carries ``r`` only
+    the rows up to the header are read; otherwise every row is counted.
+    """
+    scan = _scan_forward(doc, span, shared_strings, stop_at_header=True)
+    last = _last_explicit_row(doc, span)
+    if last is None:
+        last = _scan_forward(doc, span, shared_strings, stop_at_header=False).last_row
+    scan.last_row = max(scan.last_row, last)
+    return scan
+
+
+def _scan_forward(doc: bytes, span: SheetDataSpan, shared_strings: list[str], stop_at_header: bool) -> RowScan:
     last = 0
     header: RowScan | None = None
     for m in _ROW_START.finditer(doc, span.open_end, span.close):
@@ -141,10 +155,26 @@ def scan_rows(doc: bytes, span: SheetDataSpan, shared_strings: list[str]) -> Row
             cells = header_cells(doc[m.end() : end], shared_strings)
             if any(text != "" for text, _ in cells.values()):
                 header = RowScan(number, number, end, cells)
+                if stop_at_header:
+                    return header
     if header is None:
         return RowScan(last, None, None, {})
     header.last_row = last
     return header
+
+
+def _last_explicit_row(doc: bytes, span: SheetDataSpan) -> int | None:
+    """The ``r`` of the last row element, or None when it has none (or there are no rows)."""
+    tag = f"<{span.prefix}row".encode()
+    pos = span.close
+    while True:
+        pos = doc.rfind(tag, span.open_end, pos)
+        if pos < 0:
+            return None if _ROW_START.search(doc, span.open_end, span.close) else 0
+        m = _ROW_START.match(doc, pos)
+        if m is not None:
+            explicit = _ATTR_R.search(m.group(1))
+            return int(explicit.group(2)) if explicit and explicit.group(2) else None
 
 
 def _row_end(doc: bytes, start: int, limit: int) -> int:
@@ -255,7 +285,7 @@ def append_to_sheet(doc: bytes, rows: AppendRows, styles, shared_strings: list[s
         return doc
     span = find_sheet_data(doc)
     scan = scan_rows(doc, span, shared_strings)
-    dim = _dimension_bounds(doc)
+    dim = _dimension_bounds(doc, span.start)
     st = StyleCache(styles)
     p = span.prefix
     edits: list[tuple[int, int, bytes]] = []
@@ -289,10 +319,11 @@ def append_to_sheet(doc: bytes, rows: AppendRows, styles, shared_strings: list[s
         edits.append((span.close, span.close, inserted))
 
     fresh = set(new_cols) if scan.header_row is not None else set(targets)
-    header_widths = {c: float(len(names[targets.index(c)])) for c in fresh}
+    header_widths = {c: text_width(names[targets.index(c)]) for c in fresh}
     col_widths = {c: auto_width(max(widths.get(c, 0.0), header_widths[c])) for c in fresh}
     edits.extend(_cols_edits(doc, span, col_widths))
-    edits.extend(_dimension_edit(doc, dim, (min(header_row, first_data), min(targets), last_data, max(targets))))
+    used = (min(header_row, first_data), min(targets), last_data, max(targets))
+    edits.extend(_dimension_edit(doc, span.start, dim, used))
     return _apply(doc, edits)
 
 
@@ -328,8 +359,8 @@ def _data_rows_xml(
 # --------------------------------------------------------------------------- furniture
 
 
-def _dimension_bounds(doc: bytes) -> tuple[int, int, int, int] | None:
-    m = _DIMENSION.search(doc)
+def _dimension_bounds(doc: bytes, limit: int) -> tuple[int, int, int, int] | None:
+    m = _DIMENSION.search(doc, 0, limit)
     if m is None:
         return None
     refs = _REF.findall(m.group(2).decode("ascii", "replace"))
@@ -345,8 +376,8 @@ def _used_right(dim) -> int:
     return dim[3] if dim and dim[3] < 16384 else 0
 
 
-def _dimension_edit(doc: bytes, dim, new) -> list[tuple[int, int, bytes]]:
-    m = _DIMENSION.search(doc)
+def _dimension_edit(doc: bytes, limit: int, dim, new) -> list[tuple[int, int, bytes]]:
+    m = _DIMENSION.search(doc, 0, limit)
     if m is None:
         return []
     r1, c1, r2, c2 = new

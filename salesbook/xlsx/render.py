@@ -574,7 +574,7 @@ def block_fragments(block: Block, st: StyleCache, p: str = "") -> list[Fragment]
         title = text_cell(block.row, block.col, block.title, st.title(), p)
         out.append(_single(block.row, block.col, block.col, title))
     names = [str(c) for c in frame.columns]
-    widths = {block.col + j: _text_width(name) for j, name in enumerate(names)} if block.header else {}
+    widths = {block.col + j: text_width(name) for j, name in enumerate(names)} if block.header else {}
     if block.header and ncols:
         hrow = block.row + (1 if block.title else 0)
         header = st.header()
@@ -606,7 +606,8 @@ def data_fragment(block: Block, st: StyleCache, p: str = "") -> tuple[Fragment, 
     return Fragment(rownums, block.col, block.col + frame.shape[1] - 1, xml), widths
 
 
-def _text_width(text: str) -> float:
+def text_width(text: str) -> float:
+    """Columns a text takes (wide East Asian characters count twice)."""
     return float(len(text) + len(re.findall(_CJK, text)))
 
 

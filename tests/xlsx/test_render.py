@@ -701,3 +701,14 @@ def test_with_the_real_stylebook(tmp_path):
     assert ws["A4"].font.b and ws["A4"].font.sz == 13 and ws["A5"].fill.fgColor.rgb == "FFDDEBF7"
     assert ws["C11"].number_format == FORMATS["money"] and ws["E10"].number_format == FORMATS["percent"]
     assert wb["History"]["D2"].value == dt.datetime(2024, 1, 1) and wb["History"]["D2"].number_format == FORMATS["date"]
+
+
+def test_append_counts_rows_when_the_last_row_has_no_r():
+    sheet = (f'<worksheet xmlns="{NS_MAIN}"><sheetData>'
+             '<row r="1"><c r="A1" t="inlineStr"><is><t>Lead ID</t></is></c></row>'
+             '<row r="5"><c r="A5" t="inlineStr"><is><t>L-1</t></is></c></row>'
+             '<row><c t="inlineStr"><is><t>L-2</t></is></c></row>'
+             "</sheetData></worksheet>").encode()
+    xml = render_append(sheet, AppendRows("History", pd.DataFrame({"Lead ID": ["L-3"]})), FakeStyleBook())
+    rows = etree.fromstring(xml).findall(f"{M}sheetData/{M}row")
+    assert rows[-1].get("r") == "7" and rows[-1].findtext(f".//{M}t") == "L-3"
