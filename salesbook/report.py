@@ -105,14 +105,15 @@ def funnel_sheet(r: FunnelReport, settings: Settings, lang: str, day: dt.date) -
     # The chart reads the funnel stages only (Closed Lost has no 'reached').
     chart_frame = stage_frame.iloc[:n_funnel][[lbl("stage", lang), lbl("reached", lang)]]
     blocks.append(Block(stage_row, 13, chart_frame, title=lbl("chart", lang), formats={lbl("reached", lang): "int"}))
-    row = blocks[2].last_row + 3
+    chart_top, chart_rows = stage_row, 18
+    row = max(blocks[2].last_row, chart_top + chart_rows) + 3
     for which in ("owners", "sources"):
         frame, formats = _group_frame(r.owners if which == "owners" else r.sources, settings, lang,
                                       "owner" if which == "owners" else "source")
         blocks.append(Block(row, 1, frame, title=lbl(which, lang), formats=formats))
         row = blocks[-1].last_row + 3
     chart = Chart(title=lbl("chart", lang), block=chart_source, category=lbl("stage", lang), value=lbl("reached", lang),
-                  anchor_row=stage_row + len(chart_frame) + 3, anchor_col=13, width_cols=8, height_rows=16)
+                  anchor_row=chart_top, anchor_col=16, width_cols=8, height_rows=chart_rows)
     widths = {1: 24, **{c: 15 for c in range(2, 12)}, 13: 22, 14: 12}
     return SheetModel(FUNNEL_SHEET, blocks=blocks, notes=[(1, 1, lbl("funnel_title", lang)),
                                                           (2, 1, lbl("as_of", lang, d=day.isoformat()))],
