@@ -117,7 +117,7 @@ def summary(commands: tuple[str, ...], outputs: pd.DataFrame, extra: pd.DataFram
     if "grade" in commands:
         counts = outputs.loc[live, "grade"].value_counts()
         n = int(outputs.loc[live, "grade"].notna().sum())
-        parts.append(f"Graded {n:,} leads: " + " · ".join(f"{int(counts.get(x, 0)):,} {x}" for x in "ABCD"))
+        parts.append(f"Graded {n:,} lead{'s' if n != 1 else ''}: " + " · ".join(f"{int(counts.get(x, 0)):,} {x}" for x in "ABCD"))
     if "followup" in commands:
         k = extra.loc[live, "followup_key"].value_counts()
         parts.append(f"Follow-ups: {int(k.get('Overdue', 0)):,} overdue · {int(k.get('Due today', 0)):,} due today · "

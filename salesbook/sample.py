@@ -25,7 +25,8 @@ from .schema import INPUTS
 from .settings import DEFAULT_BANT, DEFAULT_STAGES
 
 # The columns of a sample frame, in order (headers in the requested language).
-LEAD_COLUMNS = INPUTS
+# Email and Phone as two columns (the combined "Email / Phone" header is still read).
+LEAD_COLUMNS = tuple(c for c in INPUTS if c.key != "email_phone")
 
 # ---------------------------------------------------------------------------
 # Vocabularies

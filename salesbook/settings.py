@@ -295,6 +295,7 @@ def _number(grid: _Grid, r: int, c: int, what: str, *, percent: bool = False, mi
         return None
     if isinstance(v, bool):
         raise grid.error(r, c, v, what)
+    is_pct = False
     if isinstance(v, (int, float)):
         x = float(v)
     else:
@@ -306,7 +307,9 @@ def _number(grid: _Grid, r: int, c: int, what: str, *, percent: bool = False, mi
             raise grid.error(r, c, v, what) from None
         if is_pct:
             x /= 100
-    if percent and x > 1:
+    if x != x or x in (float("inf"), float("-inf")):  # 'nan' / 'inf' parse as floats but are no number
+        raise grid.error(r, c, v, what)
+    if percent and x > 1 and not is_pct:  # 55 means 55%; but '150%' is 1.5, not 1.5%
         x /= 100
     if minimum is not None and x < minimum:
         raise grid.error(r, c, v, what)
@@ -568,15 +571,12 @@ def _cadence(grid: _Grid, r: int, c: int) -> int | None:
 
 
 def _read_holidays(grid: _Grid, span, changes: dict) -> None:
-    start, end = span
-    days = []
-    for r in range(start, end):
-        for c in (0,):
-            v = grid.cell(r, c)
-            if v is None or _label(v, "Date", "日期") or str(v).strip() == "":
-                continue
-            days.append(_date(grid, r, c, "a holiday date"))
-    changes["holidays"] = tuple(sorted(set(days)))
+    header_r, header, rows = _table(grid, span)
+    c_date = _find_col(header, "Date", "日期")
+    if c_date is None:  # a bare list of dates under the title
+        rows, c_date = [header_r, *rows], 0
+    days = [_date(grid, r, c_date, "a holiday date") for r in rows]
+    changes["holidays"] = tuple(sorted({d for d in days if d}))
 
 
 def settings_from_grid(rows: list[list[object]] | None, sheet: str = SETTINGS_SHEET, base: Settings | None = None) -> Settings:
@@ -615,7 +615,7 @@ def settings_from_grid(rows: list[list[object]] | None, sheet: str = SETTINGS_SH
     return settings
 
 
-def settings_rows(settings: Settings | None = None, language: str = "en") -> list[tuple[str, list[list[object]], str]]:
+def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list[object]], str]]:
     """The Settings sheet laid out as titled blocks: (title, rows incl. header, note).
 
     The shipped workbook and ``salesbook demo`` write these; ``settings_from_grid``

@@ -28,6 +28,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .build.layout import SHEETS
+from .sample import LEAD_COLUMNS
 from .schema import BY_KEY, DATE, INPUTS, OUTPUTS, Column, match_headers, norm
 from .settings import DIMENSION_LABELS, Settings, settings_rows
 
@@ -191,7 +192,10 @@ def _lead_columns(leads: pd.DataFrame, language: str) -> list[_LeadColumn]:
     def values(key: str) -> pd.Series | None:
         return leads.iloc[:, found[key]] if key in found else None
 
-    cols = [_LeadColumn(c.header(language), c, values(c.key)) for c in INPUTS]
+    # Every input column the frame has, and the standard ones it lacks (Email and Phone
+    # rather than the combined Email / Phone, unless the frame brings that one).
+    inputs = [c for c in INPUTS if c.key in found or c in LEAD_COLUMNS]
+    cols = [_LeadColumn(c.header(language), c, values(c.key)) for c in inputs]
     cols += [_LeadColumn(str(h), None, leads.iloc[:, i]) for i, h in enumerate(leads.columns) if i not in used]
     cols += [_LeadColumn(c.header(language), c, values(c.key)) for c in OUTPUTS]
     seen: dict[str, int] = {}
@@ -405,11 +409,11 @@ def _write_history(ws, language: str, f: _Formats) -> None:
 
 def _write_archive(ws, language: str, f: _Formats) -> None:
     lang = "zh" if language == "zh" else "en"
-    headers = [_ARCHIVED_ON[lang]] + [c.header(lang) for c in INPUTS + OUTPUTS]
+    headers = [_ARCHIVED_ON[lang]] + [c.header(lang) for c in LEAD_COLUMNS + OUTPUTS]
     for c, h in enumerate(headers):
         ws.write_string(0, c, h, f.header)
     ws.set_column(0, 0, 12, f.date)
-    for j, col in enumerate(INPUTS + OUTPUTS, start=1):
+    for j, col in enumerate(LEAD_COLUMNS + OUTPUTS, start=1):
         ws.set_column(j, j, _column_width(_LeadColumn(col.header(lang), col, None)),
                       f.date if col.kind == DATE else None)
     ws.freeze_panes(1, 1)
@@ -556,7 +560,7 @@ def populate_workbook(wb: xlsxwriter.Workbook, leads: pd.DataFrame | None, *, se
     Leads headers and the drop-down values."""
     settings = settings or Settings()
     language = "zh" if language == "zh" else "en"
-    leads = leads if leads is not None else pd.DataFrame({c.header(language): pd.Series(dtype=object) for c in INPUTS})
+    leads = leads if leads is not None else pd.DataFrame({c.header(language): pd.Series(dtype=object) for c in LEAD_COLUMNS})
     roles = _sheet_roles(sheet_names)
     f = _Formats(wb)
     sheets = {role: wb.add_worksheet(name) for role, name in roles}

@@ -18,13 +18,14 @@ from python_calamine import CalamineWorkbook
 from salesbook.build.layout import SHEETS
 from salesbook.engine import evaluate
 from salesbook.sample import sample_leads
+from salesbook.sample import LEAD_COLUMNS
 from salesbook.schema import DATE, INPUTS, OUTPUTS
 from salesbook.settings import LOST, WON, Choice, Settings, Stage, settings_from_grid
 from salesbook.template import LIST_NAMES, populate, populate_workbook, write_sample_workbook
 
 TODAY = dt.date(2026, 11, 20)
 N = 300
-ALL = INPUTS + OUTPUTS
+ALL = LEAD_COLUMNS + OUTPUTS
 SHEET_NAMES = [name for name, _ in SHEETS]
 
 
@@ -81,7 +82,7 @@ def test_leads_is_one_table_over_all_rows_and_columns(xl):
 
 def test_output_columns_look_different_and_start_empty(xl):
     ws = xl["Leads"]
-    first_out = len(INPUTS) + 1
+    first_out = len(LEAD_COLUMNS) + 1
     in_fill = ws.cell(1, 1).fill.fgColor.rgb
     for j in range(first_out, len(ALL) + 1):
         assert ws.cell(1, j).fill.fgColor.rgb not in (None, in_fill, "00000000")
@@ -96,7 +97,7 @@ def test_values_equal_the_frame_with_both_readers(book, xl):
     assert len(read) == N
     ws = xl["Leads"]
     letters = column_letters(ws)
-    for c in INPUTS:
+    for c in LEAD_COLUMNS:
         want = [_cell(v) for v in frame[c.en].tolist()]
         got = [_cell(v) for v in read[c.en].tolist()]
         assert got == want, c.en
@@ -107,7 +108,7 @@ def test_values_equal_the_frame_with_both_readers(book, xl):
 def test_typed_cells_keep_their_types(xl):
     ws = xl["Leads"]
     letters = column_letters(ws)
-    for c in INPUTS:
+    for c in LEAD_COLUMNS:
         cells = [cell for cell in ws[letters[c.en]][1:] if cell.value is not None]
         if c.kind == DATE:
             assert all(isinstance(x.value, dt.datetime) and x.number_format == "yyyy-mm-dd" for x in cells), c.en
@@ -129,7 +130,7 @@ def test_drop_downs_come_from_settings_by_defined_names(xl):
     ws = xl["Leads"]
     letters = column_letters(ws)
     dvs = _validations(ws)
-    by_key = {c.key: c.en for c in INPUTS}
+    by_key = {c.key: c.en for c in LEAD_COLUMNS}
     for key, name in LIST_NAMES.items():
         dv = dvs[f"{letters[by_key[key]]}2:{letters[by_key[key]]}{N + 1}"]
         assert dv.type == "list" and dv.formula1 == name, key
@@ -159,7 +160,7 @@ def test_number_and_date_validations(xl):
 
     assert dv("Deal Value").type == "decimal" and dv("Deal Value").operator == "greaterThanOrEqual"
     assert dv("Unanswered").type == "whole" and dv("Unanswered").formula1 == "0"
-    for c in INPUTS:
+    for c in LEAD_COLUMNS:
         if c.kind == DATE:
             assert dv(c.en).type == "date" and dv(c.en).errorStyle == "warning", c.en
 
