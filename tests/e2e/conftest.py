@@ -119,9 +119,15 @@ def calamine_rows(path: Path, sheet: str) -> list[list[object]]:
 
 
 def calamine_table(path: Path, sheet: str = "Leads") -> list[dict[str, object]]:
+    """The lead table: the header row and the rows under it down to the first blank row."""
     rows = calamine_rows(path, sheet)
     header = rows[0]
-    return [dict(zip(header, r)) for r in rows[1:] if any(v not in ("", None) for v in r)]
+    out = []
+    for r in rows[1:]:
+        if not any(v not in ("", None) for v in r):
+            break
+        out.append(dict(zip(header, r)))
+    return out
 
 
 def digest(path: Path) -> str:
