@@ -1,0 +1,705 @@
+"""An .xlsx/.xlsm package (a zip of XML parts): read it, and write a changed copy.
+
+Reading: :class:`Package` opens the zip read-only and answers structural questions
+(sheets in workbook order, relationships, Excel Tables) by parsing the small parts
+with a hardened parser. Big worksheet parts are never parsed here.
+
+Writing: :class:`PackageWriter` produces a copy of the package in which every entry
+that was not replaced is copied *raw* (its compressed bytes, CRC and sizes as they
+are: the content is byte-identical and nothing is recompressed), replaced entries
+keep their place, name and zip metadata, and new entries go at the end with a fixed
+timestamp. Edits of ``workbook.xml``, ``[Content_Types].xml`` and ``*.rels`` are
+minimal textual insertions: those parts are never re-serialised, so elements this
+code does not know survive.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable
+
+from lxml import etree
+
+from salesbook.errors import Refusal
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+
+REL_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
+REL_WORKSHEET = NS_REL + "/worksheet"
+REL_TABLE = NS_REL + "/table"
+REL_DRAWING = NS_REL + "/drawing"
+REL_CHART = NS_REL + "/chart"
+REL_STYLES = NS_REL + "/styles"
+REL_SHARED_STRINGS = NS_REL + "/sharedStrings"
+
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+
+CONTENT_TYPES = "[Content_Types].xml"
+ROOT_RELS = "_rels/.rels"
+
+# New zip entries get this timestamp so that the same inputs give the same bytes.
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+# zlib level for parts we write. Level 1 is about 2.5x faster than 6 on sheet XML
+# and the file is ~30% larger (bench/io_probe.py); Excel recompresses on its next save.
+COMPRESS_LEVEL = 1
+
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_comments=False
+)
+
+
+# --------------------------------------------------------------------------- XML helpers
+
+
+def parse_xml(data: bytes, *, part: str = "", path: str | None = None) -> etree._Element:
+    """Parse a small package part safely: no entities, no DTD, no network, no huge trees."""
+    try:
+        root = etree.fromstring(data, _XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise Refusal(
+            f"Cannot read {_base(path)}: its part {part or '?'} is not valid XML. "
+            "Open the workbook in Excel and save it again.",
+            path=path,
+            detail=str(exc),
+        ) from None
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise Refusal(
+            f"Cannot read {_base(path)}: its part {part} declares a DTD, which Excel never writes. "
+            "The file may be crafted; open it in Excel and save it again.",
+            path=path,
+        )
+    return root
+
+
+def local(tag: object) -> str:
+    """The local name of an lxml tag ('{ns}sheet' -> 'sheet'); '' for comments/PIs."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def children(elem: etree._Element, name: str) -> list[etree._Element]:
+    return [c for c in elem if local(c.tag) == name]
+
+
+def child(elem: etree._Element, name: str) -> etree._Element | None:
+    for c in elem:
+        if local(c.tag) == name:
+            return c
+    return None
+
+
+def rel_attr(elem: etree._Element, name: str) -> str | None:
+    """An attribute in the relationships namespace (transitional or strict), e.g. r:id."""
+    for key, value in elem.attrib.items():
+        if key.startswith("{") and key.endswith("}" + name) and "relationships" in key:
+            return value
+    return None
+
+
+def escape_attr(text: str) -> str:
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def xml_prefix(data: bytes, tag: bytes) -> bytes:
+    """The namespace prefix used for ``tag`` in ``data`` (b'' or b'x:'), from its first use."""
+    m = re.search(rb"<([A-Za-z_][\w.-]*:)?" + re.escape(tag) + rb"[\s/>]", data)
+    return (m.group(1) or b"") if m else b""
+
+
+def insert_before_close(data: bytes, tag: bytes, fragment: bytes) -> bytes:
+    """Insert ``fragment`` just before the closing tag of the (last) ``tag`` element.
+
+    A self-closing ``<tag .../>`` is opened first. Raises ValueError when absent.
+    """
+    close = re.compile(rb"</([A-Za-z_][\w.-]*:)?" + re.escape(tag) + rb"\s*>")
+    last = None
+    for last in close.finditer(data):
+        pass
+    if last is not None:
+        return data[: last.start()] + fragment + data[last.start():]
+    empty = re.search(rb"<([A-Za-z_][\w.-]*:)?" + re.escape(tag) + rb"\b([^>]*?)/>", data)
+    if empty is None:
+        raise ValueError(f"no <{tag.decode()}> element")
+    prefix = empty.group(1) or b""
+    opened = b"<" + prefix + tag + empty.group(2) + b">" + fragment + b"</" + prefix + tag + b">"
+    return data[: empty.start()] + opened + data[empty.end():]
+
+
+def _base(path: str | os.PathLike | None) -> str:
+    return os.path.basename(os.fspath(path)) if path else "the workbook"
+
+
+# --------------------------------------------------------------------------- part names
+
+
+def rels_name(part: str) -> str:
+    """'xl/workbook.xml' -> 'xl/_rels/workbook.xml.rels'; '' (the package) -> '_rels/.rels'."""
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+def resolve_target(source_part: str, target: str) -> str:
+    """A relationship target as a part name (no leading '/')."""
+    if target.startswith("/"):
+        return posixpath.normpath(target).lstrip("/")
+    folder = posixpath.dirname(source_part)
+    return posixpath.normpath(posixpath.join(folder, target)).lstrip("/")
+
+
+def relative_target(source_part: str, target_part: str) -> str:
+    return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
+
+
+# --------------------------------------------------------------------------- structure
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    sheet_id: int
+    rid: str
+    part: str  # e.g. 'xl/worksheets/sheet1.xml'
+    state: str = "visible"
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    display_name: str
+    ref: str
+    part: str
+    header_row_count: int
+    totals_row_count: int
+    columns: list[str]
+
+
+class Package:
+    """A zip-based .xlsx/.xlsm workbook, opened read-only."""
+
+    def __init__(self, path: str | os.PathLike, zf: zipfile.ZipFile):
+        self.path = os.fspath(path)
+        self.zip = zf
+        self._infos = {i.filename: i for i in zf.infolist()}
+        self._rels: dict[str, dict[str, tuple[str, str]]] = {}
+        self._tables: dict[str, list[TableInfo]] = {}
+        self.cache: dict[object, object] = {}  # for readers that share work (reader.py)
+        self.workbook_part = self._find_workbook_part()
+        self.sheets: list[SheetInfo] = self._read_sheets()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "Package":
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise Refusal(
+                f"Cannot open {_base(path)}: it is not an Excel workbook (.xlsx/.xlsm) or it is damaged.",
+                path=path,
+                detail=repr(exc),
+            ) from None
+        try:
+            return cls(path, zf)
+        except BaseException:
+            zf.close()
+            raise
+
+    # -- zip access ------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        return [i.filename for i in self.zip.infolist()]
+
+    def has(self, name: str) -> bool:
+        return name in self._infos
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        return self._infos[name]
+
+    def read(self, name: str) -> bytes:
+        return self.zip.read(name)
+
+    def stream(self, name: str) -> BinaryIO:
+        """A file object of the decompressed part, for parts too big to read at once."""
+        return self.zip.open(name)
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self) -> "Package":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- structure -------------------------------------------------------------------
+
+    def rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """Relationships of ``part``: {rId: (type URI, target part or external URI)}."""
+        if part not in self._rels:
+            self._rels[part] = self._read_rels(part)
+        return self._rels[part]
+
+    def _read_rels(self, part: str) -> dict[str, tuple[str, str]]:
+        name = rels_name(part)
+        if not self.has(name):
+            return {}
+        root = parse_xml(self.read(name), part=name, path=self.path)
+        out: dict[str, tuple[str, str]] = {}
+        for rel in root:
+            if local(rel.tag) != "Relationship":
+                continue
+            rid, rtype, target = rel.get("Id"), rel.get("Type", ""), rel.get("Target", "")
+            if rid is None:
+                continue
+            if rel.get("TargetMode") != "External":
+                target = resolve_target(part, target)
+            out[rid] = (rtype, target)
+        return out
+
+    def _find_workbook_part(self) -> str:
+        for rtype, target in self.rels("").values():
+            if rtype.endswith("/officeDocument"):
+                return target
+        if self.has("xl/workbook.xml"):
+            return "xl/workbook.xml"
+        raise Refusal(
+            f"Cannot read {_base(self.path)}: it has no workbook part; it is not an Excel workbook.",
+            path=self.path,
+        )
+
+    def _read_sheets(self) -> list[SheetInfo]:
+        root = parse_xml(self.read(self.workbook_part), part=self.workbook_part, path=self.path)
+        rels = self.rels(self.workbook_part)
+        sheets = child(root, "sheets")
+        out: list[SheetInfo] = []
+        for el in children(sheets, "sheet") if sheets is not None else []:
+            rid = rel_attr(el, "id") or ""
+            rtype, target = rels.get(rid, ("", ""))
+            if not rtype.endswith("/worksheet"):
+                continue  # chartsheets, dialog sheets, macro sheets: no cells for us
+            out.append(
+                SheetInfo(
+                    name=el.get("name", ""),
+                    sheet_id=int(el.get("sheetId", "0") or 0),
+                    rid=rid,
+                    part=target,
+                    state=el.get("state", "visible"),
+                )
+            )
+        return out
+
+    def sheet(self, name: str) -> SheetInfo | None:
+        """The worksheet called ``name`` (case-insensitive, as Excel compares names)."""
+        folded = name.casefold()
+        for s in self.sheets:
+            if s.name.casefold() == folded:
+                return s
+        return None
+
+    def sheet_by_part(self, part: str) -> SheetInfo | None:
+        for s in self.sheets:
+            if s.part == part:
+                return s
+        return None
+
+    def tables(self, sheet_part: str) -> list[TableInfo]:
+        """The Excel Tables (ListObjects) of a worksheet part, in relationship order."""
+        if sheet_part not in self._tables:
+            self._tables[sheet_part] = [
+                self._read_table(target)
+                for rtype, target in self.rels(sheet_part).values()
+                if rtype.endswith("/table") and self.has(target)
+            ]
+        return self._tables[sheet_part]
+
+    def _read_table(self, part: str) -> TableInfo:
+        root = parse_xml(self.read(part), part=part, path=self.path)
+        cols_el = child(root, "tableColumns")
+        columns = [c.get("name", "") for c in children(cols_el, "tableColumn")] if cols_el is not None else []
+        return TableInfo(
+            name=root.get("name", ""),
+            display_name=root.get("displayName", root.get("name", "")),
+            ref=root.get("ref", ""),
+            part=part,
+            header_row_count=int(root.get("headerRowCount", "1")),
+            totals_row_count=int(root.get("totalsRowCount", "0")),
+            columns=columns,
+        )
+
+    def content_type_of(self, part: str) -> str | None:
+        root = parse_xml(self.read(CONTENT_TYPES), part=CONTENT_TYPES, path=self.path)
+        ext = part.rsplit(".", 1)[-1].lower()
+        default = None
+        for el in root:
+            name = local(el.tag)
+            if name == "Override" and el.get("PartName", "").lstrip("/").lower() == part.lower():
+                return el.get("ContentType")
+            if name == "Default" and el.get("Extension", "").lower() == ext:
+                default = el.get("ContentType")
+        return default
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class CompressedBlob:
+    """A part already deflated (raw deflate) into a file: copied into the zip as it is."""
+
+    file: BinaryIO
+    offset: int
+    compress_size: int
+    file_size: int
+    crc: int
+
+
+class DeflateSink:
+    """Deflates a part written in pieces into a temporary file, for :class:`PackageWriter`."""
+
+    def __init__(self, tmp: BinaryIO, level: int = COMPRESS_LEVEL):
+        self._tmp = tmp
+        self._offset = tmp.tell()
+        self._z = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self._crc = 0
+        self._size = 0
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self._crc = zlib.crc32(data, self._crc)
+            self._size += len(data)
+            self._tmp.write(self._z.compress(data))
+
+    def close(self) -> CompressedBlob:
+        self._tmp.write(self._z.flush())
+        end = self._tmp.tell()
+        return CompressedBlob(self._tmp, self._offset, end - self._offset, self._size, self._crc)
+
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+
+
+class PackageWriter:
+    """Writes a copy of ``pkg`` with some parts replaced, added or removed."""
+
+    def __init__(self, pkg: Package, level: int = COMPRESS_LEVEL):
+        self.pkg = pkg
+        self.level = level
+        self._data: dict[str, bytes | CompressedBlob] = {}  # replaced or added parts
+        self._added: list[str] = []
+        self._removed: set[str] = set()
+
+    # -- content ---------------------------------------------------------------------
+
+    def has(self, name: str) -> bool:
+        if name in self._removed:
+            return False
+        return name in self._data or self.pkg.has(name)
+
+    def get(self, name: str) -> bytes:
+        """The part as it will be written (pending edits included)."""
+        data = self._data.get(name)
+        if isinstance(data, CompressedBlob):
+            raise ValueError(f"{name} is a streamed part")
+        return data if data is not None else self.pkg.read(name)
+
+    def put(self, name: str, data: bytes | CompressedBlob) -> None:
+        """Replace a part in place, or add it at the end when it is new."""
+        self._removed.discard(name)
+        if not self.pkg.has(name) and name not in self._data:
+            self._added.append(name)
+        self._data[name] = data
+
+    def remove(self, name: str) -> None:
+        if name in self._data and not self.pkg.has(name):
+            self._added.remove(name)
+        self._data.pop(name, None)
+        if self.pkg.has(name):
+            self._removed.add(name)
+
+    def names(self) -> list[str]:
+        return [n for n in self.pkg.names() if n not in self._removed] + list(self._added)
+
+    # -- relationships ---------------------------------------------------------------
+
+    def relationships(self, part: str) -> dict[str, tuple[str, str]]:
+        """The (pending) relationships of ``part``, as :meth:`Package.rels` gives them."""
+        name = rels_name(part)
+        if not self.has(name):
+            return {}
+        if name not in self._data:
+            return self.pkg.rels(part)
+        root = parse_xml(self.get(name), part=name, path=self.pkg.path)
+        out = {}
+        for rel in root:
+            if local(rel.tag) == "Relationship" and rel.get("Id"):
+                target = rel.get("Target", "")
+                if rel.get("TargetMode") != "External":
+                    target = resolve_target(part, target)
+                out[rel.get("Id")] = (rel.get("Type", ""), target)
+        return out
+
+    def add_relationship(self, part: str, rtype: str, target_part: str, rid: str | None = None) -> str:
+        """Add a relationship from ``part`` (creating its .rels); returns the Id used.
+
+        An existing relationship with the same type and target is reused.
+        """
+        existing = self.relationships(part)
+        for old_id, (old_type, old_target) in existing.items():
+            if old_type == rtype and old_target == target_part and (rid is None or rid == old_id):
+                return old_id
+        if rid is None or rid in existing:
+            rid = _free_rid(existing)
+        target = relative_target(part, target_part)
+        rel = f'<Relationship Id="{escape_attr(rid)}" Type="{escape_attr(rtype)}" Target="{escape_attr(target)}"/>'
+        name = rels_name(part)
+        if self.has(name):
+            data = insert_before_close(self.get(name), b"Relationships", rel.encode("utf-8"))
+        else:
+            data = (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f'<Relationships xmlns="{NS_PKG_REL}">{rel}</Relationships>'
+            ).encode("utf-8")
+        self.put(name, data)
+        return rid
+
+    def remove_relationship(self, part: str, rid: str) -> None:
+        name = rels_name(part)
+        if not self.has(name):
+            return
+        data = self.get(name)
+        pattern = re.compile(
+            rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b[^>]*\bId=\"" + re.escape(rid.encode()) + rb"\"[^>]*?(?:/>|>.*?</(?:[A-Za-z_][\w.-]*:)?Relationship>)",
+            re.S,
+        )
+        new = pattern.sub(b"", data, count=1)
+        if new != data:
+            self.put(name, new)
+
+    # -- content types ----------------------------------------------------------------
+
+    def set_content_type(self, part: str, content_type: str) -> None:
+        """Make sure ``part`` has ``content_type`` (adds an Override when needed)."""
+        data = self.get(CONTENT_TYPES)
+        root = parse_xml(data, part=CONTENT_TYPES, path=self.pkg.path)
+        ext = part.rsplit(".", 1)[-1].lower()
+        for el in root:
+            name = local(el.tag)
+            if name == "Override" and el.get("PartName", "").lstrip("/").lower() == part.lower():
+                if el.get("ContentType") == content_type:
+                    return
+                raise ValueError(f"{part} already has content type {el.get('ContentType')}")
+        for el in root:
+            if local(el.tag) == "Default" and el.get("Extension", "").lower() == ext:
+                if el.get("ContentType") == content_type:
+                    return
+        override = f'<Override PartName="/{escape_attr(part)}" ContentType="{escape_attr(content_type)}"/>'
+        self.put(CONTENT_TYPES, insert_before_close(data, b"Types", override.encode("utf-8")))
+
+    def remove_content_type(self, part: str) -> None:
+        data = self.get(CONTENT_TYPES)
+        pattern = re.compile(
+            rb"<(?:[A-Za-z_][\w.-]*:)?Override\b[^>]*\bPartName=\"/" + re.escape(part.encode()) + rb"\"[^>]*/>", re.I
+        )
+        new = pattern.sub(b"", data, count=1)
+        if new != data:
+            self.put(CONTENT_TYPES, new)
+
+    # -- sheets ----------------------------------------------------------------------
+
+    def free_part_name(self, pattern: str) -> str:
+        """The first 'xl/worksheets/sheet{}.xml'-style name not in use (case-insensitive)."""
+        used = {n.lower() for n in self.names()}
+        i = 1
+        while pattern.format(i).lower() in used:
+            i += 1
+        return pattern.format(i)
+
+    def add_worksheet(self, sheet_name: str, sheet_xml: bytes) -> SheetInfo:
+        """Add a worksheet after the last sheet: its part, workbook.xml <sheet>, rels, content type."""
+        wb = self.pkg.workbook_part
+        part = self.free_part_name(posixpath.join(posixpath.dirname(wb), "worksheets", "sheet{}.xml"))
+        self.put(part, sheet_xml)
+        rid = self.add_relationship(wb, REL_WORKSHEET, part)
+        self.set_content_type(part, CT_WORKSHEET)
+        data = self.get(wb)
+        root = parse_xml(data, part=wb, path=self.pkg.path)
+        sheets = child(root, "sheets")
+        ids = [int(s.get("sheetId", "0") or 0) for s in children(sheets, "sheet")] if sheets is not None else []
+        sheet_id = max(ids, default=0) + 1
+        prefix = xml_prefix(data, b"sheets").decode()
+        r_prefix = _prefix_for(root, NS_REL)
+        if r_prefix is None:
+            rid_attr = f'xmlns:r="{NS_REL}" r:id="{escape_attr(rid)}"'
+        else:
+            rid_attr = f'{r_prefix}:id="{escape_attr(rid)}"'
+        el = f'<{prefix}sheet name="{escape_attr(sheet_name)}" sheetId="{sheet_id}" {rid_attr}/>'
+        self.put(wb, insert_before_close(data, b"sheets", el.encode("utf-8")))
+        return SheetInfo(sheet_name, sheet_id, rid, part)
+
+    # -- output ----------------------------------------------------------------------
+
+    def write(self, dst: str | os.PathLike) -> None:
+        """Write the package to ``dst`` (the caller makes this atomic)."""
+        src = self.pkg.zip
+        with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=self.level) as out:
+            for info in src.infolist():
+                name = info.filename
+                if name in self._removed:
+                    continue
+                data = self._data.get(name)
+                if data is None:
+                    _copy_raw(src, info, out)
+                elif isinstance(data, CompressedBlob):
+                    _put_blob(out, _like(info), data)
+                else:
+                    out.writestr(_like(info), data, compresslevel=self.level)
+            for name in self._added:
+                data = self._data[name]
+                info = _new_info(name)
+                if isinstance(data, CompressedBlob):
+                    _put_blob(out, info, data)
+                else:
+                    out.writestr(info, data, compresslevel=self.level)
+
+
+def _free_rid(existing: Iterable[str]) -> str:
+    used = set(existing)
+    nums = [int(m.group(1)) for r in used if (m := re.fullmatch(r"rId(\d+)", r))]
+    n = max(nums, default=0) + 1
+    while f"rId{n}" in used:
+        n += 1
+    return f"rId{n}"
+
+
+def _prefix_for(root: etree._Element, namespace: str) -> str | None:
+    for prefix, uri in root.nsmap.items():
+        if uri == namespace and prefix:
+            return prefix
+    return None
+
+
+def _new_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 0
+    info.external_attr = 0
+    return info
+
+
+def _like(old: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """Zip metadata for a replaced part: the original's name, date and attributes."""
+    info = zipfile.ZipInfo(old.filename, date_time=old.date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = old.create_system
+    info.create_version = old.create_version
+    info.external_attr = old.external_attr
+    info.comment = old.comment
+    return info
+
+
+def _strip_zip64_extra(extra: bytes) -> bytes:
+    """Drop the zip64 extended-information field; zipfile writes a fresh one if needed."""
+    out, i = b"", 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack("<HH", extra[i: i + 4])
+        if tag != 1:
+            out += extra[i: i + 4 + size]
+        i += 4 + size
+    return out
+
+
+def _raw_append(out: zipfile.ZipFile, info: zipfile.ZipInfo, copy_data) -> None:
+    """Append an entry whose compressed bytes, CRC and sizes are already known.
+
+    zipfile has no public API for this; we do what ``_ZipWriteFile.close`` does: write
+    the local header and the data, then register the entry for the central directory.
+    """
+    info.flag_bits &= ~0x08  # sizes are in the local header, no data descriptor
+    info.flag_bits &= ~0x01  # never encrypted
+    zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+    fp = out.fp
+    info.header_offset = fp.tell()
+    fp.write(info.FileHeader(zip64))
+    copy_data(fp)
+    out.start_dir = fp.tell()
+    out.filelist.append(info)
+    out.NameToInfo[info.filename] = info
+    out._didModify = True
+
+
+def _copy_raw(src: zipfile.ZipFile, old: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """Copy an entry without decompressing it: same bytes, same CRC, same metadata."""
+    fp = src.fp
+    fp.seek(old.header_offset)
+    header = fp.read(_LOCAL_HEADER.size)
+    fields = _LOCAL_HEADER.unpack(header)
+    if fields[0] != zipfile.stringFileHeader:
+        raise zipfile.BadZipFile(f"bad local header for {old.filename}")
+    data_offset = old.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
+    info = copy.copy(old)
+    info.extra = _strip_zip64_extra(old.extra)
+
+    def copy_data(dst) -> None:
+        fp.seek(data_offset)
+        _copy_bytes(fp, dst, old.compress_size)
+
+    _raw_append(out, info, copy_data)
+
+
+def _put_blob(out: zipfile.ZipFile, info: zipfile.ZipInfo, blob: CompressedBlob) -> None:
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.CRC = blob.crc
+    info.compress_size = blob.compress_size
+    info.file_size = blob.file_size
+
+    def copy_data(dst) -> None:
+        blob.file.seek(blob.offset)
+        _copy_bytes(blob.file, dst, blob.compress_size)
+
+    _raw_append(out, info, copy_data)
+
+
+def _copy_bytes(src: BinaryIO, dst: BinaryIO, size: int) -> None:
+    remaining = size
+    while remaining > 0:
+        chunk = src.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise zipfile.BadZipFile("truncated zip entry")
+        dst.write(chunk)
+        remaining -= len(chunk)
+
+
+__all__ = [
+    "Package",
+    "PackageWriter",
+    "SheetInfo",
+    "TableInfo",
+    "CompressedBlob",
+    "DeflateSink",
+    "parse_xml",
+    "rels_name",
+    "resolve_target",
+    "relative_target",
+    "insert_before_close",
+    "escape_attr",
+    "local",
+]

@@ -1,0 +1,655 @@
+"""Find the lead table in a workbook and read it as text, fast.
+
+- :func:`locate_leads` finds where the leads are (an Excel Table, or a plain range
+  under a header row) from the package structure and the first row of sheets only.
+- :func:`read_leads` reads that block with fastexcel (Rust, Arrow) as strings, one
+  column per table column, indexed by Excel row number.
+- :func:`read_grid` reads a small sheet's raw values with python-calamine.
+
+What ``read_leads`` returns for each kind of cell (checked by tests/xlsx/test_reader.py):
+
+======================  =========================================================
+cell                    value
+======================  =========================================================
+empty / missing row     missing (NaN of pandas' ``str`` dtype)
+text                    the text as is; the text 'None' stays 'None'
+number                  its shortest text: '45000', '1.5', '2' (9 significant
+                        decimals at most, as fastexcel prints floats)
+date                    'YYYY-MM-DD'; 'YYYY-MM-DD HH:MM:SS' when it has a time
+boolean                 'TRUE' / 'FALSE'
+error                   the error text: '#N/A', '#DIV/0!', '#VALUE!' ...
+formula                 its cached value, by the rules above
+======================  =========================================================
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import threading
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from salesbook import schema
+from salesbook.errors import Refusal
+from salesbook.xlsx.package import Package, SheetInfo, TableInfo, parse_xml
+
+LEADS_SHEET_NAMES = ("leads", "线索")
+LEADS_TABLE_NAME = "leads"
+MIN_REQUIRED_MATCHED = 2
+
+_CELL_ERRORS = {
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "GettingData": "#GETTING_DATA",
+}
+_ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
+
+
+# --------------------------------------------------------------------------- references
+
+
+def col_letter(col: int) -> str:
+    """1 -> 'A', 27 -> 'AA'."""
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def parse_ref(ref: str) -> tuple[int, int, int, int]:
+    """'B2:D10' -> (min_row, min_col, max_row, max_col); 'B2' -> a single cell."""
+    cells = [m.groups() for m in _REF.finditer(ref)]
+    if not cells:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    (c1, r1), (c2, r2) = cells[0], cells[-1]
+    rows = sorted((int(r1), int(r2)))
+    cols = sorted((col_index(c1), col_index(c2)))
+    return rows[0], cols[0], rows[1], cols[1]
+
+
+# --------------------------------------------------------------------------- location
+
+
+@dataclass
+class LeadsLocation:
+    sheet_name: str
+    sheet_part: str
+    table_name: str | None
+    table_part: str | None
+    header_row: int  # 1-based
+    first_col: int  # 1-based, inclusive
+    last_col: int
+    last_row: int  # last data row (== header_row when there are none)
+    headers: list[str] = field(default_factory=list)  # texts of first_col..last_col ('' for blank)
+    table_last_row: int | None = None  # last row of the table incl. a totals row
+
+    @property
+    def n_rows(self) -> int:
+        return self.last_row - self.header_row
+
+    @property
+    def ref(self) -> str:
+        return f"{col_letter(self.first_col)}{self.header_row}:{col_letter(self.last_col)}{self.last_row}"
+
+
+def locate_leads(pkg: Package) -> LeadsLocation:
+    """Where the leads are: a table named Leads, else a sheet named Leads/线索, else the
+    sheet whose row-1 headers look most like a lead table. Refusal when none does."""
+    for sheet in pkg.sheets:
+        for table in pkg.tables(sheet.part):
+            if LEADS_TABLE_NAME in (table.name.casefold(), table.display_name.casefold()):
+                return _table_location(sheet, table)
+    for sheet in pkg.sheets:
+        if sheet.name.casefold() in LEADS_SHEET_NAMES:
+            tables = pkg.tables(sheet.part)
+            if tables:
+                best = max(tables, key=lambda t: schema.header_score(t.columns))  # first on ties
+                return _table_location(sheet, best)
+            loc = _range_location(pkg, sheet)
+            if loc is not None:
+                return loc
+    best_loc, best_score = None, 0
+    for sheet in pkg.sheets:
+        for cand in _candidates(pkg, sheet):
+            matched = schema.match_headers(cand.headers)
+            required = sum(1 for k in matched if k in schema.REQUIRED)
+            score = schema.header_score(cand.headers)
+            if required >= MIN_REQUIRED_MATCHED and score > best_score:
+                best_loc, best_score = cand, score
+    if best_loc is not None:
+        if best_loc.table_name is None:
+            best_loc.last_row = _range_last_row(pkg, best_loc)
+        return best_loc
+    seen = ", ".join(f"'{s.name}'" for s in pkg.sheets) or "none"
+    raise Refusal(
+        f"No lead table found in {os.path.basename(pkg.path)}: no Excel Table named 'Leads', no sheet named "
+        f"'Leads' or '线索', and no sheet whose first row has lead headers (Lead ID, Company, Owner, Stage, "
+        f"Created). Sheets seen: {seen}.",
+        path=pkg.path,
+    )
+
+
+def _candidates(pkg: Package, sheet: SheetInfo) -> list[LeadsLocation]:
+    out = [_table_location(sheet, t) for t in pkg.tables(sheet.part)]
+    headers = first_row(pkg, sheet.part)
+    if headers:
+        out.append(_range_from_headers(sheet, headers, last_row=1))
+    return out
+
+
+def _table_location(sheet: SheetInfo, table: TableInfo) -> LeadsLocation:
+    r1, c1, r2, c2 = parse_ref(table.ref)
+    header_row = r1 if table.header_row_count else r1 - 1
+    last_row = max(header_row, r2 - table.totals_row_count)
+    headers = list(table.columns)
+    width = c2 - c1 + 1
+    headers = (headers + [""] * width)[:width]
+    return LeadsLocation(
+        sheet_name=sheet.name,
+        sheet_part=sheet.part,
+        table_name=table.display_name or table.name,
+        table_part=table.part,
+        header_row=header_row,
+        first_col=c1,
+        last_col=c2,
+        last_row=last_row,
+        headers=headers,
+        table_last_row=r2,
+    )
+
+
+def _range_location(pkg: Package, sheet: SheetInfo) -> LeadsLocation | None:
+    headers = first_row(pkg, sheet.part)
+    if not headers:
+        return None
+    loc = _range_from_headers(sheet, headers, last_row=1)
+    loc.last_row = _range_last_row(pkg, loc)
+    return loc
+
+
+def _range_from_headers(sheet: SheetInfo, headers: dict[int, str], last_row: int) -> LeadsLocation:
+    first, last = min(headers), max(headers)
+    texts = [headers.get(c, "") for c in range(first, last + 1)]
+    return LeadsLocation(sheet.name, sheet.part, None, None, 1, first, last, last_row, texts)
+
+
+def _range_last_row(pkg: Package, loc: LeadsLocation) -> int:
+    """The last row with a value in the range's columns (trailing blank rows ignored)."""
+    batch, errors = _load_block(pkg, loc.sheet_name, loc.header_row, None, loc.first_col, loc.last_col)
+    filled = np.zeros(batch.num_rows, dtype=bool)
+    for column in batch.columns:
+        filled |= column.is_valid().to_numpy(zero_copy_only=False)
+    for err in errors.errors if errors is not None else []:  # error cells are values too
+        i = err.position[0] - loc.header_row
+        if 0 <= i < len(filled):
+            filled[i] = True
+    nz = np.flatnonzero(filled)
+    return loc.header_row + (int(nz[-1]) + 1 if len(nz) else 0)
+
+
+# --------------------------------------------------------------------------- first row
+
+
+_ROW_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*?)(/?)>")
+_ROW_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row\s*>")
+_SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.-]*:)?sheetData\s*/>")
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?c\s*>)", re.S)
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_V = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v\b[^>]*>(.*?)</(?:[A-Za-z_][\w.-]*:)?v\s*>", re.S)
+_T = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?t\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?t\s*>)", re.S)
+_RPH = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?rPh\b.*?</(?:[A-Za-z_][\w.-]*:)?rPh\s*>", re.S)
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_CELL_REF = re.compile(rb"([A-Za-z]{1,3})(\d+)")
+
+
+def attrs(raw: bytes) -> dict[bytes, bytes]:
+    """Attributes of a start tag as bytes, prefixes dropped ('x:r' -> 'r')."""
+    out = {}
+    for m in _ATTR.finditer(raw):
+        name = m.group(1).rsplit(b":", 1)[-1] if not m.group(1).startswith(b"xmlns") else m.group(1)
+        out[name] = m.group(2) if m.group(2) is not None else m.group(3)
+    return out
+
+
+def xml_text(raw: bytes) -> str:
+    """Element text as Excel means it: XML entities and _xHHHH_ escapes decoded."""
+    text = html.unescape(raw.decode("utf-8")) if b"&" in raw else raw.decode("utf-8")
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+def rich_text(inner: bytes) -> str:
+    """The text of an <si> or <is>: its <t> runs, phonetic runs left out."""
+    inner = _RPH.sub(b"", inner)
+    return "".join(xml_text(m.group(1) or b"") for m in _T.finditer(inner))
+
+
+def first_row(pkg: Package, part: str, row: int = 1) -> dict[int, str]:
+    """Non-empty cell texts of one row near the top of a sheet, {column: text}.
+
+    Reads the sheet part only up to that row (streaming), so it is cheap on big sheets.
+    """
+    xml = _rows_until(pkg, part, row)
+    if xml is None:
+        return {}
+    out: dict[int, str] = {}
+    col = 0
+    for m in _CELL.finditer(xml):
+        a = attrs(m.group(1))
+        ref = a.get(b"r")
+        if ref:
+            cm = _CELL_REF.match(ref)
+            col = col_index(cm.group(1).decode()) if cm else col + 1
+        else:
+            col += 1
+        text = cell_text(pkg, a, m.group(2) or b"")
+        if text not in (None, ""):
+            out[col] = text
+    return out
+
+
+def _rows_until(pkg: Package, part: str, wanted: int) -> bytes | None:
+    """The XML content of row ``wanted`` (None when absent), read incrementally."""
+    if not pkg.has(part):
+        return None
+    buf, pos, row, eof = b"", 0, 0, False
+    with pkg.stream(part) as f:
+        while True:
+            m = _ROW_OPEN.search(buf, pos)
+            close = _ROW_CLOSE.search(buf, m.end()) if m is not None and not m.group(2) else None
+            if m is None or (not m.group(2) and close is None):
+                if eof or _SHEETDATA_END.search(buf, pos):
+                    return None
+                chunk = f.read(1 << 16)
+                eof = not chunk
+                buf += chunk
+                continue
+            a = attrs(m.group(1))
+            row = int(a[b"r"]) if a.get(b"r", b"").isdigit() else row + 1
+            if row > wanted:
+                return None
+            if row == wanted:
+                return b"" if m.group(2) else buf[m.end(): close.start()]
+            pos = m.end() if m.group(2) else close.end()
+
+
+def cell_text(pkg: Package, a: dict[bytes, bytes], inner: bytes) -> str | None:
+    """A cell's displayed value as text (formulas: their cached value)."""
+    t = a.get(b"t", b"n")
+    if t == b"inlineStr":
+        m = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?is\b[^>]*>(.*?)</(?:[A-Za-z_][\w.-]*:)?is\s*>", inner, re.S)
+        return rich_text(m.group(1)) if m else None
+    v = _V.search(inner)
+    if v is None:
+        return None
+    raw = v.group(1)
+    if t == b"s":
+        try:
+            return shared_strings(pkg)[int(raw)]
+        except (ValueError, IndexError):
+            return None
+    if t == b"b":
+        return "TRUE" if raw.strip() in (b"1", b"true") else "FALSE"
+    text = xml_text(raw)
+    if t == b"n":
+        try:
+            f = float(text)
+            return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
+        except ValueError:
+            return text
+    return text
+
+
+class SharedStrings:
+    """The shared strings table, decoded lazily up to the highest index asked for."""
+
+    _SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?si\s*>)", re.S)
+
+    def __init__(self, data: bytes):
+        self._items = self._SI.finditer(data)
+        self._strings: list[str] = []
+
+    def __getitem__(self, i: int) -> str:
+        while len(self._strings) <= i:
+            m = next(self._items, None)
+            if m is None:
+                raise IndexError(i)
+            self._strings.append(rich_text(m.group(1) or b""))
+        return self._strings[i]
+
+    def all(self) -> list[str]:
+        for m in self._items:
+            self._strings.append(rich_text(m.group(1) or b""))
+        return self._strings
+
+
+def shared_strings(pkg: Package) -> SharedStrings:
+    """The package's shared strings (parsed lazily, cached on the package)."""
+    key = "shared_strings"
+    if key not in pkg.cache:
+        part = None
+        for rtype, target in pkg.rels(pkg.workbook_part).values():
+            if rtype.endswith("/sharedStrings"):
+                part = target
+        data = pkg.read(part) if part and pkg.has(part) else b""
+        pkg.cache[key] = SharedStrings(data)
+    return pkg.cache[key]  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _open(path_or_pkg) -> tuple[Package, bool]:
+    if isinstance(path_or_pkg, Package):
+        return path_or_pkg, False
+    return Package.open(path_or_pkg), True
+
+
+def _fastexcel(pkg: Package):
+    import fastexcel
+
+    if "fastexcel" not in pkg.cache:
+        try:
+            pkg.cache["fastexcel"] = fastexcel.read_excel(pkg.path)
+        except Exception as exc:
+            raise Refusal(
+                f"Cannot read {os.path.basename(pkg.path)}: {exc}. Open it in Excel and save it again.",
+                path=pkg.path,
+                detail=repr(exc),
+            ) from None
+    return pkg.cache["fastexcel"]
+
+
+def _load_block(pkg: Package, sheet_name: str, header_row: int, n_rows: int | None, first_col: int, last_col: int):
+    """Rows below ``header_row`` of columns first..last as an Arrow batch of strings, and
+    fastexcel's cell errors (error cells are null in string columns; errors say which).
+
+    A load of all rows (``n_rows=None``) is cached for the next call on the same block.
+    """
+    import pyarrow as pa
+
+    key = ("block", sheet_name, header_row, first_col, last_col)
+    names = [f"c{i}" for i in range(last_col - first_col + 1)]
+    cached = pkg.cache.get(key)
+    if cached is not None:
+        batch, errors = cached
+        return (batch if n_rows is None else batch.slice(0, n_rows)), errors
+    if n_rows == 0:
+        return pa.RecordBatch.from_pydict({n: pa.array([], pa.string()) for n in names}), None
+    kwargs = dict(
+        header_row=None,
+        skip_rows=header_row,
+        use_columns=_letters(first_col, last_col),
+        column_names=names,
+        dtypes="string",
+    )
+    if n_rows is not None:
+        kwargs["n_rows"] = n_rows
+    sheet = _fastexcel(pkg).load_sheet(sheet_name, **kwargs)
+    batch, errors = sheet.to_arrow_with_errors()
+    if n_rows is None:
+        pkg.cache[key] = (batch, errors)
+    return batch, errors
+
+
+def _letters(first_col: int, last_col: int) -> str:
+    """fastexcel's column selection: 'C' or 'C:E' (it refuses 'C:C')."""
+    if first_col == last_col:
+        return col_letter(first_col)
+    return f"{col_letter(first_col)}:{col_letter(last_col)}"
+
+
+def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
+    """The lead table as text: one column per table column, index = Excel row numbers.
+
+    Columns are named by header text (a repeated or blank header gets ' (2)', ' (3)'...);
+    ``loc.headers`` keeps the raw texts. ``frame.attrs['merged_ranges']`` lists merged
+    ranges that intersect the table (the rules turn them into row problems).
+    """
+    pkg, owned = _open(path_or_pkg)
+    try:
+        n = loc.n_rows
+        merges: list[str] = []
+        failed: list[BaseException] = []
+
+        def scan_merges() -> None:
+            try:
+                merges.extend(merged_ranges(pkg, loc.sheet_part, _bounds(loc)))
+            except BaseException as exc:  # re-raised below, in the caller's thread
+                failed.append(exc)
+
+        scan = threading.Thread(target=scan_merges, daemon=True)
+        scan.start()
+        batch, errors = _load_block(pkg, loc.sheet_name, loc.header_row, n, loc.first_col, loc.last_col)
+        frame = _to_frame(batch, n)
+        _fix_values(frame, pkg, loc, errors)
+        frame.columns = unique_names(loc.headers)
+        frame.index = pd.RangeIndex(loc.header_row + 1, loc.last_row + 1)
+        scan.join()
+        if failed:
+            raise failed[0]
+        frame.attrs["merged_ranges"] = merges
+        return frame
+    finally:
+        if owned:
+            pkg.close()
+
+
+def _bounds(loc: LeadsLocation) -> tuple[int, int, int, int]:
+    return loc.header_row, loc.first_col, max(loc.last_row, loc.header_row), loc.last_col
+
+
+def _to_frame(batch, n: int) -> pd.DataFrame:
+    frame = batch.to_pandas()
+    frame = frame.astype("str") if len(frame.columns) else frame
+    if len(frame) < n:  # rows past the sheet's last used row: blank
+        pad = pd.DataFrame({c: pd.Series([np.nan] * (n - len(frame)), dtype="str") for c in frame.columns})
+        frame = pd.concat([frame, pad], ignore_index=True)
+    elif len(frame) > n:
+        frame = frame.iloc[:n]
+    return frame.reset_index(drop=True)
+
+
+_MIDNIGHT = " 00:00:00"
+_DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
+
+
+def _fix_values(frame: pd.DataFrame, pkg: Package, loc: LeadsLocation, errors) -> None:
+    """Turn fastexcel's string forms into ours: dates, booleans, error texts."""
+    for col in frame.columns:
+        s = frame[col]
+        if not s.notna().any():
+            continue
+        midnight = s.str.endswith(_MIDNIGHT, na=False)
+        if midnight.any():
+            is_dt = midnight & s.str.match(_DATETIME, na=False)
+            frame.loc[is_dt, col] = s[is_dt].str.slice(0, 10)
+        lower = s.isin(("true", "false"))
+        if lower.any():
+            _fix_booleans(frame, col, lower, pkg, loc)
+    if errors is not None and errors.errors:
+        for err in errors.errors:
+            row, c = err.position
+            i = row - loc.header_row
+            j = c - (loc.first_col - 1)
+            if 0 <= i < len(frame) and 0 <= j < len(frame.columns):
+                frame.iat[i, j] = _error_text(err.detail)
+
+
+def _fix_booleans(frame: pd.DataFrame, col: str, lower: pd.Series, pkg: Package, loc: LeadsLocation) -> None:
+    """'true'/'false' from fastexcel is a boolean cell or that text: ask again with a boolean dtype."""
+    j = list(frame.columns).index(col)
+    reader = _fastexcel(pkg)
+    letter = col_letter(loc.first_col + j)
+    sheet = reader.load_sheet(
+        loc.sheet_name,
+        header_row=None,
+        skip_rows=loc.header_row,
+        n_rows=loc.n_rows,
+        use_columns=letter,
+        column_names=["b"],
+        dtypes="boolean",
+    )
+    batch, errs = sheet.to_arrow_with_errors()
+    not_bool = np.zeros(len(frame), dtype=bool)
+    for err in errs.errors if errs is not None else []:
+        i = err.position[0] - loc.header_row
+        if 0 <= i < len(frame):
+            not_bool[i] = True
+    is_bool = lower.to_numpy() & ~not_bool
+    if is_bool.any():
+        frame.loc[is_bool, col] = frame.loc[is_bool, col].str.upper()
+
+
+def _error_text(detail: str) -> str:
+    m = _ERROR_DETAIL.search(detail or "")
+    if not m:
+        return "#VALUE!"
+    return _CELL_ERRORS.get(m.group(1), "#" + m.group(1).upper() + "!")
+
+
+def unique_names(headers: list[str]) -> list[str]:
+    """Header texts made unique: the second 'Notes' becomes 'Notes (2)'."""
+    seen: dict[str, int] = {}
+    taken = set()
+    out = []
+    for h in headers:
+        name = "" if h is None else str(h)
+        key = name.casefold()
+        if key in seen or name in taken:
+            k = seen.get(key, 1) + 1
+            while f"{name} ({k})" in taken:
+                k += 1
+            seen[key] = k
+            name = f"{name} ({k})"
+        else:
+            seen[key] = 1
+        taken.add(name)
+        out.append(name)
+    return out
+
+
+# --------------------------------------------------------------------------- merges
+
+
+_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=\"([^\"]+)\"")
+
+
+def merged_ranges(path_or_pkg, sheet_part: str, bounds: tuple[int, int, int, int] | None = None) -> list[str]:
+    """Merged ranges of a sheet ('A2:B3'), only those intersecting ``bounds`` when given.
+
+    mergeCells follow the cell data, so the part is streamed through zlib to its end;
+    nothing but the tail is kept.
+    """
+    pkg, owned = _open(path_or_pkg)
+    try:
+        if not pkg.has(sheet_part):
+            return []
+        tail = _tail_after_sheet_data(pkg, sheet_part)
+        refs = [m.group(1).decode() for m in _MERGE.finditer(tail)]
+        if bounds is None:
+            return refs
+        r1, c1, r2, c2 = bounds
+        out = []
+        for ref in refs:
+            try:
+                a, b, c, d = parse_ref(ref)
+            except ValueError:
+                continue
+            if a <= r2 and c >= r1 and b <= c2 and d >= c1:
+                out.append(ref)
+        return out
+    finally:
+        if owned:
+            pkg.close()
+
+
+def _tail_after_sheet_data(pkg: Package, part: str) -> bytes:
+    """The bytes after </sheetData> (mergeCells, hyperlinks... live there).
+
+    Uses its own file handle, so it can run in a thread beside fastexcel (zlib
+    releases the GIL while inflating).
+    """
+    with zipfile.ZipFile(pkg.path) as zf, zf.open(part) as f:
+        tail = b""
+        found = False
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            if found:
+                tail += chunk
+                continue
+            window = tail + chunk
+            m = _SHEETDATA_END.search(window)
+            if m:
+                found = True
+                tail = window[m.end():]
+            else:
+                tail = window[-64:]
+        return tail if found else b""
+
+
+# --------------------------------------------------------------------------- grids
+
+
+def read_grid(path_or_pkg, sheet_name: str) -> list[list[object]]:
+    """Raw values of a (small) sheet from A1: text, float/int, bool, datetime.date/
+    datetime, None for empty; trailing empty rows and columns trimmed."""
+    from python_calamine import CalamineWorkbook
+
+    path = path_or_pkg.path if isinstance(path_or_pkg, Package) else os.fspath(path_or_pkg)
+    wb = CalamineWorkbook.from_path(path)
+    try:
+        rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    finally:
+        close = getattr(wb, "close", None)
+        if close:
+            close()
+    out: list[list[object]] = []
+    for row in rows:
+        vals = [None if v == "" else (int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v)
+                for v in row]
+        while vals and vals[-1] is None:
+            vals.pop()
+        out.append(vals)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+__all__ = [
+    "LeadsLocation",
+    "locate_leads",
+    "read_leads",
+    "read_grid",
+    "merged_ranges",
+    "first_row",
+    "shared_strings",
+    "unique_names",
+    "col_letter",
+    "col_index",
+    "parse_ref",
+]
