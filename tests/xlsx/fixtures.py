@@ -60,9 +60,10 @@ def xlsxwriter_table(path: Path, *, with_outputs: bool = False, neighbour: bool 
     n = len(LEAD_ROWS)
     columns = [{"header": h} for h in headers]
     columns[headers.index("Tax")]["formula"] = "=[@[Deal Value]]*0.1"
+    follow_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
     if with_outputs:
         columns[headers.index("Grade")]["format"] = yellow
-        columns[headers.index("Next Follow-up")]["format"] = wb.add_format({"num_format": "dd/mm/yyyy"})
+        columns[headers.index("Next Follow-up")]["format"] = follow_fmt
     ws.add_table(0, 0, n, len(headers) - 1, {"name": "Leads", "columns": columns, "style": "Table Style Medium 2"})
     for i, row in enumerate(LEAD_ROWS, start=1):
         if row is None:
@@ -81,6 +82,7 @@ def xlsxwriter_table(path: Path, *, with_outputs: bool = False, neighbour: bool 
         ws.write_string(i, len(LEAD_HEADERS), f"note {i}")
         if with_outputs:
             ws.write_string(i, headers.index("Grade"), "Z", yellow)
+            ws.write_blank(i, headers.index("Next Follow-up"), None, follow_fmt)
     ws.write_url(1, 1, "https://example.com/acme", string="Acme")
     ws.write_comment(2, 0, "a comment on L-002")
     ws.data_validation(1, 3, n, 3, {"validate": "list", "source": ["Proposal", "Qualification", "Negotiation",

@@ -1,0 +1,184 @@
+"""Cell XML for the add-in's output values, built a whole column at a time with Arrow.
+
+A cell is written as ``<c r="X5"`` + `` s="n"`` + *tail*, where the tail carries the
+type and the value::
+
+    text    ' t="inlineStr"><is><t>escaped</t></is></c>'
+    number  '><v>45000</v></c>'
+    date    '><v>45292</v></c>'       (an Excel serial; the cell needs a date style)
+
+Texts are inline strings, XML-escaped, without the characters XML 1.0 cannot carry,
+with Excel's ``_xHHHH_`` look-alikes escaped; they are never formulas, whatever
+they start with. Missing values (None, NaN, NaT, '') have no tail (null).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
+
+_ILLEGAL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
+_ILLEGAL_PY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_LOOKALIKE = r"_(x[0-9A-Fa-f]{4}_)"
+_EDGE_SPACE = r"^[ \t\n]|[ \t\n]$"
+
+
+
+class Tags:
+    """The XML around values, for a sheet whose main namespace has prefix ``p`` (b'' or b'x:')."""
+
+    def __init__(self, p: bytes = b""):
+        self.text_head = b' t="inlineStr"><' + p + b"is><" + p + b"t>"
+        self.text_head_preserve = b' t="inlineStr"><' + p + b"is><" + p + b't xml:space="preserve">'
+        self.text_end = b"</" + p + b"t></" + p + b"is></" + p + b"c>"
+        self.num_head = b"><" + p + b"v>"
+        self.num_end = b"</" + p + b"v></" + p + b"c>"
+
+
+PLAIN = Tags()
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def encode(values: pd.Series, kind: str, tags: Tags = PLAIN) -> tuple[pa.Array, np.ndarray]:
+    """Tails of a column's cells (binary, null where missing) and which are dates."""
+    n = len(values)
+    if kind == "number":
+        return _numbers(values, tags), np.zeros(n, dtype=bool)
+    if kind == "date":
+        return _dates(values, tags)
+    return text_tails(values, tags), np.zeros(n, dtype=bool)
+
+
+def text_tails(values: pd.Series, tags: Tags = PLAIN) -> pa.Array:
+    """Inline-string tails of values taken as text (numbers become their text).
+
+    Output columns repeat few distinct texts (grades, statuses, reasons), so each
+    distinct text is escaped once and the results are gathered by code.
+    """
+    n = len(values)
+    if n > 256:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) * 4 < n:
+            encoded = _text_tails(pd.Series(uniques, dtype=object), tags)
+            idx = pa.array(codes, mask=codes < 0)
+            return encoded.take(idx)
+    return _text_tails(values, tags)
+
+
+def _text_tails(values: pd.Series, tags: Tags) -> pa.Array:
+    arr = _as_arrow_text(values)
+    arr = pc.utf8_slice_codeunits(arr, 0, MAX_CELL_CHARS)
+    arr = pc.replace_substring_regex(arr, _ILLEGAL_RE2, "")
+    if pc.any(pc.match_substring(arr, "_x")).as_py():
+        arr = pc.replace_substring_regex(arr, _LOOKALIKE, r"_x005F_\1")
+    arr = pc.replace_substring(arr, "&", "&amp;")
+    arr = pc.replace_substring(arr, "<", "&lt;")
+    arr = pc.replace_substring(arr, ">", "&gt;")
+    arr = pc.replace_substring(arr, "\r", "_x000D_")
+    preserve = pc.match_substring_regex(arr, _EDGE_SPACE)
+    head = pc.if_else(preserve, pa.scalar(tags.text_head_preserve), pa.scalar(tags.text_head))
+    body = arr.cast(pa.binary())
+    return pc.binary_join_element_wise(head, body, pa.scalar(tags.text_end), pa.scalar(b""), null_handling="emit_null")
+
+
+def _as_arrow_text(values: pd.Series) -> pa.Array:
+    s = values
+    if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
+        s = s.map(_to_text, na_action="ignore").astype("str")
+    s = s.where(s != "", None) if len(s) else s
+    try:
+        return pa.array(s, type=pa.string(), from_pandas=True)
+    except (UnicodeEncodeError, pa.ArrowInvalid):  # lone surrogates cannot go to UTF-8
+        cleaned = [None if _missing(v) else _ILLEGAL_PY.sub("", str(v)) for v in s.tolist()]
+        return pa.array(cleaned, type=pa.string())
+
+
+def _to_text(v) -> str:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat(sep=" ") if (v.hour or v.minute or v.second) else v.strftime("%Y-%m-%d")
+    return str(v)
+
+
+def _missing(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    return isinstance(v, str) and v == ""
+
+
+def _numbers(values: pd.Series, tags: Tags) -> pa.Array:
+    """Number tails; values that are not numbers are written as text."""
+    num = pd.to_numeric(values, errors="coerce")
+    arr = num.to_numpy(dtype="float64", na_value=np.nan) if len(num) else np.zeros(0)
+    finite = np.isfinite(arr)
+    text = pc.cast(pa.array(arr, type=pa.float64()), pa.string()).cast(pa.binary())
+    tails = pc.binary_join_element_wise(pa.scalar(tags.num_head), text, pa.scalar(tags.num_end), pa.scalar(b""))
+    tails = pc.if_else(pa.array(finite), tails, pa.scalar(None, pa.binary()))
+    return _with_text_fallback(values, tails, ~np.isnan(arr), tags)  # ±inf: an empty cell
+
+
+def _with_text_fallback(values: pd.Series, tails: pa.Array, ok: np.ndarray, tags: Tags) -> pa.Array:
+    """Where a value is present but not of the column's kind, write it as text."""
+    present = ~values.isna().to_numpy()
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        present &= (values.astype("str") != "").fillna(False).to_numpy(dtype=bool)
+    other = present & ~ok
+    if not other.any():
+        return tails
+    texts = text_tails(values.where(other, None).astype(object), tags)
+    return pc.if_else(pa.array(other), texts, tails)
+
+
+def _dates(values: pd.Series, tags: Tags) -> tuple[pa.Array, np.ndarray]:
+    """Date tails as Excel serials (1900 system); non-dates become text."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        dt = values
+    else:
+        dt = _to_datetimes(values)
+    if getattr(dt.dt, "tz", None) is not None:
+        dt = dt.dt.tz_localize(None)
+    serial = ((dt - EXCEL_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=np.nan)
+    serial = np.where(serial < 61, serial - 1, serial)  # Excel's phantom 1900-02-29
+    ok = np.isfinite(serial) & (serial >= 1)
+    whole = ok & (serial == np.floor(np.where(ok, serial, 0)))
+    num_text = pc.cast(pa.array(np.where(ok, serial, 0.0)), pa.string())
+    int_text = pc.cast(pa.array(np.where(whole, serial, 0.0).astype("int64")), pa.string())
+    text = pc.if_else(pa.array(whole), int_text, num_text).cast(pa.binary())
+    tails = pc.binary_join_element_wise(pa.scalar(tags.num_head), text, pa.scalar(tags.num_end), pa.scalar(b""))
+    tails = pc.if_else(pa.array(ok), tails, pa.scalar(None, pa.binary()))
+    return _with_text_fallback(values, tails, ok, tags), ok
+
+
+def _to_datetimes(values: pd.Series) -> pd.Series:
+    out = pd.to_datetime(values, errors="coerce", format="ISO8601") if len(values) else values
+    if not isinstance(out, pd.Series):
+        out = pd.Series(out, index=values.index)
+    if not pd.api.types.is_datetime64_any_dtype(out.dtype):
+        out = pd.to_datetime(out, errors="coerce")
+    return out
+
+
+def escape_text(text: str) -> str:
+    """Escape one string for element content (the scalar twin of ``text_tails``)."""
+    text = _ILLEGAL_PY.sub("", text)[:MAX_CELL_CHARS]
+    text = re.sub(_LOOKALIKE, r"_x005F_\1", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\r", "_x000D_")
+
+
+def text_tail(text: str, tags: Tags = PLAIN) -> bytes:
+    esc = escape_text(text)
+    head = tags.text_head_preserve if re.search(_EDGE_SPACE, esc) else tags.text_head
+    return head + esc.encode("utf-8") + tags.text_end

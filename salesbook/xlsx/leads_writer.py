@@ -1,0 +1,1193 @@
+"""Streaming rewrite of the Leads worksheet part: write the output columns, delete rows.
+
+The sheet XML is read in chunks and split into rows at ``</row>`` (bytes-level, no
+DOM). Only these things change:
+
+- cells of the output columns in data rows (values replaced, each cell's ``s`` kept;
+  dates get a date style); missing output columns get a header cell and data cells
+  at the right of the table;
+- rows listed in ``delete_rows`` disappear and the rows below move up: row and cell
+  numbers, formulas of the sheet (references adjusted the way Excel does when rows
+  are deleted; shared formulas are expanded into plain ones first), and the ranges
+  after the cell data (merges, hyperlinks, conditional formats, validations);
+- ``<dimension>``, ``<cols>`` (widths of appended columns) and row ``spans``.
+
+Every other byte of the part is copied as it is. Rows are processed with a fast
+path for the common layout (every cell has an ``r`` written first) and a general
+path for anything else (positional cells, odd attribute order, rich text...).
+For speed, the new cell XML of the output columns is built for blocks of 64k rows
+at a time with Arrow (see ``cellxml``), once per distinct style layout of a row.
+
+Not adjusted when rows are deleted: formulas on *other* sheets and defined names
+pointing into the moved rows, formulas inside conditional formats and validations,
+comments/notes, drawings and images anchored to cells, sheet views. Rows are deleted
+by the Archive command only, and the moved rows are the add-in's own table rows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import queue
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from salesbook.errors import Refusal
+from salesbook.xlsx import cellxml
+from salesbook.xlsx.reader import LeadsLocation, col_index, col_letter, parse_ref
+from salesbook.xlsx.styles import StyleBook
+
+BLOCK_ROWS = 1 << 16
+CHUNK_BYTES = 1 << 22
+FLUSH_BYTES = 1 << 22
+MAX_PLANS_PER_BLOCK = 16
+
+_NAME = rb"[A-Za-z_][\w.-]*"
+
+
+@dataclass
+class OwnedColumn:
+    """An output column as the rewriter sees it."""
+
+    col: int  # 1-based sheet column
+    key: str
+    header: str
+    kind: str  # 'text' | 'number' | 'date'
+    values: pd.Series  # positional, one per data row
+    appended: bool  # not in the table yet: header cell and data cells are added
+    width: float | None = None
+    letter: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.letter = col_letter(self.col).encode()
+
+
+# --------------------------------------------------------------------------- row numbers
+
+
+class RowMap:
+    """Where rows go when some are deleted: r -> r - (deleted rows above r)."""
+
+    def __init__(self, deleted: Sequence[int]):
+        self.deleted = sorted(set(int(r) for r in deleted))
+        self._set = set(self.deleted)
+
+    def __bool__(self) -> bool:
+        return bool(self.deleted)
+
+    def is_deleted(self, row: int) -> bool:
+        return row in self._set
+
+    def shift(self, row: int) -> int:
+        return bisect.bisect_left(self.deleted, row)
+
+    def new(self, row: int) -> int | None:
+        """The row's new number, None when it is deleted."""
+        if row in self._set:
+            return None
+        return row - bisect.bisect_left(self.deleted, row)
+
+    def span(self, r1: int, r2: int) -> tuple[int, int] | None:
+        """A row span after deletion (None when all its rows are deleted)."""
+        a = r1 - bisect.bisect_left(self.deleted, r1)
+        b = r2 - bisect.bisect_right(self.deleted, r2)
+        return (a, b) if b >= a else None
+
+    def new_rows(self, rows: np.ndarray) -> np.ndarray:
+        return rows - np.searchsorted(np.asarray(self.deleted, dtype=np.int64), rows, side="left")
+
+
+_RANGE = re.compile(r"^(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?::(\$?)([A-Za-z]{1,3})(\$?)(\d+))?$")
+_ROWS_ONLY = re.compile(r"^(\$?)(\d+):(\$?)(\d+)$")
+
+
+def shift_range(ref: str, rows: RowMap) -> str | None:
+    """A cell or range after row deletion ('A5:C9' -> 'A4:C7'); None when all deleted."""
+    m = _RANGE.match(ref)
+    if m:
+        d1, c1, d2, r1, d3, c2, d4, r2 = m.groups()
+        if c2 is None:
+            new = rows.new(int(r1))
+            return None if new is None else f"{d1}{c1}{d2}{new}"
+        span = rows.span(int(r1), int(r2))
+        if span is None:
+            return None
+        if span[0] == span[1] and (c1, d1, d2) == (c2, d3, d4):
+            return f"{d1}{c1}{d2}{span[0]}"
+        return f"{d1}{c1}{d2}{span[0]}:{d3}{c2}{d4}{span[1]}"
+    m = _ROWS_ONLY.match(ref)
+    if m:
+        span = rows.span(int(m.group(2)), int(m.group(4)))
+        return None if span is None else f"{m.group(1)}{span[0]}:{m.group(3)}{span[1]}"
+    return ref  # whole columns and anything else do not move
+
+
+def shift_sqref(sqref: str, rows: RowMap) -> str:
+    """A space-separated list of ranges after row deletion (ranges fully deleted dropped)."""
+    out = [shift_range(r, rows) for r in sqref.split()]
+    return " ".join(r for r in out if r)
+
+
+def adjust_formula(formula: str, rows: RowMap, sheet_names: set[str]) -> str:
+    """References to this sheet in a formula (without '='), after row deletion."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    try:
+        tok = Tokenizer("=" + formula)
+    except Exception:
+        return formula
+    changed = False
+    for t in tok.items:
+        if t.type != Token.OPERAND or t.subtype != Token.RANGE:
+            continue
+        value = t.value
+        sheet, sep, ref = value.rpartition("!")
+        if sep:
+            name = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
+            if name.casefold() not in sheet_names:
+                continue
+        new = shift_range(ref, rows) if (_RANGE.match(ref) or _ROWS_ONLY.match(ref)) else ref
+        if new is None:
+            new = "#REF!"
+        if new != ref:
+            t.value = f"{sheet}{sep}{new}"
+            changed = True
+    return tok.render()[1:] if changed else formula
+
+
+# --------------------------------------------------------------------------- column sets
+
+
+def letters_at_least(col: int) -> str:
+    """A regex matching column letters (1-3 letters) of column ``col`` or further right."""
+    word = col_letter(col)
+    n = len(word)
+    alts = []
+    if n < 3:
+        alts.append(f"[A-Z]{{{n + 1},3}}")
+    for i in range(n):
+        if word[i] < "Z":
+            rest = n - i - 1
+            alts.append(word[:i] + f"[{chr(ord(word[i]) + 1)}-Z]" + (f"[A-Z]{{{rest}}}" if rest else ""))
+    alts.append(word)
+    return "(?:" + "|".join(alts) + ")"
+
+
+@dataclass
+class Run:
+    """Owned columns next to each other: rewritten as one segment of each row."""
+
+    columns: list[OwnedColumn]
+    first_re: re.Pattern  # first cell at or right of the run
+    after_re: re.Pattern | None  # first cell right of the run
+
+    @property
+    def empty_plan(self) -> tuple:
+        return (None,) * len(self.columns)
+
+    @property
+    def first(self) -> int:
+        return self.columns[0].col
+
+    @property
+    def last(self) -> int:
+        return self.columns[-1].col
+
+
+def make_runs(owned: list[OwnedColumn], p: bytes) -> list[Run]:
+    runs: list[list[OwnedColumn]] = []
+    for oc in sorted(owned, key=lambda c: c.col):
+        if runs and runs[-1][-1].col == oc.col - 1:
+            runs[-1].append(oc)
+        else:
+            runs.append([oc])
+    out = []
+    for cols in runs:
+        first = re.compile(b"<" + re.escape(p) + b'c r="' + letters_at_least(cols[0].col).encode() + rb"\d")
+        after = None
+        if cols[-1].col < 16384:
+            after = re.compile(b"<" + re.escape(p) + b'c r="' + letters_at_least(cols[-1].col + 1).encode() + rb"\d")
+        out.append(Run(cols, first, after))
+    return out
+
+
+# --------------------------------------------------------------------------- new cells
+
+
+class Cells:
+    """New XML for the owned columns, block by block, per style layout ('plan').
+
+    A plan is the tuple of existing ``s`` values (bytes or None) of a run's cells in a
+    row; the same plan gives the same styles, so its segments are built vectorised.
+    """
+
+    def __init__(self, runs: list[Run], header_row: int, n_rows: int, rows: RowMap, styles: StyleBook,
+                 p: bytes = b""):
+        self.tags = cellxml.Tags(p)
+        self.runs = runs
+        self.header_row = header_row
+        self.n_rows = n_rows
+        self.rows = rows
+        self.styles = styles
+        self._block = -1
+        self._tails: dict[int, tuple[pa.Array, np.ndarray]] = {}
+        self._segments: dict[tuple[int, tuple], list[bytes]] = {}
+        self._rownums: pa.Array | None = None
+        self._date_style: dict[bytes | None, bytes] = {}
+        self._any_value: np.ndarray | None = None
+
+    def _load(self, block: int) -> None:
+        if block == self._block:
+            return
+        self._block = block
+        a = block * BLOCK_ROWS
+        b = min(self.n_rows, a + BLOCK_ROWS)
+        self._tails = {}
+        self._segments = {}
+        for run in self.runs:
+            for oc in run.columns:
+                self._tails[oc.col] = cellxml.encode(oc.values.iloc[a:b], oc.kind, self.tags)
+        orig = np.arange(a, b, dtype=np.int64) + self.header_row + 1
+        new = self.rows.new_rows(orig) if self.rows else orig
+        self._rownums = pc.binary_join_element_wise(
+            pc.cast(pa.array(new), pa.string()).cast(pa.binary()), pa.scalar(b'"'), pa.scalar(b"")
+        )
+        any_value = np.zeros(b - a, dtype=bool)
+        for tails, _ in self._tails.values():
+            any_value |= tails.is_valid().to_numpy(zero_copy_only=False)
+        self._any_value = any_value
+
+    def has_values(self, i: int) -> bool:
+        """Does data row ``i`` (0-based) get any value? (rows absent from the XML)"""
+        self._load(i // BLOCK_ROWS)
+        return bool(self._any_value[i % BLOCK_ROWS])
+
+    def date_attr(self, s: bytes | None) -> bytes:
+        if s not in self._date_style:
+            idx = self.styles.with_date_format(int(s) if s else None)
+            self._date_style[s] = b' s="%d"' % idx
+        return self._date_style[s]
+
+    def segment(self, run_idx: int, i: int, plan: tuple, p: bytes) -> bytes:
+        """The new cells of run ``run_idx`` for data row ``i`` given the existing styles."""
+        block, j = divmod(i, BLOCK_ROWS)
+        self._load(block)
+        key = (run_idx, plan)
+        segs = self._segments.get(key)
+        if segs is None:
+            if len(self._segments) >= MAX_PLANS_PER_BLOCK:
+                return self._segment_row(run_idx, j, plan, p)
+            segs = self._segments[key] = self._build(run_idx, plan, p)
+        return segs[j]
+
+    def _build(self, run_idx: int, plan: tuple, p: bytes) -> list[bytes]:
+        cells = []
+        for oc, s in zip(self.runs[run_idx].columns, plan):
+            tails, is_date = self._tails[oc.col]
+            plain = b' s="%s"' % s if s else b""
+            if is_date.any():
+                sattr = pc.if_else(pa.array(is_date), pa.scalar(self.date_attr(s)), pa.scalar(plain))
+            else:
+                sattr = pa.scalar(plain)
+            start = pa.scalar(b"<" + p + b'c r="' + oc.letter)
+            cell = pc.binary_join_element_wise(start, self._rownums, sattr, tails, pa.scalar(b""))
+            empty = (
+                pc.binary_join_element_wise(start, self._rownums, pa.scalar(plain + b"/>"), pa.scalar(b""))
+                if plain
+                else pa.scalar(b"")
+            )
+            cells.append(pc.coalesce(cell, empty))
+        joined = pc.binary_join_element_wise(*cells, pa.scalar(b"")) if len(cells) > 1 else cells[0]
+        return joined.to_pylist()
+
+    def _segment_row(self, run_idx: int, j: int, plan: tuple, p: bytes) -> bytes:
+        out = []
+        rn = self._rownums[j].as_py()
+        for oc, s in zip(self.runs[run_idx].columns, plan):
+            tails, is_date = self._tails[oc.col]
+            tail = tails[j].as_py()
+            plain = b' s="%s"' % s if s else b""
+            start = b"<" + p + b'c r="' + oc.letter + rn
+            if tail is not None:
+                out.append(start + (self.date_attr(s) if is_date[j] else plain) + tail)
+            elif plain:
+                out.append(start + plain + b"/>")
+        return b"".join(out)
+
+    def cell(self, oc: OwnedColumn, i: int, s: bytes | None, p: bytes, row: int) -> bytes:
+        """One new cell (general path), with an explicit reference."""
+        block, j = divmod(i, BLOCK_ROWS)
+        self._load(block)
+        tails, is_date = self._tails[oc.col]
+        tail = tails[j].as_py()
+        plain = b' s="%s"' % s if s else b""
+        start = b"<" + p + b'c r="' + oc.letter + b"%d" % row + b'"'
+        if tail is not None:
+            return start + (self.date_attr(s) if is_date[j] else plain) + tail
+        return start + plain + b"/>" if plain else b""
+
+
+# --------------------------------------------------------------------------- cells (general)
+
+
+@dataclass
+class CellTok:
+    col: int
+    start: int
+    end: int
+    attrs: bytes  # raw attribute text of the start tag
+    inner: bytes | None  # None for <c/>
+    has_r: bool
+
+    def has_value(self) -> bool:
+        return bool(self.inner) and (b"<" in self.inner) and bool(
+            re.search(rb"<(?:" + _NAME + rb":)?(?:v|is|f)\b", self.inner)
+        )
+
+
+_ATTR_R = re.compile(rb'(?:^|\s)r\s*=\s*"([A-Za-z]{1,3})(\d+)"')
+_ATTR_S = re.compile(rb'(?:^|\s)s\s*=\s*"(\d+)"')
+
+
+def parse_cells(body: bytes, cell_re: re.Pattern) -> list[CellTok]:
+    cells = []
+    col = 0
+    for m in cell_re.finditer(body):
+        attrs = m.group(1)
+        r = _ATTR_R.search(attrs)
+        col = col_index(r.group(1).decode()) if r else col + 1
+        cells.append(CellTok(col, m.start(), m.end(), attrs, m.group(3), r is not None))
+    return cells
+
+
+# --------------------------------------------------------------------------- the rewriter
+
+
+class NeighbourInUse(Refusal):
+    pass
+
+
+class LeadsRewriter:
+    """Rewrites one worksheet part; see the module docstring."""
+
+    def __init__(
+        self,
+        loc: LeadsLocation,
+        owned: list[OwnedColumn],
+        styles: StyleBook,
+        rows: RowMap,
+        *,
+        path: str | None = None,
+        table_last_row: int | None = None,
+    ):
+        self.loc = loc
+        self.owned = owned
+        self.appended = [oc for oc in owned if oc.appended]
+        self.styles = styles
+        self.rows = rows
+        self.path = path
+        self.table_last_row = table_last_row or loc.last_row
+        self.sheet_names = {loc.sheet_name.casefold()}
+        self.n_rows = loc.last_row - loc.header_row
+        self.shared: dict[bytes, tuple[str, str]] = {}  # si -> (formula, master ref)
+        self.has_shared = False
+
+    # -- set-up once the prefix is known ----------------------------------------------
+
+    def _setup(self, p: bytes) -> None:
+        self.p = p
+        ep = re.escape(p)
+        self.ROW_CLOSE = b"</" + p + b"row>"
+        self.ROW_R = b"<" + p + b'row r="'
+        self.C_OPEN = b"<" + p + b"c"
+        self.C_R = b"<" + p + b'c r="'
+        self.row_tag_re = re.compile(b"<" + ep + rb"row\b([^>]*?)(/?)>")
+        self.cell_re = re.compile(b"<" + ep + rb"c\b([^>]*?)(/>|>((?s:.*?))</" + ep + rb"c\s*>)")
+        self.sig_re = re.compile(b"<" + ep + rb'c r="([A-Z]{1,3})\d+"([^>]*?)(/?)>')
+        self.cell_r_re = re.compile(b"(<" + ep + rb'c r="[A-Z]{1,3})\d+"')
+        self.f_re = re.compile(b"<" + ep + rb"f\b([^>]*?)(?:/>|>((?s:.*?))</" + ep + rb"f\s*>)")
+        self.rest_re = re.compile(b"<" + ep + rb'c r="[A-Z]{1,3}\d+"([^>]*?)/?>')
+        self.irregular_re = re.compile(b"<" + ep + rb'c(?! r=")[\s/>]')
+        self.runs = make_runs(self.owned, p)
+        self.plans: dict[tuple, tuple | bool] = {}
+        self.col_cache = _ColumnCache()
+        self.cells = Cells(self.runs, self.loc.header_row, self.n_rows, self.rows, self.styles, p)
+        self.spans_cache: dict[bytes, bytes] = {}
+        self.max_col = max([oc.col for oc in self.owned], default=0)
+
+    # -- streaming driver ----------------------------------------------------------------
+
+    def rewrite(self, chunks: Iterator[bytes], write: Callable[[bytes], None]) -> None:
+        """Read the part from ``chunks``, write the new part through ``write``."""
+        out = _Output(write)
+        buf = b""
+        it = iter(chunks)
+        # 1. head: up to and including <sheetData>
+        sd = re.compile(rb"<(" + _NAME + rb":)?sheetData\b[^>]*?(/?)>")
+        while True:
+            m = sd.search(buf)
+            if m:
+                break
+            chunk = next(it, None)
+            if chunk is None:
+                raise Refusal(f"The sheet '{self.loc.sheet_name}' has no cell data part; it is damaged.",
+                              path=self.path, sheet=self.loc.sheet_name)
+            buf += chunk
+            if len(buf) > 64 << 20:
+                raise Refusal(f"The sheet '{self.loc.sheet_name}' is not a worksheet Excel can read.",
+                              path=self.path, sheet=self.loc.sheet_name)
+        self._check_encoding(buf)
+        self._setup(m.group(1) or b"")
+        head = self.edit_head(buf[: m.start()])
+        out.add(head)
+        self.next_data = 0  # next data row index (0-based) not yet emitted
+        self.last_row_seen = 0
+        if m.group(2):  # <sheetData/>: no rows at all
+            rows_xml = self._missing_rows_until(None)
+            if rows_xml:
+                out.add(b"<" + self.p + b"sheetData>" + rows_xml + b"</" + self.p + b"sheetData>")
+            else:
+                out.add(m.group(0))
+            rest = buf[m.end():] + b"".join(it)
+            out.add(self.edit_tail(rest))
+            out.flush()
+            return
+        out.add(m.group(0))
+        buf = buf[m.end():]
+        # 2. rows
+        end_re = re.compile(b"</" + re.escape(self.p) + rb"sheetData\s*>")
+        while True:
+            e = end_re.search(buf)
+            if e is not None:
+                self._rows(buf[: e.start()], out, final=True)
+                out.add(self._missing_rows_until(None))
+                tail = buf[e.start():] + b"".join(it)
+                out.add(self.edit_tail(tail))
+                out.flush()
+                return
+            cut = buf.rfind(self.ROW_CLOSE)
+            if cut >= 0:
+                cut += len(self.ROW_CLOSE)
+                self._rows(buf[:cut], out, final=False)
+                buf = buf[cut:]
+            chunk = next(it, None)
+            if chunk is None:
+                raise Refusal(f"The sheet '{self.loc.sheet_name}' ends before its cell data does; it is damaged.",
+                              path=self.path, sheet=self.loc.sheet_name)
+            buf += chunk
+
+    def _check_encoding(self, head: bytes) -> None:
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or re.match(rb"<\?xml[^>]*encoding=\"(?!utf-8|UTF-8)", head):
+            raise Refusal(f"The sheet '{self.loc.sheet_name}' is not UTF-8 XML; open the workbook in Excel and "
+                          "save it again.", path=self.path, sheet=self.loc.sheet_name)
+
+    def _rows(self, region: bytes, out: "_Output", final: bool) -> None:
+        """Process complete rows (``region`` ends with </row>, or is the last bit)."""
+        pieces = region.split(self.ROW_CLOSE)
+        last = pieces.pop()  # after the last </row>: b'' or trailing self-closing rows/space
+        fast = bool(self.owned) and not self.rows and region.count(self.C_OPEN) == region.count(self.C_R)
+        if fast:
+            self._fast_rows(pieces, out)
+        else:
+            ROW_R = self.ROW_R
+            for piece in pieces:
+                if piece.startswith(ROW_R):
+                    q = piece.find(b'"', len(ROW_R))
+                    gt = piece.find(b">", q)
+                    if piece[gt - 1] != 47:  # not '/': a normal open row
+                        n = int(piece[len(ROW_R): q])
+                        out.add(self.row(piece[: gt + 1], piece[gt + 1:], n))
+                        continue
+                self._general_piece(piece, out, closed=True)
+        if last:
+            if not final:
+                raise AssertionError("row region must end with </row>")
+            self._general_piece(last, out, closed=False)
+
+    def _fast_rows(self, pieces: list[bytes], out: "_Output") -> None:
+        """The hot loop: regular data rows (every cell with r first), nothing deleted.
+
+        Per row: find where the owned cells are (one regex search), read their start
+        tags (one findall), look the style layout up, splice in the prebuilt cells.
+        Anything unusual goes to :meth:`row`.
+        """
+        ROW_R, CLOSE = self.ROW_R, self.ROW_CLOSE
+        lr = len(ROW_R)
+        first_data, last_data = self.loc.header_row + 1, self.loc.last_row
+        header_row = self.loc.header_row
+        plans, sig_findall = self.plans, self.sig_re.findall
+        segment = self.cells.segment
+        runs = self.runs
+        single = len(runs) == 1
+        run0 = runs[0]
+        first_search = run0.first_re.search
+        empty0 = run0.empty_plan
+        p = self.p
+        spans = self._spans if self.appended else None
+        lean = not any(oc.appended for oc in run0.columns)
+        rest_findall = self.rest_re.findall
+        width = len(run0.columns)
+        run_letters = {oc.letter for oc in run0.columns}
+        letters_match = _LETTERS.match
+        lc = len(self.C_R)
+        lean_plans: dict[tuple, tuple] = {}
+        C_R = self.C_R
+        parts: list[bytes] = []
+        add = parts.append
+        for piece in pieces:
+            if piece.startswith(ROW_R):
+                q = piece.find(b'"', lr)
+                gt = piece.find(b">", q)
+                n = int(piece[lr:q])
+                if (piece[gt - 1] != 47 and single and first_data <= n <= last_data
+                        and n == self.last_row_seen + 1 and self.next_data == n - first_data):
+                    i = n - first_data
+                    self.last_row_seen = n
+                    self.next_data = i + 1
+                    m = first_search(piece, gt)
+                    if m is None:
+                        seg = segment(0, i, empty0, p)
+                        if spans is not None:
+                            add(spans(piece[: gt + 1]))
+                            add(piece[gt + 1:])
+                        else:
+                            add(piece)
+                        add(seg)
+                        add(CLOSE)
+                        continue
+                    start = m.start()
+                    plan = False
+                    if lean:  # nothing after the run? then the start tags tell the styles
+                        mm = letters_match(piece, piece.rfind(C_R) + lc)
+                        if mm is not None and mm.group() in run_letters:
+                            key = tuple(rest_findall(piece, start))
+                            plan = lean_plans.get(key)
+                            if plan is None:
+                                plan = lean_plans[key] = self._lean_plan(0, key)
+                    if plan is False:
+                        key = (0, tuple(sig_findall(piece, start)))
+                        plan = plans.get(key)
+                        if plan is None:
+                            plan = plans[key] = self._plan(0, key[1])
+                    if plan is not False:
+                        if spans is not None:
+                            add(spans(piece[: gt + 1]))
+                            add(piece[gt + 1: start])
+                        else:
+                            add(piece[:start])
+                        add(segment(0, i, plan, p))
+                        add(CLOSE)
+                        continue
+                if piece[gt - 1] != 47:
+                    out.add(b"".join(parts))
+                    parts.clear()
+                    out.add(self.row(piece[: gt + 1], piece[gt + 1:], n))
+                    continue
+            out.add(b"".join(parts))
+            parts.clear()
+            self._general_piece(piece, out, closed=True)
+        out.add(b"".join(parts))
+
+    def _general_piece(self, piece: bytes, out: "_Output", closed: bool) -> None:
+        """A piece with whitespace, self-closing rows, or rows without r (rare)."""
+        pos = 0
+        tags = list(self.row_tag_re.finditer(piece))
+        for k, m in enumerate(tags):
+            out.add(piece[pos: m.start()])
+            raw = m.group(1)
+            r = re.search(rb'(?:^|\s)r\s*=\s*"(\d+)"', raw)
+            n = int(r.group(1)) if r else self.last_row_seen + 1
+            if m.group(2):  # <row .../>
+                out.add(self.row(m.group(0), None, n))
+                pos = m.end()
+                continue
+            if k != len(tags) - 1 or not closed:
+                raise Refusal(f"The sheet '{self.loc.sheet_name}' has malformed rows; open the workbook in "
+                              "Excel and save it again.", path=self.path, sheet=self.loc.sheet_name)
+            out.add(self.row(m.group(0), piece[m.end():], n))
+            return
+        out.add(piece[pos:])
+
+    # -- one row -------------------------------------------------------------------------
+
+    def row(self, open_tag: bytes, body: bytes | None, n: int) -> bytes:
+        """The new XML of row ``n`` (``body`` None for a self-closing row), closing tag included."""
+        self.last_row_seen = n
+        loc = self.loc
+        prefix = self._missing_rows_until(n)
+        rows = self.rows
+        if rows and rows.is_deleted(n):
+            if body and (b"<" + self.p + b"f") in body:
+                self._formulas(body, n)  # a shared formula's master may live here
+            return prefix
+        data_i = n - loc.header_row - 1 if loc.header_row < n <= loc.last_row else -1
+        if data_i >= 0:
+            self.next_data = data_i + 1
+        new_n = n - rows.shift(n) if rows else n
+        body_b = b"" if body is None else body
+        if rows and (b"<" + self.p + b"f") in body_b:
+            body_b = self._formulas(body_b, n)
+        if new_n != n:
+            open_tag = self._renumber_row_tag(open_tag, new_n)
+            body_b = self.cell_r_re.sub(rb"\g<1>" + b"%d" % new_n + b'"', body_b)
+        in_table = loc.header_row <= n <= self.table_last_row
+        if data_i >= 0 and self.owned:
+            body_b = self._owned(body_b, data_i, new_n, n)
+        elif self.appended and in_table:
+            body_b = self._appended_only(body_b, n, new_n, header=(n == loc.header_row))
+        if body is None and body_b == b"":
+            return prefix + open_tag
+        if body is None:
+            open_tag = open_tag[:-2].rstrip() + b">"
+        if self.appended and body_b is not body and in_table:
+            open_tag = self._spans(open_tag)
+        return prefix + open_tag + body_b + self.ROW_CLOSE
+
+    def _renumber_row_tag(self, tag: bytes, new_n: int) -> bytes:
+        return re.sub(rb'(\sr\s*=\s*")\d+"', rb"\g<1>" + b"%d" % new_n + b'"', tag, count=1)
+
+    def _spans(self, tag: bytes) -> bytes:
+        m = re.search(rb'\sspans="(\d+):(\d+)"', tag)
+        if not m or int(m.group(2)) >= self.max_col:
+            return tag
+        return tag[: m.start()] + b' spans="%s:%d"' % (m.group(1), self.max_col) + tag[m.end():]
+
+    # -- owned cells -------------------------------------------------------------------
+
+    def _owned(self, body: bytes, i: int, new_n: int, n: int) -> bytes:
+        """Data row ``i``: the owned cells replaced (fast path when the row is regular)."""
+        if self.irregular_re.search(body) is not None:
+            return self._owned_general(body, i, new_n, n)
+        parts = []
+        pos = 0
+        last_col = self._last_cell_col(body)
+        for k, run in enumerate(self.runs):
+            if last_col < run.first:
+                start = end = len(body)
+            else:
+                m = run.first_re.search(body, pos)
+                if m is None:
+                    start = end = len(body)
+                else:
+                    start = m.start()
+                    if last_col <= run.last or run.after_re is None:
+                        end = len(body)
+                    else:
+                        m2 = run.after_re.search(body, start)
+                        end = m2.start() if m2 is not None else len(body)
+            if start < end:
+                key = (k, tuple(self.sig_re.findall(body, start, end)))
+                plan = self.plans.get(key)
+                if plan is None:
+                    plan = self.plans[key] = self._plan(k, key[1])
+                if plan is False:
+                    return self._owned_general(body, i, new_n, n)
+            else:
+                plan = run.empty_plan
+            parts.append(body[pos:start])
+            parts.append(self.cells.segment(k, i, plan, self.p))
+            pos = end
+        parts.append(body[pos:])
+        return b"".join(parts)
+
+    def _last_cell_col(self, body: bytes) -> int:
+        k = body.rfind(self.C_R)
+        if k < 0:
+            return 0
+        m = _LETTERS.match(body, k + len(self.C_R))
+        return self.col_cache[m.group(0)] if m else 0
+
+    def _lean_plan(self, k: int, rests: tuple) -> tuple | bool:
+        """The styles of a run's cells from their attribute texts alone: possible when
+        every cell of the run is there, or when none of them has a style."""
+        run = self.runs[k]
+        styles = [_style_of(r) for r in rests]
+        if len(rests) == len(run.columns):
+            return tuple(styles)
+        if not any(styles):
+            return run.empty_plan
+        return False
+
+    def _plan(self, k: int, found: tuple) -> tuple | bool:
+        """The existing styles of a run's cells from their start tags; False when the
+        segment holds something the fast path cannot vouch for (then: general path)."""
+        run = self.runs[k]
+        have = {letters: (rest, selfclose) for letters, rest, selfclose in found}
+        letters = {oc.letter for oc in run.columns}
+        if len(have) != len(found) or not have.keys() <= letters:
+            return False
+        if any(oc.appended and oc.letter in have and not have[oc.letter][1] for oc in run.columns):
+            return False  # an appended column has a non-empty cell: the general path checks it
+        return tuple(_style_of(have[oc.letter][0]) if oc.letter in have else None for oc in run.columns)
+
+    def _owned_general(self, body: bytes, i: int, new_n: int, n: int) -> bytes:
+        cells = parse_cells(body, self.cell_re)
+        owned = {oc.col: oc for oc in self.owned}
+        appended = {oc.col for oc in self.appended}
+        explicit = any(not c.has_r for c in cells)  # positional cells: write every r
+        out = []
+        pos = 0
+        done = set()
+        pending = sorted(owned)
+
+        def flush_owned_before(col: int | None) -> None:
+            while pending and (col is None or pending[0] < col):
+                c = pending.pop(0)
+                if c not in done:
+                    out.append(self.cells.cell(owned[c], i, None, self.p, new_n))
+                    done.add(c)
+
+        for c in cells:
+            flush_owned_before(c.col)
+            out.append(body[pos: c.start])
+            pos = c.end
+            if c.col in owned:
+                if c.col in appended and c.has_value():
+                    self._refuse_neighbour(c.col, n)
+                s = _ATTR_S.search(c.attrs)
+                out.append(self.cells.cell(owned[c.col], i, s.group(1) if s else None, self.p, new_n))
+                done.add(c.col)
+                if pending and pending[0] == c.col:
+                    pending.pop(0)
+                continue
+            raw = body[c.start: c.end]
+            if explicit and not c.has_r:
+                raw = self.C_OPEN + b' r="' + col_letter(c.col).encode() + b"%d" % new_n + b'"' + raw[len(self.C_OPEN):]
+            out.append(raw)
+        flush_owned_before(None)
+        out.append(body[pos:])
+        return b"".join(out)
+
+    def _appended_only(self, body: bytes, n: int, new_n: int, header: bool) -> bytes:
+        """Header or totals row of a table that gets new columns: check, add header cells."""
+        cells = parse_cells(body, self.cell_re)
+        appended = {oc.col: oc for oc in self.appended}
+        for c in cells:
+            if c.col in appended and c.has_value():
+                self._refuse_neighbour(c.col, n)
+        if not header:
+            return body
+        style = None
+        for c in cells:
+            if self.loc.first_col <= c.col <= self.loc.last_col:
+                s = _ATTR_S.search(c.attrs)
+                style = s.group(1) if s else None
+        explicit = any(not c.has_r for c in cells)
+        out, pos = [], 0
+        pending = sorted(appended)
+        for c in cells:
+            while pending and pending[0] < c.col:
+                out.append(self._header_cell(appended[pending.pop(0)], new_n, style))
+            out.append(body[pos: c.start])
+            pos = c.end
+            if c.col in appended:  # an empty styled cell: replaced by the header
+                pending.remove(c.col)
+                s = _ATTR_S.search(c.attrs)
+                out.append(self._header_cell(appended[c.col], new_n, s.group(1) if s else style))
+                continue
+            raw = body[c.start: c.end]
+            if explicit and not c.has_r:
+                raw = self.C_OPEN + b' r="' + col_letter(c.col).encode() + b"%d" % new_n + b'"' + raw[len(self.C_OPEN):]
+            out.append(raw)
+        while pending:
+            out.append(self._header_cell(appended[pending.pop(0)], new_n, style))
+        out.append(body[pos:])
+        return b"".join(out)
+
+    def _header_cell(self, oc: OwnedColumn, row: int, style: bytes | None) -> bytes:
+        s = b' s="%s"' % style if style else b""
+        return self.C_OPEN + b' r="' + oc.letter + b"%d" % row + b'"' + s + cellxml.text_tail(oc.header, self.cells.tags)
+
+    def _refuse_neighbour(self, col: int, row: int) -> None:
+        letter = col_letter(col)
+        what = f"the {self.loc.table_name} table" if self.loc.table_name else "the lead columns"
+        raise NeighbourInUse(
+            f"Column {letter} next to {what} on sheet '{self.loc.sheet_name}' is in use (cell {letter}{row}); "
+            "move it or add the output columns to the table yourself.",
+            path=self.path,
+            sheet=self.loc.sheet_name,
+            column=letter,
+            row=row,
+        )
+
+    # -- rows absent from the XML --------------------------------------------------------
+
+    def _missing_rows_until(self, n: int | None) -> bytes:
+        """Data rows before row ``n`` (all remaining when None) that are absent from the
+        sheet but get values: created with just the output cells."""
+        if not self.owned:
+            return b""
+        loc = self.loc
+        stop = self.n_rows if n is None else min(self.n_rows, n - loc.header_row - 1)
+        out = []
+        while self.next_data < stop:
+            i = self.next_data
+            self.next_data += 1
+            row_n = loc.header_row + 1 + i
+            if self.rows and self.rows.is_deleted(row_n):
+                continue
+            if not self.cells.has_values(i):
+                continue
+            new_n = row_n - self.rows.shift(row_n) if self.rows else row_n
+            segs = [self.cells.segment(k, i, (None,) * len(run.columns), self.p) for k, run in enumerate(self.runs)]
+            out.append(b"<" + self.p + b'row r="%d">' % new_n + b"".join(segs) + self.ROW_CLOSE)
+        return b"".join(out)
+
+    # -- formulas ------------------------------------------------------------------------
+
+    def _formulas(self, body: bytes, n: int) -> bytes:
+        """Formulas of row ``n`` with references adjusted for the deleted rows."""
+        cells = parse_cells(body, self.cell_re)
+        out, pos = [], 0
+        for c in cells:
+            if c.inner is None or b"<" + self.p + b"f" not in c.inner:
+                continue
+            out.append(body[pos: c.start])
+            pos = c.end
+            ref = f"{col_letter(c.col)}{n}"
+            inner = self.f_re.sub(lambda m: self._formula(m, ref), c.inner)
+            tag = self.C_OPEN + (c.attrs if c.has_r else b' r="' + ref.encode() + b'"' + c.attrs)
+            out.append(tag + b">" + inner + b"</" + self.p + b"c>")
+        out.append(body[pos:])
+        return b"".join(out)
+
+    def _formula(self, m: re.Match, ref: str) -> bytes:
+        from openpyxl.formula.translate import Translator
+
+        attrs = m.group(1)
+        text = html.unescape(m.group(2).decode("utf-8")) if m.group(2) else ""
+        t = re.search(rb'\st="(\w+)"', attrs)
+        kind = t.group(1) if t else b"normal"
+        keep = attrs
+        if kind == b"shared":
+            si = re.search(rb'\ssi="(\d+)"', attrs)
+            si_key = si.group(1) if si else b""
+            if text:  # the master: remember it, write it as a plain formula
+                self.shared[si_key] = (text, ref)
+            elif si_key in self.shared:
+                master, origin = self.shared[si_key]
+                text = Translator("=" + master, origin=origin).translate_formula(ref)[1:]
+            else:
+                return m.group(0)  # a child before its master: leave it
+            keep = re.sub(rb'\s(?:t|si|ref)="[^"]*"', b"", attrs)
+        elif kind == b"array":
+            r = re.search(rb'\sref="([^"]+)"', attrs)
+            if r:
+                new_ref = shift_sqref(r.group(1).decode(), self.rows) or r.group(1).decode()
+                keep = attrs[: r.start()] + b' ref="' + new_ref.encode() + b'"' + attrs[r.end():]
+        elif kind != b"normal":
+            return m.group(0)  # data tables: left as they are
+        new = adjust_formula(text, self.rows, self.sheet_names) if text else text
+        esc = new.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+        return b"<" + self.p + b"f" + keep + b">" + esc + b"</" + self.p + b"f>"
+
+    # -- head and tail -------------------------------------------------------------------
+
+    def edit_head(self, head: bytes) -> bytes:
+        """<dimension> and <cols> (widths of appended columns)."""
+        ep = re.escape(self.p)
+        dim = re.compile(b"(<" + ep + rb'dimension\b[^>]*?\sref=")([^"]*)(")')
+        m = dim.search(head)
+        if m:
+            new = self._new_dimension(m.group(2).decode())
+            if new is not None:
+                head = head[: m.start(2)] + new.encode() + head[m.end(2):]
+        if self.appended:
+            head = self._cols(head)
+        return head
+
+    def _new_dimension(self, ref: str) -> str | None:
+        try:
+            r1, c1, r2, c2 = parse_ref(ref)
+        except ValueError:
+            return None
+        c2 = max(c2, self.max_col)
+        if self.rows:
+            r2 = max(r1, r2 - self.rows.shift(r2 + 1))
+        a = f"{col_letter(c1)}{r1}"
+        b = f"{col_letter(c2)}{r2}"
+        return a if a == b else f"{a}:{b}"
+
+    def _cols(self, head: bytes) -> bytes:
+        """Widths for appended columns not covered by an existing <col> range."""
+        ep = re.escape(self.p)
+        existing = []
+        for m in re.finditer(b"<" + ep + rb"col\b([^>]*?)/?>", head):
+            a = re.search(rb'\smin="(\d+)"', m.group(1))
+            b = re.search(rb'\smax="(\d+)"', m.group(1))
+            if a and b:
+                existing.append((int(a.group(1)), int(b.group(1)), m.start()))
+        new = []
+        for oc in self.appended:
+            if any(a <= oc.col <= b for a, b, _ in existing):
+                continue
+            xml = b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (
+                self.p, oc.col, oc.col, _fmt(oc.width or 14.0).encode())
+            new.append((oc.col, xml))
+        if not new:
+            return head
+        close = re.search(b"</" + ep + rb"cols\s*>", head)
+        if close is None:  # <cols> comes right before <sheetData>
+            return head + b"<" + self.p + b"cols>" + b"".join(x for _, x in new) + b"</" + self.p + b"cols>"
+        inserts = []
+        for col, xml in new:
+            at = min((pos for a, _, pos in existing if a > col), default=close.start())
+            inserts.append((at, col, xml))
+        for at, _, xml in sorted(inserts, key=lambda t: (t[0], t[1]), reverse=True):
+            head = head[:at] + xml + head[at:]
+        return head
+
+    def edit_tail(self, tail: bytes) -> bytes:
+        """After </sheetData>: ranges moved for deleted rows; a plain range's autoFilter widened."""
+        if self.rows:
+            tail = self._shift_tail(tail)
+        if self.appended and self.loc.table_name is None:
+            tail = self._widen_autofilter(tail)
+        return tail
+
+    def _shift_tail(self, tail: bytes) -> bytes:
+        """Ranges after the cell data, moved up for the deleted rows. Merges and
+        hyperlinks wholly on deleted rows go; other lists lose the deleted ranges."""
+        ep = re.escape(self.p)
+        tag_re = re.compile(b"<(" + _NAME + rb":)?(\w+)\b([^>]*?)(/?)>")
+        ref_re = re.compile(rb'(\s(?:sqref|ref)=")([^"]*)(")')
+        dropped: list[tuple[int, int]] = []
+
+        def one(m: re.Match) -> bytes:
+            attrs = m.group(3)
+            if b"ref=" not in attrs:
+                return m.group(0)
+            name = m.group(2)
+            gone = False
+
+            def sub(r: re.Match) -> bytes:
+                nonlocal gone
+                new = shift_sqref(r.group(2).decode(), self.rows)
+                if not new:
+                    gone = True
+                    return r.group(0)
+                return r.group(1) + new.encode() + r.group(3)
+
+            new_attrs = ref_re.sub(sub, attrs)
+            if gone and name in (b"mergeCell", b"hyperlink") and m.group(4):
+                dropped.append((m.start(), m.end()))
+                return b""
+            return m.group(0)[: m.start(3) - m.start()] + new_attrs + m.group(0)[m.end(3) - m.start():]
+
+        tail = tag_re.sub(one, tail)
+        count = len(re.findall(b"<" + ep + rb"mergeCell\b", tail))
+        if count:
+            tail = re.sub(b"(<" + ep + rb'mergeCells\b[^>]*?\scount=")\d+"', rb"\g<1>" + b"%d" % count + b'"', tail)
+        else:
+            tail = re.sub(b"<" + ep + rb"mergeCells\b[^>]*?(?:/>|>\s*</" + ep + rb"mergeCells\s*>)", b"", tail)
+        tail = re.sub(b"<" + ep + rb"hyperlinks\b[^>]*>\s*</" + ep + rb"hyperlinks\s*>", b"", tail)
+
+        def text_sqref(m: re.Match) -> bytes:
+            new = shift_sqref(m.group(2).decode(), self.rows)
+            return m.group(1) + (new or m.group(2).decode()).encode() + m.group(3)
+
+        return re.sub(rb"(<(?:" + _NAME + rb":)?sqref>)([^<]*)(</(?:" + _NAME + rb":)?sqref>)", text_sqref, tail)
+
+    def _widen_autofilter(self, tail: bytes) -> bytes:
+        m = re.search(b"(<" + re.escape(self.p) + rb'autoFilter\b[^>]*?\sref=")([^"]*)(")', tail)
+        if not m:
+            return tail
+        try:
+            r1, c1, r2, c2 = parse_ref(m.group(2).decode())
+        except ValueError:
+            return tail
+        if c1 != self.loc.first_col or c2 != self.loc.last_col:
+            return tail
+        new = f"{col_letter(c1)}{r1}:{col_letter(self.max_col)}{r2}"
+        return tail[: m.start(2)] + new.encode() + tail[m.end(2):]
+
+
+_LETTERS = re.compile(rb"[A-Z]{1,3}")
+DIGITS = b"0123456789"
+
+
+class _ColumnCache(dict):
+    """Column letters (bytes) -> column number, computed once per distinct letters."""
+
+    def __missing__(self, key: bytes) -> int:
+        value = self[key] = col_index(key.decode())
+        return value
+
+
+def _style_of(rest: bytes | None) -> bytes | None:
+    if not rest:
+        return None
+    m = _ATTR_S.search(rest)
+    return m.group(1) if m else None
+
+
+def _fmt(width: float) -> str:
+    return f"{width:.2f}".rstrip("0").rstrip(".")
+
+
+class _Output:
+    """Collects output pieces and hands them on in big blocks."""
+
+    def __init__(self, write: Callable[[bytes], None]):
+        self._write = write
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def add(self, data: bytes) -> None:
+        if data:
+            self._parts.append(data)
+            self._size += len(data)
+            if self._size >= FLUSH_BYTES:
+                self.flush()
+
+    def flush(self) -> None:
+        if self._parts:
+            self._write(b"".join(self._parts))
+            self._parts = []
+            self._size = 0
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def edit_table(xml: bytes, *, new_columns: list[str], last_col: int | None, rows: RowMap) -> bytes:
+    """A table part with columns appended at the right and/or rows deleted.
+
+    Edits are textual: ``ref`` and ``autoFilter ref``, ``tableColumns count``, new
+    ``<tableColumn id name/>`` (ids and names unique in the table).
+    """
+    root_m = re.search(rb"<(" + _NAME + rb":)?table\b[^>]*>", xml)
+    p = root_m.group(1) or b""
+    ref_m = re.search(rb'\sref="([^"]+)"', root_m.group(0))
+    r1, c1, r2, c2 = parse_ref(ref_m.group(1).decode())
+    totals = re.search(rb'\stotalsRowCount="(\d+)"', root_m.group(0))
+    totals_n = int(totals.group(1)) if totals else 0
+    if rows:  # a table keeps at least one data row
+        r2 = max(r1 + 1 + totals_n, r2 - rows.shift(r2 + 1))
+    new_c2 = max(c2, last_col or c2)
+    new_ref = f"{col_letter(c1)}{r1}:{col_letter(new_c2)}{r2}"
+    root_new = root_m.group(0).replace(ref_m.group(0), b' ref="' + new_ref.encode() + b'"', 1)
+    xml = xml[: root_m.start()] + root_new + xml[root_m.end():]
+    af = re.search(b"(<" + re.escape(p) + rb'autoFilter\b[^>]*?\sref=")([^"]*)(")', xml)
+    if af:
+        ar1, ac1, ar2, ac2 = parse_ref(af.group(2).decode())
+        if rows:
+            ar2 = max(ar1, ar2 - rows.shift(ar2 + 1))
+        af_ref = f"{col_letter(ac1)}{ar1}:{col_letter(max(ac2, new_c2))}{ar2}"
+        xml = xml[: af.start(2)] + af_ref.encode() + xml[af.end(2):]
+    if new_columns:
+        xml = _add_table_columns(xml, p, new_columns)
+    return xml
+
+
+def _add_table_columns(xml: bytes, p: bytes, names: list[str]) -> bytes:
+    ep = re.escape(p)
+    cols = re.search(b"<" + ep + rb"tableColumns\b([^>]*)>", xml)
+    close = re.search(b"</" + ep + rb"tableColumns\s*>", xml)
+    items = re.findall(b"<" + ep + rb"tableColumn\b([^>]*?)/?>", xml)
+    ids = [int(m.group(1)) for a in items if (m := re.search(rb'\sid="(\d+)"', b" " + a))]
+    taken = {html.unescape(m.group(1).decode()).casefold()
+             for a in items if (m := re.search(rb'\sname="([^"]*)"', b" " + a))}
+    next_id = max(ids, default=0) + 1
+    new = []
+    for name in names:
+        unique = table_column_name(name, taken)
+        taken.add(unique.casefold())
+        esc = (unique.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+               .replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;"))
+        new.append(b'<%stableColumn id="%d" name="%s"/>' % (p, next_id, esc.encode()))
+        next_id += 1
+    count = len(items) + len(names)
+    opening = cols.group(0)
+    if re.search(rb'\scount="\d+"', opening):
+        opening_new = re.sub(rb'(\scount=")\d+"', rb"\g<1>" + b"%d" % count + b'"', opening)
+    else:
+        opening_new = opening[:-1] + b' count="%d">' % count
+    return xml[: cols.start()] + opening_new + xml[cols.end(): close.start()] + b"".join(new) + xml[close.start():]
+
+
+def table_column_name(name: str, taken: set[str]) -> str:
+    """A table column name not in ``taken`` (casefolded): 'Grade', 'Grade2', ..."""
+    if name.casefold() not in taken:
+        return name
+    k = 2
+    while f"{name}{k}".casefold() in taken:
+        k += 1
+    return f"{name}{k}"
+
+
+# --------------------------------------------------------------------------- threads
+
+
+def prefetch(stream: BinaryIO, size: int = CHUNK_BYTES, depth: int = 3) -> Iterator[bytes]:
+    """Read (and inflate) ``stream`` in a background thread; zlib releases the GIL."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                chunk = stream.read(size)
+                q.put(chunk)
+                if not chunk:
+                    return
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()
+        while t.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                t.join(0.01)
+
+
+class BackgroundWriter:
+    """Hands writes to a thread (compression + CRC run there, mostly without the GIL)."""
+
+    def __init__(self, write: Callable[[bytes], None], depth: int = 3):
+        self._write = write
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._t = threading.Thread(target=self._work, daemon=True)
+        self._t.start()
+
+    def _work(self) -> None:
+        while True:
+            data = self._q.get()
+            if data is None:
+                return
+            if self._error is None:
+                try:
+                    self._write(data)
+                except BaseException as exc:
+                    self._error = exc
+
+    def write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._q.put(data)
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._t.join()
+        if self._error is not None:
+            raise self._error

@@ -1,0 +1,360 @@
+"""Write a run's results into a copy of the workbook, keeping everything else.
+
+``write_workbook`` streams the Leads sheet through :class:`LeadsRewriter` (output
+columns, deleted rows), renders the add-in's own sheets through the renderer
+(``salesbook.xlsx.render`` / ``salesbook.xlsx.append``), adds styles as needed and
+writes a zip in which every other entry is copied raw (byte-identical, same order).
+The output is deterministic: the same inputs give the same bytes, and running
+twice gives the same workbook as running once.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from typing import Sequence
+
+import pandas as pd
+
+from salesbook import schema
+from salesbook.errors import Refusal
+from salesbook.sheetmodel import AppendRows, SheetModel
+from salesbook.xlsx.leads_writer import (
+    BackgroundWriter,
+    LeadsRewriter,
+    OwnedColumn,
+    RowMap,
+    edit_table,
+    prefetch,
+)
+from salesbook.xlsx.package import (
+    CT_CHART,
+    CT_DRAWING,
+    CT_STYLES,
+    REL_CHART,
+    REL_DRAWING,
+    REL_STYLES,
+    DeflateSink,
+    Package,
+    PackageWriter,
+    rels_name,
+)
+from salesbook.xlsx.reader import LeadsLocation, col_letter, parse_ref, shared_strings
+from salesbook.xlsx.styles import StyleBook
+
+DRAWING_RID = "rIdDrawing1"
+CHART_RID = "rIdChart{}"
+
+# Widths of appended output columns (characters); others are sized by their header.
+_WIDTHS = {"grade_reason": 48.0, "stale_reason": 40.0, "next_followup": 14.0, "followup_status": 16.0}
+
+
+@dataclass
+class OutputColumn:
+    key: str  # canonical key (schema.OUTPUT_KEYS)
+    header: str  # header text to use if the column must be appended
+    values: pd.Series  # positional, one per data row (len == last_row - header_row)
+    kind: str  # 'text' | 'number' | 'date'
+
+
+def write_workbook(
+    src,
+    dst,
+    loc: LeadsLocation,
+    *,
+    columns: Sequence[OutputColumn] = (),
+    sheets: Sequence[SheetModel] = (),
+    appends: Sequence[AppendRows] = (),
+    delete_rows: Sequence[int] = (),
+    render=None,
+) -> None:
+    """Write ``src`` with the changes to ``dst`` (a path; the caller makes it atomic)."""
+    if os.path.exists(dst) and os.path.exists(src) and os.path.samefile(src, dst):
+        raise ValueError("write_workbook needs a destination other than its source")
+    pkg = Package.open(src)
+    try:
+        with tempfile.TemporaryFile(prefix="salesbook-") as tmp:
+            writer = PackageWriter(pkg)
+            styles_part = _styles_part(pkg)
+            styles = StyleBook(pkg.read(styles_part) if styles_part and pkg.has(styles_part) else None)
+            rows = RowMap(delete_rows)
+            _check_deleted_rows(loc, rows)
+            owned = owned_columns(loc, columns, pkg)
+            if owned or rows:
+                _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp)
+            if sheets or appends:
+                renderers = _renderers(render)
+                added: dict[str, str] = {}
+                for model in sheets:
+                    _write_model(pkg, writer, model, styles, renderers, added)
+                for rows_to_add in appends:
+                    _write_append(pkg, writer, rows_to_add, styles, renderers, added)
+            if styles.changed():
+                _put_styles(writer, styles_part, styles)
+            writer.write(dst)
+    except BaseException:
+        _remove_quietly(dst)
+        raise
+    finally:
+        pkg.close()
+
+
+# --------------------------------------------------------------------------- leads sheet
+
+
+def owned_columns(loc: LeadsLocation, columns: Sequence[OutputColumn], pkg: Package | None = None) -> list[OwnedColumn]:
+    """Where each output column goes: its column in the table, or appended at the right."""
+    found = schema.match_headers(list(loc.headers))
+    out: list[OwnedColumn] = []
+    seen: set[str] = set()
+    next_col = loc.last_col + 1
+    n = loc.last_row - loc.header_row
+    for c in columns:
+        if c.key in seen:
+            continue
+        seen.add(c.key)
+        if len(c.values) != n:
+            raise ValueError(f"output column {c.key!r} has {len(c.values)} values for {n} rows")
+        values = c.values.reset_index(drop=True)
+        if c.key in found:
+            out.append(OwnedColumn(loc.first_col + found[c.key], c.key, c.header, c.kind, values, False))
+        else:
+            out.append(OwnedColumn(next_col, c.key, c.header, c.kind, values, True, _width(c.key, c.header)))
+            next_col += 1
+    appended = [oc for oc in out if oc.appended]
+    if appended and pkg is not None:
+        _check_room(pkg, loc, appended)
+    return out
+
+
+def _width(key: str, header: str) -> float:
+    if key in _WIDTHS:
+        return _WIDTHS[key]
+    chars = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in header)
+    return float(max(10, min(40, chars + 4)))
+
+
+def _check_room(pkg: Package, loc: LeadsLocation, appended: list[OwnedColumn]) -> None:
+    """Refuse when appended columns would run into another table or past Excel's edge."""
+    first, last = appended[0].col, appended[-1].col
+    where = f"the {loc.table_name} table" if loc.table_name else "the lead columns"
+    if last > 16384:
+        raise Refusal(
+            f"There is no room right of {where} on sheet '{loc.sheet_name}' for the output columns.",
+            path=pkg.path, sheet=loc.sheet_name,
+        )
+    if loc.table_name is not None and loc.header_row < _table_top(pkg, loc):
+        raise Refusal(
+            f"The {loc.table_name} table on sheet '{loc.sheet_name}' has no header row; turn on its header "
+            "row in Excel (Table Design > Header Row), then run again.",
+            path=pkg.path, sheet=loc.sheet_name,
+        )
+    bottom = loc.table_last_row or loc.last_row
+    for table in pkg.tables(loc.sheet_part):
+        if loc.table_part is not None and table.part == loc.table_part:
+            continue
+        try:
+            r1, c1, r2, c2 = parse_ref(table.ref)
+        except ValueError:
+            continue
+        if c1 <= last and c2 >= first and r1 <= bottom and r2 >= loc.header_row:
+            letter = col_letter(max(c1, first))
+            raise Refusal(
+                f"Column {letter} next to {where} on sheet '{loc.sheet_name}' is in use (table "
+                f"'{table.display_name}'); move it or add the output columns to the table yourself.",
+                path=pkg.path, sheet=loc.sheet_name, column=letter,
+            )
+
+
+def _table_top(pkg: Package, loc: LeadsLocation) -> int:
+    for table in pkg.tables(loc.sheet_part):
+        if table.part == loc.table_part:
+            return parse_ref(table.ref)[0]
+    return loc.header_row
+
+
+def _check_deleted_rows(loc: LeadsLocation, rows: RowMap) -> None:
+    if rows and rows.deleted[0] <= loc.header_row:
+        raise ValueError(f"cannot delete row {rows.deleted[0]}: it is not below the header row {loc.header_row}")
+
+
+def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
+    if loc.table_part is not None and pkg.has(loc.table_part):
+        appended = [oc.header for oc in owned if oc.appended]
+        last_col = max([oc.col for oc in owned if oc.appended], default=None)
+        if appended or rows:
+            writer.put(loc.table_part, edit_table(pkg.read(loc.table_part), new_columns=appended,
+                                                  last_col=last_col, rows=rows))
+    rewriter = LeadsRewriter(loc, owned, styles, rows, path=pkg.path, table_last_row=loc.table_last_row)
+    sink = DeflateSink(tmp, writer.level)
+    background = BackgroundWriter(sink.write)
+    try:
+        with _own_zip(pkg) as zf, zf.open(loc.sheet_part) as stream:
+            rewriter.rewrite(prefetch(stream), background.write)
+    finally:
+        background.close()
+    writer.put(loc.sheet_part, sink.close())
+
+
+def _own_zip(pkg: Package):
+    """A second handle on the source zip, so the prefetch thread has its own file position."""
+    import zipfile
+
+    return zipfile.ZipFile(pkg.path)
+
+
+# --------------------------------------------------------------------------- owned sheets
+
+
+def _renderers(render):
+    if render is not None:
+        return render, render
+    from salesbook.xlsx import append as append_mod
+    from salesbook.xlsx import render as render_mod
+
+    return render_mod, append_mod
+
+
+def _find_sheet(pkg: Package, writer: PackageWriter, name: str, added: dict[str, str]) -> str | None:
+    info = pkg.sheet(name)
+    if info is not None:
+        return info.part
+    return added.get(name.casefold())
+
+
+_SHEET_PR = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetPr\b[^>]*?(?:/>|>.*?</(?:[A-Za-z_][\w.-]*:)?sheetPr\s*>)", re.S)
+
+
+def sheet_pr(xml: bytes) -> bytes | None:
+    """The <sheetPr> element of a sheet (it carries the VBA codeName), unprefixed."""
+    head = xml[: xml.find(b"sheetData")] if b"sheetData" in xml else xml[:65536]
+    m = _SHEET_PR.search(head)
+    if not m:
+        return None
+    pr = m.group(0)
+    prefix = re.match(rb"<([A-Za-z_][\w.-]*:)", pr)
+    if prefix:  # the renderer writes the main namespace unprefixed
+        p = re.escape(prefix.group(1))
+        pr = re.sub(b"<(/?)" + p, rb"<\1", pr)
+    return pr
+
+
+def _write_model(pkg, writer, model: SheetModel, styles, renderers, added) -> None:
+    render_mod, _ = renderers
+    part = _find_sheet(pkg, writer, model.name, added)
+    pr = sheet_pr(writer.get(part)) if part else None
+    rendered = render_mod.render_sheet(model, styles, sheet_pr=pr)
+    if part is None:
+        part = writer.add_worksheet(model.name, rendered.sheet_xml).part
+        added[model.name.casefold()] = part
+    else:
+        writer.put(part, rendered.sheet_xml)
+    _set_drawing(writer, part, rendered.drawing_xml, list(rendered.charts or []))
+
+
+def _set_drawing(writer: PackageWriter, sheet_part: str, drawing: bytes | None, charts: list[bytes]) -> None:
+    """Give a rendered sheet its drawing and charts, reusing the parts it had."""
+    rels = writer.relationships(sheet_part)
+    old = [(rid, target) for rid, (rtype, target) in rels.items() if rtype == REL_DRAWING]
+    old_drawing = old[0][1] if old else None
+    old_charts = _drawing_charts(writer, old_drawing) if old_drawing else []
+    for rid, _ in old:
+        if drawing is None or rid != DRAWING_RID:
+            writer.remove_relationship(sheet_part, rid)
+    if drawing is None:
+        if old_drawing:
+            _remove_part(writer, old_drawing)
+            for chart in old_charts:
+                _remove_part(writer, chart)
+        return
+    folder = posixpath.dirname(posixpath.dirname(sheet_part))  # 'xl'
+    drawing_part = old_drawing or writer.free_part_name(posixpath.join(folder, "drawings", "drawing{}.xml"))
+    writer.put(drawing_part, drawing)
+    writer.set_content_type(drawing_part, CT_DRAWING)
+    writer.add_relationship(sheet_part, REL_DRAWING, drawing_part, rid=DRAWING_RID)
+    chart_parts = []
+    for i, xml in enumerate(charts):
+        part = old_charts[i] if i < len(old_charts) else writer.free_part_name(
+            posixpath.join(folder, "charts", "chart{}.xml"))
+        writer.put(part, xml)
+        writer.set_content_type(part, CT_CHART)
+        chart_parts.append(part)
+    for extra in old_charts[len(charts):]:
+        _remove_part(writer, extra)
+    rels_xml = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">']
+    for i, part in enumerate(chart_parts, start=1):
+        target = posixpath.relpath(part, posixpath.dirname(drawing_part))
+        rels_xml.append(f'<Relationship Id="{CHART_RID.format(i)}" Type="{REL_CHART}" Target="{target}"/>')
+    rels_xml.append("</Relationships>")
+    if chart_parts:
+        writer.put(rels_name(drawing_part), "".join(rels_xml).encode("utf-8"))
+    elif writer.has(rels_name(drawing_part)):
+        writer.remove(rels_name(drawing_part))
+
+
+def _drawing_charts(writer: PackageWriter, drawing_part: str) -> list[str]:
+    """The chart parts of a drawing, in the order of their relationship ids."""
+    rels = writer.relationships(drawing_part)
+    charts = [(rid, target) for rid, (rtype, target) in rels.items() if rtype == REL_CHART]
+
+    def order(item):
+        m = re.search(r"(\d+)$", item[0])
+        return (int(m.group(1)) if m else 0, item[0])
+
+    return [target for _, target in sorted(charts, key=order)]
+
+
+def _remove_part(writer: PackageWriter, part: str) -> None:
+    if writer.has(part):
+        writer.remove(part)
+    if writer.has(rels_name(part)):
+        writer.remove(rels_name(part))
+    writer.remove_content_type(part)
+
+
+def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> None:
+    _, append_mod = renderers
+    part = _find_sheet(pkg, writer, rows.name, added)
+    existing = writer.get(part) if part else None
+    sst = None
+    if existing is not None and re.search(rb'\st="s"', existing):
+        sst = shared_strings(pkg).all()
+    xml = append_mod.render_append(existing, rows, styles, sst)
+    if part is None:
+        part = writer.add_worksheet(rows.name, xml).part
+        added[rows.name.casefold()] = part
+    else:
+        writer.put(part, xml)
+
+
+# --------------------------------------------------------------------------- styles
+
+
+def _styles_part(pkg: Package) -> str | None:
+    for rtype, target in pkg.rels(pkg.workbook_part).values():
+        if rtype == REL_STYLES or rtype.endswith("/styles"):
+            return target
+    return None
+
+
+def _put_styles(writer: PackageWriter, part: str | None, styles: StyleBook) -> None:
+    if part is None:
+        part = posixpath.join(posixpath.dirname(writer.pkg.workbook_part), "styles.xml")
+        writer.add_relationship(writer.pkg.workbook_part, REL_STYLES, part)
+        writer.set_content_type(part, CT_STYLES)
+    writer.put(part, styles.to_bytes())
+
+
+def _remove_quietly(path) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+__all__ = ["OutputColumn", "write_workbook", "owned_columns", "sheet_pr"]
