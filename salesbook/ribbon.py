@@ -1,0 +1,245 @@
+"""The ribbon's dispatcher: ``salesbook.ribbon.run('<button id>')``, called by the
+workbook's VBA through xlwings' ``RunPython``.
+
+Each command reads the workbook (``live.read``), computes everything with the same
+engine and service helpers as the command line, and only then writes (``live.write``).
+It ends with a one-line summary in Excel's status bar, which is also returned. A refusal
+or any error becomes one clear sentence in a message box — never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Callable
+
+from . import live, report
+from .commands import RIBBON_COMMANDS
+from .errors import Refusal
+from .settings import SETTINGS_SHEET, SETTINGS_SHEET_NAMES, settings_rows
+
+log = logging.getLogger(__name__)
+
+TITLE = "Sales Pipeline"
+HELP_SHEET, HELP_NAMES = "Help", ("Help", "帮助")
+NOTE_COL = 6  # 0-based column of the Settings notes (G), as in the shipped workbook
+
+# The ribbon's button labels, for messages.
+LABELS = {"grade": "Grade Leads", "followup": "Follow-ups", "stale": "Flag Stale", "archive": "Archive Stale",
+          "funnel": "Refresh Funnel", "runall": "Run All", "check": "Check Data", "settings": "Settings",
+          "help": "Help"}
+
+# What the status bar says while a command works on n leads.
+WORKING = {"grade": "grading {n} leads…", "followup": "scheduling follow-ups for {n} leads…",
+           "stale": "looking for stale leads among {n}…", "funnel": "refreshing the funnel from {n} leads…",
+           "runall": "running all rules on {n} leads…", "check": "checking {n} leads…",
+           "archive": "looking for stale leads to archive among {n}…"}
+
+
+def _caller():
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+def run(command: str, book=None) -> str:
+    """Run one ribbon command on ``book`` (default: the workbook that called). Returns
+    the one-line summary, or the message shown when the command could not run."""
+    book = book or _caller()
+    name = (command or "").strip().lower()
+    handler = COMMANDS.get(name)
+    if handler is None:
+        known = ", ".join(RIBBON_COMMANDS)
+        return _fail(book, f"Unknown command '{command}'. The Sales Pipeline buttons are: {known}. "
+                           f"Update the salesbook package or the workbook so that they match.", name)
+    try:
+        summary = handler(book)
+    except Refusal as exc:
+        return _fail(book, exc.message, name)
+    except live.LiveWriteError as exc:
+        log.debug("ribbon command %s failed while writing", name, exc_info=True)
+        return _fail(book, f"{LABELS[name]} stopped while writing {exc.step}: {_reason(exc.cause)}. "
+                           f"Some results may already be written; fix the cause and run it again.", name)
+    except Exception as exc:  # never a traceback for a sales rep
+        log.debug("ribbon command %s failed", name, exc_info=True)
+        return _fail(book, f"{LABELS[name]} could not run: {_reason(exc)}. Nothing was changed.", name)
+    live.status(book, summary)
+    return summary
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why: Excel's own description for a COM error, else the message."""
+    args = getattr(exc, "args", ())
+    if len(args) >= 3 and isinstance(args[2], tuple) and len(args[2]) > 2 and isinstance(args[2][2], str):
+        text = args[2][2]  # pywintypes.com_error: (hresult, text, (code, source, description, ...), arg)
+    else:
+        text = str(exc)
+    text = (text.strip().splitlines() or [""])[0].strip().rstrip(".")
+    return text or type(exc).__name__
+
+
+def _fail(book, message: str, name: str) -> str:
+    """Tell the user: a message box, and the status bar says the command failed."""
+    label = LABELS.get(name, "The command")
+    live.status(book, f"{live.STATUS_PREFIX}{label} failed — see the message.")
+    try:
+        book.app.alert(message, title=TITLE, mode="critical")
+    except Exception:  # no message box on this engine: the status bar and return value remain
+        log.debug("alert failed", exc_info=True)
+    return message
+
+
+# ---------------------------------------------------------------------------
+# The commands
+# ---------------------------------------------------------------------------
+
+def _read(book, name: str, *, history: bool = False) -> live.LiveBook:
+    live.status(book, f"{live.STATUS_PREFIX}reading the leads…")
+    lb = live.read(book, history=history)
+    live.status(book, live.STATUS_PREFIX + WORKING[name].format(n=f"{len(lb.leads):,}"))
+    return lb
+
+
+def _rules(book, name: str, only) -> str:
+    """grade / followup / stale / funnel / runall: evaluate, then write the results."""
+    from .engine import evaluate, parse_only
+
+    commands = parse_only(only)
+    lb = _read(book, name, history="funnel" in commands)
+    ev = evaluate(lb.leads, lb.settings, history_rows=lb.history_rows, only=commands, lang=lb.language)
+    live.status(book, f"{live.STATUS_PREFIX}writing the results…")
+    live.write(book, lb, ev, activate=report.FUNNEL_SHEET if name == "funnel" else None)
+    return ev.summary
+
+
+def grade(book) -> str:
+    return _rules(book, "grade", "grade")
+
+
+def followup(book) -> str:
+    return _rules(book, "followup", "followup")
+
+
+def stale(book) -> str:
+    return _rules(book, "stale", "stale")
+
+
+def funnel(book) -> str:
+    return _rules(book, "funnel", "funnel")
+
+
+def runall(book) -> str:
+    return _rules(book, "runall", None)
+
+
+def check(book) -> str:
+    """Check Data: every bad cell on the Check sheet, with its address."""
+    from .rules.prepare import canonical_frame, prepare
+    from .service import cell_addresses
+
+    lb = _read(book, "check")
+    raw, labels = canonical_frame(lb.leads)
+    problems = prepare(raw, lb.settings, labels).problems
+    day = lb.settings.resolve_today(None)
+    cells = cell_addresses(lb, problems)
+    sheet = report.check_sheet(problems, cells, lb.loc.sheet_name, lb.language, day, labels)
+    live.write(book, lb, None, sheets=[sheet], activate=report.CHECK_SHEET)
+    n_leads = int((~raw.isna().all(axis=1)).sum())
+    if not len(problems):
+        return f"Checked {n_leads:,} leads: no problems found."
+    return (f"Checked {n_leads:,} leads: {len(problems):,} problems in {problems['row'].nunique():,} rows "
+            f"(see the Check sheet).")
+
+
+def archive(book) -> str:
+    """Archive Stale: move the leads flagged stale now to the Archive sheet (the VBA
+    callback has already asked the user to confirm)."""
+    from .engine import evaluate
+    from .service import archive_rows
+
+    lb = _read(book, "archive")
+    ev = evaluate(lb.leads, lb.settings, only="stale", lang=lb.language)
+    rows = ev.stale_rows
+    if not len(rows):
+        return "No stale leads to archive."
+    moved = archive_rows(lb, rows, ev.today or dt.date.today(), ev.language)
+    live.status(book, f"{live.STATUS_PREFIX}archiving {len(rows):,} stale leads…")
+    live.write(book, lb, None, appends=[moved], delete_rows=rows)
+    return (f"Archived {len(rows):,} stale leads to the Archive sheet; "
+            f"{len(lb.leads) - len(rows):,} rows remain in Leads.")
+
+
+def settings(book) -> str:
+    """Show the Settings sheet; create it with the default rules when it is missing."""
+    sheet = live.find_sheet(book, SETTINGS_SHEET_NAMES)
+    if sheet is None:
+        grid = settings_grid()
+        sheet = book.sheets.add(SETTINGS_SHEET, after=book.sheets[len(book.sheets) - 1])
+        sheet.range((1, 1)).value = grid
+        live.set_widths(book, sheet, {1: 34, 2: 18, 3: 14, 4: 14, 5: 14, 7: 70})
+        made = " (created with the default rules)"
+    else:
+        made = ""
+    sheet.activate()
+    return f"Settings{made}: change the rules here, then run the commands again."
+
+
+def settings_grid() -> list[list[object]]:
+    """The default Settings sheet as one block of cells, laid out like the shipped
+    workbook's: each block's title (its note in column G), its table, a blank line.
+    ``settings_from_grid`` reads it back to the defaults."""
+    width = NOTE_COL + 1
+    grid: list[list[object]] = []
+    for title, rows, note in settings_rows():
+        grid.append([title] + [None] * (NOTE_COL - 1) + [note])
+        for r in rows:
+            grid.append([live.excel_value(v) for v in r] + [None] * (width - len(r)))
+        grid.append([None] * width)
+    return grid
+
+
+HELP_LINES = [
+    "Sales Pipeline — what the buttons do",
+    "",
+    "Grade Leads: Grade (A/B/C/D by BANT), Score (0–100), Grade Reason and Grade Change on the Leads table.",
+    "Follow-ups: Next Follow-up date (working days, holidays skipped) and Follow-up Status.",
+    "Flag Stale: Stale and Stale Reason on Leads, and the Cleanse sheet to review them. Nothing is deleted.",
+    "Archive Stale: moves the leads flagged stale to the Archive sheet, with the date.",
+    "Refresh Funnel: the Funnel sheet (KPIs, conversion by stage, owner and source, a chart) and History.",
+    "Run All: grade, follow-ups, stale flags and funnel in one go.",
+    "Check Data: lists every cell that cannot be read (with its address) on the Check sheet.",
+    "Settings: stages, BANT points, weights, grade rules, cadences, stale rules, holidays and the As of date.",
+    "",
+    "The add-in writes only its output columns of Leads and its own sheets; your other columns stay as they are.",
+    "A message box explains anything that stops a command; the status bar shows the result of the last one.",
+    "",
+    "销售管道 — 按钮说明：评级、跟进、标记待清洗、归档、刷新漏斗、全部运行、数据检查、设置。",
+]
+
+
+def help(book) -> str:  # noqa: A001 - the ribbon button's id
+    """Show the Help sheet; create a short one when it is missing."""
+    sheet = live.find_sheet(book, HELP_NAMES)
+    if sheet is None:
+        sheet = book.sheets.add(HELP_SHEET, after=book.sheets[len(book.sheets) - 1])
+        sheet.range((1, 1)).value = [[live.safe_text(line)] for line in HELP_LINES]
+        title = sheet.range((1, 1))
+        title.font.bold = True
+        title.font.size = 14
+    sheet.activate()
+    return "Help: what each Sales Pipeline button does."
+
+
+COMMANDS: dict[str, Callable[[object], str]] = {
+    "grade": grade,
+    "followup": followup,
+    "stale": stale,
+    "archive": archive,
+    "funnel": funnel,
+    "runall": runall,
+    "check": check,
+    "settings": settings,
+    "help": help,
+}
+
+__all__ = ["run", "COMMANDS", "LABELS", "settings_grid"]
