@@ -100,8 +100,8 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
         ev.sheets.append(report.cleanse_sheet(f, outputs, g, settings, lang, labels, day))
     if "funnel" in commands:
         new_history = changes(f, history, settings, ts, lang)
-        seen = pd.concat([history, new_history.assign(date=pd.to_datetime(new_history["date"]))], ignore_index=True)
-        hist_max = max_stage_seen(f, seen, settings)
+        # New History rows only restate current stages, which reach_level counts anyway.
+        hist_max = max_stage_seen(f, history, settings)
         ev.report = funnel_rules.funnel(f, settings, extra, hist_max)
         ev.sheets.append(report.funnel_sheet(ev.report, settings, lang, day))
         if len(new_history):

@@ -15,6 +15,7 @@ from .prepare import Prepared
 from .text import sep, t
 
 GRADE_DEPENDS = ("budget", "authority", "need", "timeline")
+GRADE_ORDER = ("A", "B", "C", "D")
 
 
 def _points(settings: Settings, dim: str, codes: pd.Series) -> np.ndarray:
@@ -71,10 +72,20 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     gap = np.zeros(n, dtype=np.int64)
     if settings.grade_method == "score":
         gap = np.where(g == "B", np.ceil(settings.a_threshold - score), np.where(g == "C", np.ceil(settings.b_threshold - score), 0)).astype(np.int64)
-    keys = pd.DataFrame({"b": f["budget_i"].to_numpy(), "a": f["authority_i"].to_numpy(), "n": f["need_i"].to_numpy(),
-                         "t": tl_class, "g": g, "gap": gap, "s": score if settings.grade_method == "score" else 0})
-    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
-    texts = np.array([_reason(settings, lang, *u) for u in uniques] + [""], dtype=object)
+    # One integer per combination of the reason's inputs, then one text per distinct code.
+    grade_code = np.searchsorted(np.array(GRADE_ORDER), g)
+    parts = [f["budget_i"].to_numpy() + 1, f["authority_i"].to_numpy() + 1, f["need_i"].to_numpy() + 1, tl_class, grade_code]
+    if settings.grade_method == "score":
+        parts += [gap + 101, score]
+    combined = np.zeros(n, dtype=np.int64)
+    for part in parts:
+        combined = combined * 256 + part.astype(np.int64)
+    codes, uniques = pd.factorize(combined)
+    firsts = np.zeros(len(uniques), dtype=np.int64)
+    firsts[codes[::-1]] = np.arange(n)[::-1]  # a row holding each combination
+    bi, ai, ni = f["budget_i"].to_numpy(), f["authority_i"].to_numpy(), f["need_i"].to_numpy()
+    texts = np.array([_reason(settings, lang, bi[r], ai[r], ni[r], tl_class[r], g[r], gap[r], score[r]) for r in firsts],
+                     dtype=object)
     reason = texts[codes]
 
     out = pd.DataFrame({"grade": g, "score": score, "grade_reason": reason}, index=f.index)

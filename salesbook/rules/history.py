@@ -34,16 +34,13 @@ def history_from_grid(rows: list[list[object]] | None) -> pd.DataFrame:
                 break
     if "lead_id" not in pos or "to" not in pos:
         return empty
-    body = rows[1:]
-
-    def column(key: str) -> pd.Series:
-        i = pos.get(key)
-        return pd.Series([r[i] if i is not None and i < len(r) else None for r in body], dtype="object")
-
-    frame = pd.DataFrame({k: column(k) for k in ("lead_id", "from", "to")}).astype("string")
-    frame = frame.apply(lambda s: s.str.strip())
-    dates = column("date").map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-    frame["date"], _ = parse_dates(dates.astype("string"))
+    body = pd.DataFrame(rows[1:])
+    frame = pd.DataFrame({k: (body[pos[k]] if k in pos and pos[k] in body.columns else pd.Series(None, index=body.index, dtype=object))
+                          for k in ("lead_id", "from", "to", "date")})
+    for k in ("lead_id", "from", "to"):
+        frame[k] = frame[k].astype(pd.StringDtype("pyarrow")).str.strip()
+    frame["date"], _ = parse_dates(frame["date"].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+                                   .astype(pd.StringDtype("pyarrow")))
     return frame[frame["lead_id"].notna() & (frame["lead_id"] != "")].reset_index(drop=True)
 
 

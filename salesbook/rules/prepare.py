@@ -21,6 +21,10 @@ from ..schema import BY_KEY, COUNT, DATE, INPUTS, NUMBER, REQUIRED, TEXT, match_
 from ..settings import LOST, OPEN, WON, Settings
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Dates a lead sheet can mean. Outside this range (e.g. 9999-12-31 as "never", year 1500 typos)
+# the rules' date arithmetic would overflow pandas' nanosecond dates and stop the whole run.
+FIRST_DATE, LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
+LAST_SERIAL = (LAST_DATE - EXCEL_EPOCH).days
 EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%d.%m.%Y", "%m/%d/%Y")
 _MONEY_JUNK = re.compile(r"[,\s$¥€£￥]|元|RMB|CNY|USD", re.IGNORECASE)
@@ -122,7 +126,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     todo = s.notna()
     num = pd.to_numeric(s.where(todo), errors="coerce")
-    serial = num.notna() & (num >= 1) & (num < 2958466)
+    serial = num.notna() & (num >= (FIRST_DATE - EXCEL_EPOCH).days) & (num < LAST_SERIAL + 1)
     if serial.any():
         out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(num[serial]), unit="D")
     todo &= num.isna()
@@ -130,16 +134,39 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         if not todo.any():
             break
         parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
+        ok = parsed.notna() & (parsed >= FIRST_DATE) & (parsed <= LAST_DATE)
         out[ok[ok].index] = parsed[ok]
         todo[ok[ok].index] = False
     if todo.any():  # the few odd ones: let dateutil try
-        parsed = pd.to_datetime(s[todo], format="mixed", errors="coerce", dayfirst=False)
-        ok = parsed.notna()
+        parsed = _parse_mixed(s[todo])
+        ok = parsed.notna() & (parsed >= FIRST_DATE) & (parsed <= LAST_DATE)
         out[ok[ok].index] = parsed[ok]
         todo[ok[ok].index] = False
     bad = todo | (num.notna() & ~serial)
     return out.dt.normalize(), bad
+
+
+def _parse_mixed(s: pd.Series) -> pd.Series:
+    """dateutil's reading of odd date texts, as naive wall-clock dates. A text with a time
+    zone ('2026-01-01T10:00Z') keeps its own calendar date; one that pandas cannot parse
+    together with the others (mixed time zones) is parsed on its own."""
+    try:
+        parsed = pd.to_datetime(s, format="mixed", errors="coerce", dayfirst=False)
+    except (ValueError, TypeError, OverflowError):
+        parsed = pd.Series([_parse_one(v) for v in s], index=s.index, dtype="datetime64[us]")
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_localize(None)
+    return parsed
+
+
+def _parse_one(v: object) -> pd.Timestamp:
+    try:
+        ts = pd.to_datetime(v, errors="coerce")
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    if ts is pd.NaT or ts is None:
+        return pd.NaT
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
 
 
 def lookup(s: pd.Series, index: dict[str, int]) -> pd.Series:
@@ -216,8 +243,9 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     f["email_key"] = email.str.lower().str.replace(r"\s+", "", regex=True).where(email.str.contains("@", regex=False).fillna(False).astype(bool))
     digits = phone.str.replace(r"\D+", "", regex=True)
     f["phone_key"] = digits.where(digits.str.len() >= 7).str[-11:]
-    company_key = texts["company"].map(norm, na_action="ignore")
-    contact_key = texts["contact"].map(norm, na_action="ignore")
+    # astype: on an all-blank column pandas 3 maps to null[pyarrow], which cannot be concatenated.
+    company_key = texts["company"].map(norm, na_action="ignore").astype("string")
+    contact_key = texts["contact"].map(norm, na_action="ignore").astype("string")
     f["person_key"] = (company_key + "|" + contact_key).where(company_key.notna() & contact_key.notna())
 
     # Stages.
@@ -258,12 +286,12 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     # Numbers.
     value_text = texts["deal_value"].str.replace(_MONEY_JUNK, "", regex=True)
     value = pd.to_numeric(value_text, errors="coerce")
-    bad = texts["deal_value"].notna() & (value.isna() | (value < 0)) & live
+    bad = texts["deal_value"].notna() & (value.isna() | (value < 0) | np.isinf(value)) & live
     col.add("deal_value", bad, texts["deal_value"], "{label} '{value}' is not an amount of 0 or more")
     f["deal_value"] = value.where(~bad).astype("float64")
 
     count = pd.to_numeric(texts["unanswered"], errors="coerce")
-    bad = texts["unanswered"].notna() & (count.isna() | (count < 0) | (count != np.floor(count))) & live
+    bad = texts["unanswered"].notna() & (count.isna() | (count < 0) | np.isinf(count) | (count != np.floor(count))) & live
     col.add("unanswered", bad, texts["unanswered"], "{label} '{value}' is not a whole number of 0 or more")
     f["unanswered"] = count.where(~bad).astype("float64")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..settings import OPEN, Settings
 from .prepare import Prepared
@@ -24,22 +26,33 @@ def days_in_stage(p: Prepared, today: pd.Timestamp, entered: pd.Series | None = 
 
 
 def duplicate_of(f: pd.DataFrame, keys: tuple[str, ...] = ("email_key", "phone_key", "person_key")) -> pd.Series:
-    """For each row that repeats an earlier row's email, phone or company + contact, the
-    Lead ID of the earliest such row (else NA)."""
-    out = pd.Series(pd.NA, index=f.index, dtype="object")
-    ids = f["lead_id"].astype("object").where(f["lead_id"].notna(), "row " + pd.Series(f.index, index=f.index).astype(str))
+    """For each row that repeats an earlier row's email, phone or company + contact (integer
+    key codes, -1 for none), the Lead ID of the earliest such row (else NA)."""
+    n = len(f)
+    positions = np.arange(n)
+    found = np.full(n, -1, dtype=np.int64)
     for key in keys:
-        k = f[key]
-        has = k.notna()
-        if not has.any():
+        codes = np.asarray(f[key], dtype=np.int64)
+        valid = codes >= 0
+        if not valid.any():
             continue
-        dup = has & k.duplicated(keep="first")
-        if not dup.any():
-            continue
-        first = ids[has].groupby(k[has]).transform("first")
-        out = out.fillna(first.where(dup[has]).reindex(f.index))
-    # A lead is not its own duplicate (same ID twice is reported by Check instead).
-    return out.mask(out == ids)
+        first = np.full(codes.max() + 1, n, dtype=np.int64)
+        uniq, at = np.unique(codes[valid], return_index=True)
+        first[uniq] = positions[valid][at]
+        earlier = np.zeros(n, dtype=bool)
+        earlier[valid] = first[codes[valid]] < positions[valid]
+        take = earlier & (found < 0)
+        found[take] = first[codes[take]]
+    out = pd.Series(pd.NA, index=f.index, dtype=object)
+    hit = found >= 0
+    if hit.any():
+        ids = f["lead_id"].to_numpy(dtype=object)[found[hit]]
+        rows = np.asarray(f.index)[found[hit]]
+        same = ids == f["lead_id"].to_numpy(dtype=object)[hit]  # the same ID twice is Check's business
+        labels = np.where(pd.isna(ids), np.char.add("row ", rows.astype(str)), ids).astype(object)
+        vals = pd.Series(labels, index=f.index[hit]).mask(same)
+        out[hit] = vals.to_numpy()
+    return out
 
 
 def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en",
@@ -113,9 +126,10 @@ def _texts(mask: np.ndarray, index: pd.Index, keys: dict[str, np.ndarray], make)
 
 
 def _join(parts: list[pd.Series], index: pd.Index, separator: str) -> pd.Series:
-    """Join the non-blank texts of each row, column by column (vectorised)."""
-    result = pd.Series("", index=index, dtype="object")
+    """Join the non-blank texts of each row with Arrow kernels (no Python per row)."""
+    result = pa.nulls(len(index), pa.string())
     for part in parts:
-        part = part.fillna("")
-        result = result.where(part == "", result.where(result == "", result + separator) + part)
-    return result.mask(result == "")
+        arr = pa.array(part.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        both = pc.binary_join_element_wise(result, arr, separator)  # null where either is null
+        result = pc.coalesce(both, result, arr)
+    return pd.Series(result.to_numpy(zero_copy_only=False), index=index, dtype=object)
