@@ -57,47 +57,63 @@ def encode(values: pd.Series, kind: str, tags: Tags = PLAIN) -> tuple[pa.Array, 
 
 
 def text_tails(values: pd.Series, tags: Tags = PLAIN) -> pa.Array:
-    """Inline-string tails of values taken as text (numbers become their text).
-
-    Output columns repeat few distinct texts (grades, statuses, reasons), so each
-    distinct text is escaped once and the results are gathered by code.
-    """
-    n = len(values)
-    if n > 256:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        if len(uniques) * 4 < n:
-            encoded = _text_tails(pd.Series(uniques, dtype=object), tags)
-            idx = pa.array(codes, mask=codes < 0)
-            return encoded.take(idx)
-    return _text_tails(values, tags)
-
-
-def _text_tails(values: pd.Series, tags: Tags) -> pa.Array:
+    """Inline-string tails of values taken as text (numbers become their text)."""
     arr = _as_arrow_text(values)
+    if len(arr) > 256:  # few distinct texts (grades, statuses): escape each once
+        encoded = pc.dictionary_encode(arr)
+        if len(encoded.dictionary) * 4 < len(arr):
+            return _text_tails(encoded.dictionary, tags).take(encoded.indices)
+    return _text_tails(arr, tags)
+
+
+_SPECIAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}&<>\r]|_x[0-9A-Fa-f]{4}_"
+
+
+def _text_tails(arr: pa.Array, tags: Tags) -> pa.Array:
+    """Escape for <t> (only the texts that need it: one regex pass finds them) and wrap."""
     arr = pc.utf8_slice_codeunits(arr, 0, MAX_CELL_CHARS)
-    arr = pc.replace_substring_regex(arr, _ILLEGAL_RE2, "")
-    if pc.any(pc.match_substring(arr, "_x")).as_py():
-        arr = pc.replace_substring_regex(arr, _LOOKALIKE, r"_x005F_\1")
-    arr = pc.replace_substring(arr, "&", "&amp;")
-    arr = pc.replace_substring(arr, "<", "&lt;")
-    arr = pc.replace_substring(arr, ">", "&gt;")
-    arr = pc.replace_substring(arr, "\r", "_x000D_")
-    preserve = pc.match_substring_regex(arr, _EDGE_SPACE)
+    special = pc.match_substring_regex(arr, _SPECIAL)
+    if pc.any(special).as_py():
+        arr = pc.replace_with_mask(arr, special, _escape(arr.filter(special)))
+    trimmed = pc.utf8_trim(arr, " \t\n")
+    preserve = pc.not_equal(pc.binary_length(arr), pc.binary_length(trimmed))
     head = pc.if_else(preserve, pa.scalar(tags.text_head_preserve), pa.scalar(tags.text_head))
     body = arr.cast(pa.binary())
     return pc.binary_join_element_wise(head, body, pa.scalar(tags.text_end), pa.scalar(b""), null_handling="emit_null")
 
 
+def _escape(arr: pa.Array) -> pa.Array:
+    arr = pc.replace_substring_regex(arr, _ILLEGAL_RE2, "")
+    arr = pc.replace_substring_regex(arr, _LOOKALIKE, r"_x005F_\1")
+    arr = pc.replace_substring(arr, "&", "&amp;")
+    arr = pc.replace_substring(arr, "<", "&lt;")
+    arr = pc.replace_substring(arr, ">", "&gt;")
+    return pc.replace_substring(arr, "\r", "_x000D_")
+
+
 def _as_arrow_text(values: pd.Series) -> pa.Array:
+    """Values as an Arrow string array, '' and missing values as null."""
     s = values
-    if not (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
-        s = s.map(_to_text, na_action="ignore").astype("str")
-    s = s.where(s != "", None) if len(s) else s
-    try:
-        return pa.array(s, type=pa.string(), from_pandas=True)
-    except (UnicodeEncodeError, pa.ArrowInvalid):  # lone surrogates cannot go to UTF-8
-        cleaned = [None if _missing(v) else _ILLEGAL_PY.sub("", str(v)) for v in s.tolist()]
-        return pa.array(cleaned, type=pa.string())
+    arr = None
+    if isinstance(s.array, pd.arrays.ArrowStringArray) or (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
+        try:
+            arr = pa.array(s.array, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            arr = None
+    if arr is None and s.dtype == object:
+        try:  # all str (or missing): no per-value Python work
+            arr = pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+            arr = None
+    if arr is None:
+        texts = [None if _missing(v) else _ILLEGAL_PY.sub("", _to_text(v)) for v in s.tolist()]
+        arr = pa.array(texts, type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    empty = pc.equal(arr, "")
+    if pc.any(empty).as_py():
+        arr = pc.if_else(empty, pa.scalar(None, pa.string()), arr)
+    return arr
 
 
 def _to_text(v) -> str:

@@ -44,9 +44,9 @@ from salesbook.xlsx import cellxml
 from salesbook.xlsx.reader import LeadsLocation, col_index, col_letter, parse_ref
 from salesbook.xlsx.styles import StyleBook
 
-BLOCK_ROWS = 1 << 16
-CHUNK_BYTES = 1 << 22
-FLUSH_BYTES = 1 << 22
+BLOCK_ROWS = 1 << 14
+CHUNK_BYTES = 1 << 20
+FLUSH_BYTES = 1 << 20
 MAX_PLANS_PER_BLOCK = 16
 
 _NAME = rb"[A-Za-z_][\w.-]*"
@@ -413,13 +413,12 @@ class LeadsRewriter:
         self.sig_re = re.compile(b"<" + ep + rb'c r="([A-Z]{1,3})\d+"([^>]*?)(/?)>')
         self.cell_r_re = re.compile(b"(<" + ep + rb'c r="[A-Z]{1,3})\d+"')
         self.f_re = re.compile(b"<" + ep + rb"f\b([^>]*?)(?:/>|>((?s:.*?))</" + ep + rb"f\s*>)")
-        self.rest_re = re.compile(b"<" + ep + rb'c r="[A-Z]{1,3}\d+"([^>]*?)/?>')
         self.irregular_re = re.compile(b"<" + ep + rb'c(?! r=")[\s/>]')
         self.runs = make_runs(self.owned, p)
-        self.plans: dict[tuple, tuple | bool] = {}
+        self.plans: dict[int, dict[tuple, tuple | bool]] = {}  # run -> start tags -> styles
         self.col_cache = _ColumnCache()
         self.cells = Cells(self.runs, self.loc.header_row, self.n_rows, self.rows, self.styles, p)
-        self.spans_cache: dict[bytes, bytes] = {}
+        self._span_cache: dict[bytes, bytes] = {}
         self.max_col = max([oc.col for oc in self.owned], default=0)
 
     # -- streaming driver ----------------------------------------------------------------
@@ -522,7 +521,7 @@ class LeadsRewriter:
         lr = len(ROW_R)
         first_data, last_data = self.loc.header_row + 1, self.loc.last_row
         header_row = self.loc.header_row
-        plans, sig_findall = self.plans, self.sig_re.findall
+        sig_findall = self.sig_re.findall
         segment = self.cells.segment
         runs = self.runs
         single = len(runs) == 1
@@ -531,14 +530,7 @@ class LeadsRewriter:
         empty0 = run0.empty_plan
         p = self.p
         spans = self._spans if self.appended else None
-        lean = not any(oc.appended for oc in run0.columns)
-        rest_findall = self.rest_re.findall
-        width = len(run0.columns)
-        run_letters = {oc.letter for oc in run0.columns}
-        letters_match = _LETTERS.match
-        lc = len(self.C_R)
-        lean_plans: dict[tuple, tuple] = {}
-        C_R = self.C_R
+        plans = self.plans.setdefault(0, {})
         parts: list[bytes] = []
         add = parts.append
         for piece in pieces:
@@ -563,19 +555,10 @@ class LeadsRewriter:
                         add(CLOSE)
                         continue
                     start = m.start()
-                    plan = False
-                    if lean:  # nothing after the run? then the start tags tell the styles
-                        mm = letters_match(piece, piece.rfind(C_R) + lc)
-                        if mm is not None and mm.group() in run_letters:
-                            key = tuple(rest_findall(piece, start))
-                            plan = lean_plans.get(key)
-                            if plan is None:
-                                plan = lean_plans[key] = self._lean_plan(0, key)
-                    if plan is False:
-                        key = (0, tuple(sig_findall(piece, start)))
-                        plan = plans.get(key)
-                        if plan is None:
-                            plan = plans[key] = self._plan(0, key[1])
+                    key = tuple(sig_findall(piece, start))
+                    plan = plans.get(key)
+                    if plan is None:
+                        plan = plans[key] = self._plan(0, key)
                     if plan is not False:
                         if spans is not None:
                             add(spans(piece[: gt + 1]))
@@ -654,10 +637,18 @@ class LeadsRewriter:
         return re.sub(rb'(\sr\s*=\s*")\d+"', rb"\g<1>" + b"%d" % new_n + b'"', tag, count=1)
 
     def _spans(self, tag: bytes) -> bytes:
-        m = re.search(rb'\sspans="(\d+):(\d+)"', tag)
-        if not m or int(m.group(2)) >= self.max_col:
+        """A row start tag with ``spans`` widened to the appended columns."""
+        i = tag.find(b' spans="')
+        if i < 0:
             return tag
-        return tag[: m.start()] + b' spans="%s:%d"' % (m.group(1), self.max_col) + tag[m.end():]
+        j = tag.find(b'"', i + 8)
+        old = tag[i + 8: j]
+        new = self._span_cache.get(old)
+        if new is None:
+            a, _, b = old.partition(b":")
+            new = old if not b.isdigit() or int(b) >= self.max_col else a + b":%d" % self.max_col
+            self._span_cache[old] = new
+        return tag if new is old else tag[: i + 8] + new + tag[j:]
 
     # -- owned cells -------------------------------------------------------------------
 
@@ -683,10 +674,11 @@ class LeadsRewriter:
                         m2 = run.after_re.search(body, start)
                         end = m2.start() if m2 is not None else len(body)
             if start < end:
-                key = (k, tuple(self.sig_re.findall(body, start, end)))
-                plan = self.plans.get(key)
+                key = tuple(self.sig_re.findall(body, start, end))
+                plans = self.plans.setdefault(k, {})
+                plan = plans.get(key)
                 if plan is None:
-                    plan = self.plans[key] = self._plan(k, key[1])
+                    plan = plans[key] = self._plan(k, key)
                 if plan is False:
                     return self._owned_general(body, i, new_n, n)
             else:
@@ -703,17 +695,6 @@ class LeadsRewriter:
             return 0
         m = _LETTERS.match(body, k + len(self.C_R))
         return self.col_cache[m.group(0)] if m else 0
-
-    def _lean_plan(self, k: int, rests: tuple) -> tuple | bool:
-        """The styles of a run's cells from their attribute texts alone: possible when
-        every cell of the run is there, or when none of them has a style."""
-        run = self.runs[k]
-        styles = [_style_of(r) for r in rests]
-        if len(rests) == len(run.columns):
-            return tuple(styles)
-        if not any(styles):
-            return run.empty_plan
-        return False
 
     def _plan(self, k: int, found: tuple) -> tuple | bool:
         """The existing styles of a run's cells from their start tags; False when the
@@ -1010,7 +991,6 @@ class LeadsRewriter:
 
 
 _LETTERS = re.compile(rb"[A-Z]{1,3}")
-DIGITS = b"0123456789"
 
 
 class _ColumnCache(dict):

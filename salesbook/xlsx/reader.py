@@ -453,8 +453,15 @@ def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
         frame.attrs["merged_ranges"] = merges
         return frame
     finally:
+        _release(pkg)
         if owned:
             pkg.close()
+
+
+def _release(pkg: Package) -> None:
+    """Drop fastexcel's reader and cached blocks: they hold the sheet's cells in memory."""
+    for key in [k for k in pkg.cache if k == "fastexcel" or (isinstance(k, tuple) and k[0] == "block")]:
+        del pkg.cache[key]
 
 
 def _bounds(loc: LeadsLocation) -> tuple[int, int, int, int]:
