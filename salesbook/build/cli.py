@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from salesbook.build.package import build_workbook
+from salesbook.build.shipped import build_shipped_workbook
 
 
 @click.command("build-workbook")
@@ -19,7 +19,7 @@ from salesbook.build.package import build_workbook
 def build_workbook_command(out: Path, macros: Path) -> None:
     """Build the workbook: sheets, VBA project (with xlwings) and ribbon, byte-reproducibly."""
     try:
-        path = build_workbook(out, macros_dir=macros)
+        path = build_shipped_workbook(out, macros_dir=macros)
     except ImportError as exc:
         raise click.ClickException(f"{exc.name or exc} is needed to build the workbook: pip install xlsxwriter") from exc
     except (OSError, ValueError) as exc:

@@ -1,6 +1,6 @@
 """From the Leads table as read (text cells) to typed columns, and every bad cell found.
 
-Vectorised: each column is parsed in a few pandas passes; Python only touches the
+Vectorised: each column is parsed in a few Arrow/pandas passes; Python only touches the
 distinct values of choice columns (a handful) and the cells that are wrong.
 
 A bad cell never stops the run: it is recorded in ``Prepared.problems`` (row, column,
@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import BY_KEY, COUNT, DATE, INPUTS, NUMBER, REQUIRED, TEXT, match_headers, norm
 from ..settings import LOST, OPEN, WON, Settings
@@ -26,10 +28,12 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 FIRST_DATE, LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
 LAST_SERIAL = (LAST_DATE - EXCEL_EPOCH).days
 EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
-_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%d.%m.%Y", "%m/%d/%Y")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日",
+                 "%d.%m.%Y", "%m/%d/%Y")
 _MONEY_JUNK = re.compile(r"[,\s$¥€£￥]|元|RMB|CNY|USD", re.IGNORECASE)
 
 PROBLEM_COLUMNS = ["row", "key", "value", "message", "suggestion"]
+KINDS = (OPEN, WON, LOST, "?")
 
 
 @dataclass
@@ -67,11 +71,95 @@ def canonical_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Cells as stripped text, blanks as NA."""
-    if s.dtype.kind in "fiu":
-        s = s.astype("string")
-    s = s.astype("string").str.strip()
+    """Cells as stripped text (Arrow-backed), blanks as NA. Typed columns pass through."""
+    if s.dtype.kind in "Mfiub":
+        return s
+    if getattr(s.array, "_pa_array", None) is None:  # object or Python-backed strings
+        s = s.astype(pd.StringDtype("pyarrow"))
+    s = s.str.strip()
     return s.mask(s == "")
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """A typed column as the text a person sees: 42.0 → '42', dates → '2026-11-18'."""
+    if s.dtype.kind == "M":
+        out = s.dt.strftime("%Y-%m-%d")
+    elif s.dtype.kind == "b":
+        out = s.map({True: "TRUE", False: "FALSE"})
+    else:
+        num = s.astype("float64")
+        whole = num.notna() & (num == np.floor(num)) & (num.abs() < 1e15)
+        out = num.astype(object).where(num.notna(), None)
+        out[whole] = num[whole].astype("int64").astype(str)
+        out[~whole & num.notna()] = num[~whole & num.notna()].map(repr)
+    return out.astype(pd.StringDtype("pyarrow"))
+
+
+def first_position(s: pd.Series) -> np.ndarray:
+    """For each row, the position of the first row with the same value (its own position
+    for first occurrences and blanks)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    n = len(codes)
+    positions = np.arange(n)
+    first = np.full(len(uniques) + 1, n, dtype=np.int64)
+    uniq, at = np.unique(codes, return_index=True)  # first occurrence of each code
+    first[uniq] = at  # code -1 lands in the spare last slot
+    return np.where(codes >= 0, first[codes], positions)
+
+
+def norm_codes(s: pd.Series) -> np.ndarray:
+    """Integer codes equal where ``schema.norm`` of the values is equal (-1 for blanks).
+    ``norm`` runs once per distinct value, never per row."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    normed = [norm(u) for u in uniques]
+    canon, _ = pd.factorize(pd.Series(normed, dtype=object))
+    table = np.append(canon, -1).astype(np.int64)
+    return table[codes]
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    """The Arrow array behind a text Series (converted when it is not Arrow-backed)."""
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is None:
+        arr = pa.array(s.astype(object).where(s.notna(), None).to_numpy(), type=pa.large_string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _email_keys(arr: pa.Array) -> pa.Array:
+    """Lower-cased addresses without spaces; null where there is no '@'."""
+    clean = pc.replace_substring(pc.utf8_lower(arr), " ", "")
+    return pc.if_else(pc.fill_null(pc.match_substring(clean, "@"), False), clean, pa.scalar(None, clean.type))
+
+
+def _phone_keys(arr: pa.Array) -> pa.Array:
+    """The last 11 digits of a phone number with at least 7 digits; else null."""
+    digits = pc.replace_substring_regex(arr, r"\D+", "")
+    long_enough = pc.fill_null(pc.greater_equal(pc.utf8_length(digits), 7), False)
+    return pc.if_else(long_enough, pc.utf8_slice_codeunits(digits, -11), pa.scalar(None, digits.type))
+
+
+def _codes(arr: pa.Array) -> np.ndarray:
+    """Dictionary codes of an Arrow array, -1 for nulls."""
+    if arr.null_count == len(arr):
+        return np.full(len(arr), -1, dtype=np.int64)
+    return pc.fill_null(pc.dictionary_encode(arr).indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def to_number(s: pd.Series) -> pd.Series:
+    """Text cells → float64 (NaN where the text is not a plain number). Arrow kernels, no Python per cell."""
+    if s.dtype.kind in "fiub":
+        return s.astype("float64")
+    if s.dtype.kind == "M":
+        return pd.Series(np.nan, index=s.index)
+    arr = _arrow(_text(s))
+    if arr.null_count == len(arr):
+        return pd.Series(np.nan, index=s.index, dtype="float64")
+    ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER), False)
+    vals = pc.cast(pc.if_else(ok, arr, pa.scalar(None, arr.type)), pa.float64())
+    return pd.Series(vals.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
 
 
 class _Collector:
@@ -114,35 +202,64 @@ class _Collector:
 
 
 def _excel_error(s: pd.Series) -> pd.Series:
-    return s.isin(EXCEL_ERRORS)
+    if s.dtype.kind in "Mfiub":
+        return pd.Series(False, index=s.index)
+    hashed = s.str.startswith("#").fillna(False).astype(bool)  # cheap first pass
+    return hashed & s.isin(EXCEL_ERRORS) if hashed.any() else hashed
+
+
+def _in_range(dates: pd.Series) -> pd.Series:
+    return dates.notna() & (dates >= FIRST_DATE) & (dates <= LAST_DATE)
+
+
+def _serials(num: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Excel serial numbers → dates; (dates, is-a-serial mask)."""
+    ok = num.notna() & (num >= (FIRST_DATE - EXCEL_EPOCH).days) & (num < LAST_SERIAL + 1)
+    dates = (EXCEL_EPOCH + pd.to_timedelta(np.floor(num.where(ok)), unit="D")).astype("datetime64[ns]")
+    return dates, ok
 
 
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Text cells → datetime64 (day precision). Returns (dates, unparseable-mask).
+    """Cells → datetime64 (day precision). Returns (dates, unparseable-mask).
 
-    Accepts ISO dates as readers give date cells, Excel serial numbers, and the common
-    ways people type dates (2025/3/1, 2025年3月1日, 1.3.2025 …)."""
+    Takes date cells as readers give them (datetime64, or ISO text), Excel serial
+    numbers, and the common ways people type dates (2025/3/1, 2025年3月1日, 1.3.2025 …).
+    Arrow's strptime does the bulk; pandas only sees the odd leftovers. Dates outside
+    1900–2199 count as unparseable (they would overflow the rules' date arithmetic)."""
+    if s.dtype.kind == "M":
+        ok = _in_range(s)
+        return s.where(ok).astype("datetime64[ns]").dt.normalize(), s.notna() & ~ok
+    if s.dtype.kind in "fiu":
+        num = s.astype("float64")
+        dates, ok = _serials(num)
+        return dates, num.notna() & ~ok
     s = _text(s)
+    arr = _arrow(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    todo = s.notna()
-    num = pd.to_numeric(s.where(todo), errors="coerce")
-    serial = num.notna() & (num >= (FIRST_DATE - EXCEL_EPOCH).days) & (num < LAST_SERIAL + 1)
-    if serial.any():
-        out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(num[serial]), unit="D")
-    todo &= num.isna()
-    for fmt in _DATE_FORMATS:
-        if not todo.any():
-            break
-        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-        ok = parsed.notna() & (parsed >= FIRST_DATE) & (parsed <= LAST_DATE)
-        out[ok[ok].index] = parsed[ok]
-        todo[ok[ok].index] = False
-    if todo.any():  # the few odd ones: let dateutil try
-        parsed = _parse_mixed(s[todo])
-        ok = parsed.notna() & (parsed >= FIRST_DATE) & (parsed <= LAST_DATE)
-        out[ok[ok].index] = parsed[ok]
-        todo[ok[ok].index] = False
-    bad = todo | (num.notna() & ~serial)
+    if arr.null_count < len(arr):
+        found = pa.nulls(len(arr), pa.timestamp("s"))
+        for fmt in _DATE_FORMATS:
+            todo = pc.and_(pc.is_null(found), pc.is_valid(arr))
+            if not pc.any(todo).as_py():
+                break
+            parsed = pc.strptime(pc.if_else(todo, arr, pa.scalar(None, arr.type)), format=fmt, unit="s",
+                                 error_is_null=True)
+            found = pc.coalesce(found, parsed)
+        out = pd.Series(found.to_numpy(zero_copy_only=False), index=s.index).astype("datetime64[ns]")
+        out = out.where(_in_range(out))
+    todo = out.isna() & s.notna()
+    bad = pd.Series(False, index=s.index)
+    if todo.any():  # Excel serial numbers typed as text, then whatever dateutil can read
+        num = to_number(s[todo])
+        dates, serial = _serials(num)
+        out[serial[serial].index] = dates[serial].to_numpy()
+        bad[num.index[num.notna() & ~serial]] = True  # a number, but not a date Excel can show
+        rest = num.index[num.isna()]
+        if len(rest):
+            parsed = _parse_mixed(s[rest].astype(object))
+            ok = _in_range(parsed)
+            out[rest[ok.to_numpy()]] = parsed[ok].to_numpy()
+            bad[rest[(~ok).to_numpy()]] = True
     return out.dt.normalize(), bad
 
 
@@ -199,9 +316,12 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     f = pd.DataFrame(index=idx)
 
     def get(key: str) -> pd.Series:
-        if key in raw.columns:
-            return _text(raw[key])
-        return pd.Series(pd.NA, index=idx, dtype="string")
+        if key not in raw.columns:
+            return pd.Series(pd.NA, index=idx, dtype=pd.StringDtype("pyarrow"))
+        s = raw[key]
+        if BY_KEY[key].kind in (DATE, NUMBER, COUNT) or s.dtype.kind not in "Mfiub":
+            return _text(s)
+        return _text(as_text(s))
 
     texts = {c.key: get(c.key) for c in INPUTS}
     present = [k for k in texts if k in raw.columns]
@@ -227,10 +347,13 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
 
     # Duplicate Lead IDs: reported on the later rows, never merged.
     ids = texts["lead_id"]
-    dup = ids.notna() & ids.duplicated(keep="first")
+    first = first_position(ids)
+    dup = pd.Series(first < np.arange(len(ids)), index=idx)
     if dup.any():
-        first_row = pd.Series(ids.index, index=ids.index).groupby(ids).transform("first")
-        msgs = col.label("lead_id") + " " + ids.astype(str) + " is also on row " + first_row.astype(str)
+        rows = np.asarray(idx)
+        msgs = pd.Series(None, index=idx, dtype=object)
+        msgs[dup] = [f"{col.label('lead_id')} {i} is also on row {rows[p]}"
+                     for i, p in zip(ids[dup].astype(object), first[dup.to_numpy()])]
         col.add("lead_id", dup, ids, msgs)
 
     # Contact keys for duplicate detection.
@@ -240,13 +363,13 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
         is_mail = combo.str.contains("@", regex=False).fillna(False).astype(bool)
         email = email.fillna(combo.where(is_mail))
         phone = phone.fillna(combo.where(~is_mail))
-    f["email_key"] = email.str.lower().str.replace(r"\s+", "", regex=True).where(email.str.contains("@", regex=False).fillna(False).astype(bool))
-    digits = phone.str.replace(r"\D+", "", regex=True)
-    f["phone_key"] = digits.where(digits.str.len() >= 7).str[-11:]
-    # astype: on an all-blank column pandas 3 maps to null[pyarrow], which cannot be concatenated.
-    company_key = texts["company"].map(norm, na_action="ignore").astype("string")
-    contact_key = texts["contact"].map(norm, na_action="ignore").astype("string")
-    f["person_key"] = (company_key + "|" + contact_key).where(company_key.notna() & contact_key.notna())
+    # Keys are integer codes: equal codes = the same normalised value, -1 = none.
+    f["email_key"] = _codes(_email_keys(_arrow(email)))
+    f["phone_key"] = _codes(_phone_keys(_arrow(phone)))
+    company_key = norm_codes(texts["company"])
+    contact_key = norm_codes(texts["contact"])
+    f["person_key"] = np.where((company_key >= 0) & (contact_key >= 0),
+                               company_key * (max(int(contact_key.max()), 0) + 2) + contact_key, -1)
 
     # Stages.
     stage_index = settings.stage_index()
@@ -257,8 +380,9 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
         col.add(key, unknown, texts[key], "{label} '{value}' is not a stage in Settings",
                 _suggest(texts[key], unknown, stage_names))
         f[target] = codes.where(codes >= 0, -1).astype("int16")
-    kinds = np.array([s.kind for s in settings.stages] + ["?"], dtype=object)
-    f["kind"] = kinds[f["stage_i"].to_numpy()]  # -1 → "?"
+    kinds = [s.kind for s in settings.stages] + ["?"]
+    kind_codes = np.array([KINDS.index(k) for k in kinds], dtype=np.int8)[f["stage_i"].to_numpy()]  # -1 → "?"
+    f["kind"] = pd.Categorical.from_codes(kind_codes, categories=KINDS)
 
     # BANT choices.
     for dim in ("budget", "authority", "need"):
@@ -284,13 +408,15 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     f["timeline_date"] = dates
 
     # Numbers.
-    value_text = texts["deal_value"].str.replace(_MONEY_JUNK, "", regex=True)
-    value = pd.to_numeric(value_text, errors="coerce")
+    value = to_number(texts["deal_value"])
+    junk = value.isna() & texts["deal_value"].notna()
+    if junk.any():  # '¥120,000', '$5,000', '8000元': currency and thousands separators are fine
+        value[junk] = to_number(texts["deal_value"][junk].str.replace(_MONEY_JUNK, "", regex=True)).to_numpy()
     bad = texts["deal_value"].notna() & (value.isna() | (value < 0) | np.isinf(value)) & live
     col.add("deal_value", bad, texts["deal_value"], "{label} '{value}' is not an amount of 0 or more")
     f["deal_value"] = value.where(~bad).astype("float64")
 
-    count = pd.to_numeric(texts["unanswered"], errors="coerce")
+    count = to_number(texts["unanswered"])
     bad = texts["unanswered"].notna() & (count.isna() | (count < 0) | np.isinf(count) | (count != np.floor(count))) & live
     col.add("unanswered", bad, texts["unanswered"], "{label} '{value}' is not a whole number of 0 or more")
     f["unanswered"] = count.where(~bad).astype("float64")

@@ -1,0 +1,36 @@
+"""The shipped workbook: the template with sample leads, the VBA and ribbon, then Run All.
+
+`salesbook build-workbook` calls `build_shipped_workbook`. Everything is fixed (seed,
+dates, document properties), so the same sources always give the same workbook, and a
+test rebuilds it to prove the committed `workbook/SalesPipeline.xlsm` is current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from pathlib import Path
+
+from salesbook.build.package import DEFAULT_MACROS_DIR, DEFAULT_OUT, build_workbook
+
+SAMPLE_LEADS = 200
+SAMPLE_SEED = 7
+# The day the sample data and the first run are dated; users re-run with their own today.
+SAMPLE_DAY = dt.date(2026, 11, 16)
+
+
+def _populate(workbook) -> None:
+    from salesbook.sample import sample_leads
+    from salesbook.template import populate_workbook
+
+    leads = sample_leads(SAMPLE_LEADS, seed=SAMPLE_SEED, today=SAMPLE_DAY)
+    populate_workbook(workbook, leads)
+
+
+def build_shipped_workbook(out_path: Path | str = DEFAULT_OUT, *, macros_dir: Path | str = DEFAULT_MACROS_DIR) -> Path:
+    """Build the .xlsm with sample leads and fill in every output by running the engine."""
+    from salesbook import service
+
+    path = build_workbook(out_path, partial(_populate), macros_dir=macros_dir)
+    service.run(path, today=SAMPLE_DAY)
+    return path
