@@ -3,7 +3,8 @@
     python bench/io_probe.py                 # 100,000 rows
     python bench/io_probe.py --rows 500000
 
-Writes a lead workbook (an Excel Table 'Leads', 16 columns) with XlsxWriter into
+Writes a lead workbook (an Excel Table 'Leads', 16 columns; above 200k rows a plain
+range on sheet 'Leads', as XlsxWriter's streaming mode has no tables) into
 bench/out/ (kept between runs), then, each in a fresh process so that peak RSS means
 something, times:
 
@@ -38,7 +39,8 @@ def make(path: Path, rows: int) -> None:
     import xlsxwriter
 
     rng = np.random.default_rng(7)
-    wb = xlsxwriter.Workbook(str(path))
+    big = rows > 200_000  # XlsxWriter keeps everything in memory unless constant_memory (then: no table)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": big})
     ws = wb.add_worksheet("Leads")
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     money = wb.add_format({"num_format": "#,##0"})
@@ -73,8 +75,9 @@ def make(path: Path, rows: int) -> None:
         ws.write_datetime(r + 1, 13, base + dt.timedelta(days=int(p[0] % 600)), date_fmt)
         ws.write_datetime(r + 1, 14, base + dt.timedelta(days=int(p[0] % 600 + p[1] % 90)), date_fmt)
         ws.write_number(r + 1, 15, int(p[2] % 6))
-    ws.add_table(0, 0, rows, len(HEADERS) - 1, {"name": "Leads", "header_row": True,
-                                                 "columns": [{"header": h} for h in HEADERS]})
+    if not big:
+        ws.add_table(0, 0, rows, len(HEADERS) - 1, {"name": "Leads", "header_row": True,
+                                                     "columns": [{"header": h} for h in HEADERS]})
     wb.close()
 
 
@@ -117,6 +120,7 @@ def step(kind: str, src: Path, dst: Path) -> None:
     t0, c0 = time.perf_counter(), cpu_s()
     pkg = Package.open(src)
     loc = locate_leads(pkg)
+    frame = None
     if kind in ("read", "both"):
         frame = read_leads(pkg, loc)
         t_read, c_read = time.perf_counter() - t0, cpu_s() - c0
@@ -125,11 +129,15 @@ def step(kind: str, src: Path, dst: Path) -> None:
         print(f"read    {t_read:6.2f} s  cpu {c_read:5.2f} s  peak RSS {peak_mb():5.0f} MB  "
               f"({len(frame):,} rows x {frame.shape[1]} cols)")
         return
+    if kind != "both":  # a plain range was located by reading it: let that go before timing the write
+        pkg.close()
+        pkg = frame = None
     cols = outputs(loc.last_row - loc.header_row)
     t1, c1 = time.perf_counter(), cpu_s()
     write_workbook(src, dst, loc, columns=cols)
     t_write, c_write = time.perf_counter() - t1, cpu_s() - c1
-    pkg.close()
+    if pkg is not None:
+        pkg.close()
     size = dst.stat().st_size / 1e6
     if kind == "both":
         print(f"both    {time.perf_counter() - t0:6.2f} s  cpu {cpu_s() - c0:5.2f} s  peak RSS {peak_mb():5.0f} MB  "

@@ -27,6 +27,8 @@ by the Archive command only, and the moved rows are the add-in's own table rows.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import html
 import queue
 import re
@@ -275,6 +277,22 @@ class Cells:
             self._date_style[s] = b' s="%d"' % idx
         return self._date_style[s]
 
+    def bounds(self, i: int) -> tuple[int, int]:
+        """Load the block of data row ``i``; its rows are [start, end)."""
+        block = i // BLOCK_ROWS
+        self._load(block)
+        return block * BLOCK_ROWS, min(self.n_rows, (block + 1) * BLOCK_ROWS)
+
+    def segments(self, run_idx: int, plan: tuple, p: bytes) -> list[bytes] | bool:
+        """All segments of the loaded block for a plan (True: too many plans, ask per row)."""
+        key = (run_idx, plan)
+        segs = self._segments.get(key)
+        if segs is None:
+            if len(self._segments) >= MAX_PLANS_PER_BLOCK:
+                return True
+            segs = self._segments[key] = self._build(run_idx, plan, p)
+        return segs
+
     def segment(self, run_idx: int, i: int, plan: tuple, p: bytes) -> bytes:
         """The new cells of run ``run_idx`` for data row ``i`` given the existing styles."""
         block, j = divmod(i, BLOCK_ROWS)
@@ -425,6 +443,10 @@ class LeadsRewriter:
 
     def rewrite(self, chunks: Iterator[bytes], write: Callable[[bytes], None]) -> None:
         """Read the part from ``chunks``, write the new part through ``write``."""
+        with gc_paused():  # millions of short-lived tuples and bytes, no cycles: skip the collector
+            self._rewrite(chunks, write)
+
+    def _rewrite(self, chunks: Iterator[bytes], write: Callable[[bytes], None]) -> None:
         out = _Output(write)
         buf = b""
         it = iter(chunks)
@@ -491,20 +513,11 @@ class LeadsRewriter:
         """Process complete rows (``region`` ends with </row>, or is the last bit)."""
         pieces = region.split(self.ROW_CLOSE)
         last = pieces.pop()  # after the last </row>: b'' or trailing self-closing rows/space
-        fast = bool(self.owned) and not self.rows and region.count(self.C_OPEN) == region.count(self.C_R)
+        fast = bool(self.owned) and not self.rows and self.irregular_re.search(region) is None
         if fast:
             self._fast_rows(pieces, out)
         else:
-            ROW_R = self.ROW_R
-            for piece in pieces:
-                if piece.startswith(ROW_R):
-                    q = piece.find(b'"', len(ROW_R))
-                    gt = piece.find(b">", q)
-                    if piece[gt - 1] != 47:  # not '/': a normal open row
-                        n = int(piece[len(ROW_R): q])
-                        out.add(self.row(piece[: gt + 1], piece[gt + 1:], n))
-                        continue
-                self._general_piece(piece, out, closed=True)
+            self._slow_rows(pieces, out)
         if last:
             if not final:
                 raise AssertionError("row region must end with </row>")
@@ -515,22 +528,23 @@ class LeadsRewriter:
 
         Per row: find where the owned cells are (one regex search), read their start
         tags (one findall), look the style layout up, splice in the prebuilt cells.
-        Anything unusual goes to :meth:`row`.
+        Anything unusual goes to :meth:`row`. Written with locals: it runs per row.
         """
         ROW_R, CLOSE = self.ROW_R, self.ROW_CLOSE
         lr = len(ROW_R)
         first_data, last_data = self.loc.header_row + 1, self.loc.last_row
-        header_row = self.loc.header_row
+        cells = self.cells
+        if len(self.runs) != 1:
+            return self._slow_rows(pieces, out)
         sig_findall = self.sig_re.findall
-        segment = self.cells.segment
-        runs = self.runs
-        single = len(runs) == 1
-        run0 = runs[0]
-        first_search = run0.first_re.search
-        empty0 = run0.empty_plan
+        first_search = self.runs[0].first_re.search
+        empty0 = self.runs[0].empty_plan
         p = self.p
         spans = self._spans if self.appended else None
         plans = self.plans.setdefault(0, {})
+        b_start = b_end = -1
+        block_segments: dict = {}
+        seen, next_data = self.last_row_seen, self.next_data
         parts: list[bytes] = []
         add = parts.append
         for piece in pieces:
@@ -538,45 +552,58 @@ class LeadsRewriter:
                 q = piece.find(b'"', lr)
                 gt = piece.find(b">", q)
                 n = int(piece[lr:q])
-                if (piece[gt - 1] != 47 and single and first_data <= n <= last_data
-                        and n == self.last_row_seen + 1 and self.next_data == n - first_data):
-                    i = n - first_data
-                    self.last_row_seen = n
-                    self.next_data = i + 1
+                i = n - first_data
+                if piece[gt - 1] != 47 and n <= last_data and n == seen + 1 and i == next_data and i >= 0:
                     m = first_search(piece, gt)
                     if m is None:
-                        seg = segment(0, i, empty0, p)
-                        if spans is not None:
-                            add(spans(piece[: gt + 1]))
-                            add(piece[gt + 1:])
-                        else:
-                            add(piece)
-                        add(seg)
-                        add(CLOSE)
-                        continue
-                    start = m.start()
-                    key = tuple(sig_findall(piece, start))
-                    plan = plans.get(key)
-                    if plan is None:
-                        plan = plans[key] = self._plan(0, key)
+                        start, plan = len(piece), empty0
+                    else:
+                        start = m.start()
+                        key = tuple(sig_findall(piece, start))
+                        plan = plans.get(key)
+                        if plan is None:
+                            plan = plans[key] = self._plan(0, key)
                     if plan is not False:
+                        seen, next_data = n, i + 1
+                        if not b_start <= i < b_end:
+                            b_start, b_end = cells.bounds(i)
+                            block_segments = {}
+                        segs = block_segments.get(plan)
+                        if segs is None:
+                            segs = block_segments[plan] = cells.segments(0, plan, p)
                         if spans is not None:
                             add(spans(piece[: gt + 1]))
                             add(piece[gt + 1: start])
                         else:
                             add(piece[:start])
-                        add(segment(0, i, plan, p))
+                        add(segs[i - b_start] if segs is not True else cells.segment(0, i, plan, p))
                         add(CLOSE)
                         continue
                 if piece[gt - 1] != 47:
                     out.add(b"".join(parts))
                     parts.clear()
+                    self.last_row_seen, self.next_data = seen, next_data
                     out.add(self.row(piece[: gt + 1], piece[gt + 1:], n))
+                    seen, next_data = self.last_row_seen, self.next_data
                     continue
             out.add(b"".join(parts))
             parts.clear()
+            self.last_row_seen, self.next_data = seen, next_data
             self._general_piece(piece, out, closed=True)
+            seen, next_data = self.last_row_seen, self.next_data
+        self.last_row_seen, self.next_data = seen, next_data
         out.add(b"".join(parts))
+
+    def _slow_rows(self, pieces: list[bytes], out: "_Output") -> None:
+        ROW_R = self.ROW_R
+        for piece in pieces:
+            if piece.startswith(ROW_R):
+                q = piece.find(b'"', len(ROW_R))
+                gt = piece.find(b">", q)
+                if piece[gt - 1] != 47:  # not '/': a normal open row
+                    out.add(self.row(piece[: gt + 1], piece[gt + 1:], int(piece[len(ROW_R): q])))
+                    continue
+            self._general_piece(piece, out, closed=True)
 
     def _general_piece(self, piece: bytes, out: "_Output", closed: bool) -> None:
         """A piece with whitespace, self-closing rows, or rows without r (rare)."""
@@ -1010,6 +1037,17 @@ def _style_of(rest: bytes | None) -> bytes | None:
 
 def _fmt(width: float) -> str:
     return f"{width:.2f}".rstrip("0").rstrip(".")
+
+
+@contextlib.contextmanager
+def gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Output:

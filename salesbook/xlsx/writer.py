@@ -30,6 +30,7 @@ from salesbook.xlsx.leads_writer import (
     RowMap,
     edit_table,
     prefetch,
+    table_column_name,
 )
 from salesbook.xlsx.package import (
     CT_CHART,
@@ -111,6 +112,7 @@ def owned_columns(loc: LeadsLocation, columns: Sequence[OutputColumn], pkg: Pack
     found = schema.match_headers(list(loc.headers))
     out: list[OwnedColumn] = []
     seen: set[str] = set()
+    taken = {str(h).casefold() for h in loc.headers}  # a table's column names must stay unique
     next_col = loc.last_col + 1
     n = loc.last_row - loc.header_row
     for c in columns:
@@ -123,7 +125,9 @@ def owned_columns(loc: LeadsLocation, columns: Sequence[OutputColumn], pkg: Pack
         if c.key in found:
             out.append(OwnedColumn(loc.first_col + found[c.key], c.key, c.header, c.kind, values, False))
         else:
-            out.append(OwnedColumn(next_col, c.key, c.header, c.kind, values, True, _width(c.key, c.header)))
+            header = table_column_name(c.header, taken)
+            taken.add(header.casefold())
+            out.append(OwnedColumn(next_col, c.key, header, c.kind, values, True, _width(c.key, header)))
             next_col += 1
     appended = [oc for oc in out if oc.appended]
     if appended and pkg is not None:

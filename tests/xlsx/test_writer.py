@@ -432,3 +432,134 @@ def test_values_read_back_equal_what_was_written(tmp_path):
     assert list(frame["Score"].fillna("~")) == ["90", "50.5", "~", "10", "0"]
     assert list(frame["Next Follow-up"].fillna("~")) == ["2024-05-01", "~", "2024-06-01", "2024-07-01 12:00:00", "~"]
     assert np.all(frame["Lead ID"].fillna("~").to_numpy() == np.array(["L-001", "L-002", "~", "L-004", "L-005"]))
+
+
+# --------------------------------------------------------------------------- odd but valid XML
+
+
+def _rewrite_sheet(src, dst, edit):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data)
+            zout.writestr(info, data)
+    return dst
+
+
+def _formula_book(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Lead ID", "Company", "Owner", "Stage", "Created", "Deal Value", "Tax"])
+    for i in range(2, 8):
+        ws.append([f"L-{i}", "A", "B", "Proposal", None, i * 100, f"=F{i}*0.1"])
+    ws["I1"] = "=SUM(G2:G7)"
+    wb.save(tmp_path / "f.xlsx")
+    return tmp_path / "f.xlsx"
+
+
+def test_shared_formulas_survive_row_deletion(tmp_path):
+    plain = _formula_book(tmp_path)
+
+    def share(data: bytes) -> bytes:
+        data = data.replace(b"<f>F2*0.1</f>", b'<f t="shared" ref="G2:G7" si="0">F2*0.1</f>')
+        return re.sub(rb"<f>F([3-7])\*0\.1</f>", b'<f t="shared" si="0"/>', data)
+
+    src = _rewrite_sheet(plain, tmp_path / "shared.xlsx", share)
+    assert b't="shared" si="0"/>' in fx.members(src)["xl/worksheets/sheet1.xml"]
+    dst = tmp_path / "out.xlsx"
+    write(src, dst, delete_rows=[2, 4])  # the master's row goes too
+    ws = openpyxl.load_workbook(dst)["Leads"]
+    assert [ws.cell(r, 1).value for r in range(2, 6)] == ["L-3", "L-5", "L-6", "L-7"]
+    assert [ws.cell(r, 7).value for r in range(2, 6)] == ["=F2*0.1", "=F3*0.1", "=F4*0.1", "=F5*0.1"]
+    assert ws["I1"].value == "=SUM(G2:G5)"
+    assert ws.max_row == 5
+
+
+def test_self_closing_rows_and_whitespace_between_rows(tmp_path):
+    plain = _formula_book(tmp_path)
+
+    def odd(data: bytes) -> bytes:
+        data = re.sub(rb"<row r=\"4\"[^>]*>.*?</row>", b'<row r="4" ht="20" customHeight="1"/>', data, flags=re.S)
+        return data.replace(b"</row><row", b"</row>\n  <row")
+
+    src = _rewrite_sheet(plain, tmp_path / "odd.xlsx", odd)
+    dst = tmp_path / "out.xlsx"
+    grades = pd.Series(["A", "B", "C", None, "E", "F"])
+    write(src, dst, columns=[OutputColumn("grade", "Grade", grades, "text")])
+    ws = openpyxl.load_workbook(dst)["Leads"]
+    assert [ws.cell(r, 8).value for r in range(2, 8)] == ["A", "B", "C", None, "E", "F"]
+    assert ws.row_dimensions[4].height == 20
+    assert ws["A4"].value is None and ws["H4"].value == "C"
+
+
+def test_table_with_a_totals_row(tmp_path):
+    import xlsxwriter
+
+    src = tmp_path / "totals.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    ws = wb.add_worksheet("Leads")
+    ws.add_table(0, 0, 3, 5, {"name": "Leads", "total_row": True, "columns": [
+        {"header": "Lead ID", "total_string": "Total"}, {"header": "Company"}, {"header": "Owner"},
+        {"header": "Stage"}, {"header": "Created"}, {"header": "Deal Value", "total_function": "sum"}]})
+    ws.write_row(1, 0, ["L-1", "A", "B", "Proposal", None, 10])
+    ws.write_row(2, 0, ["L-2", "C", "D", "Proposal", None, 20])
+    wb.close()
+    with Package.open(src) as pkg:
+        loc = locate_leads(pkg)
+    assert (loc.last_row, loc.table_last_row) == (3, 4)
+    dst = tmp_path / "out.xlsx"
+    write_workbook(src, dst, loc, columns=[OutputColumn("grade", "Grade", pd.Series(["A", "B"]), "text")])
+    ws = openpyxl.load_workbook(dst)["Leads"]
+    assert ws.tables["Leads"].ref == "A1:G4"
+    assert [ws.cell(r, 7).value for r in range(1, 5)] == ["Grade", "A", "B", None]
+    assert ws["F4"].value == openpyxl.load_workbook(src)["Leads"]["F4"].value  # the totals row as it was
+
+
+def test_an_empty_table_gets_its_header(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Lead ID", "Company", "Owner", "Stage", "Created"])
+    wb.save(tmp_path / "e.xlsx")
+    dst = tmp_path / "out.xlsx"
+    loc = write(tmp_path / "e.xlsx", dst, columns=outputs(0))
+    assert loc.last_row == 1
+    ws = openpyxl.load_workbook(dst)["Leads"]
+    assert [c.value for c in ws[1]] == ["Lead ID", "Company", "Owner", "Stage", "Created", "Grade", "Score",
+                                        "Grade Reason", "Next Follow-up"]
+    assert ws.max_row == 1
+
+
+def test_many_rows_cross_block_boundaries(tmp_path, monkeypatch):
+    from salesbook.xlsx import leads_writer
+
+    monkeypatch.setattr(leads_writer, "BLOCK_ROWS", 64)
+    monkeypatch.setattr(leads_writer, "CHUNK_BYTES", 1000)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Lead ID", "Company", "Owner", "Stage", "Created", "Grade"])
+    for i in range(500):
+        ws.append([f"L-{i}", "A", "B", "Proposal", None, "old" if i % 3 else None])
+    wb.save(tmp_path / "m.xlsx")
+    n = 500
+    grade = pd.Series([f"G{i}" if i % 7 else None for i in range(n)])
+    due = pd.Series(pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), unit="D"))
+    dst = tmp_path / "out.xlsx"
+    write(tmp_path / "m.xlsx", dst, columns=[OutputColumn("grade", "Grade", grade, "text"),
+                                             OutputColumn("next_followup", "Next Follow-up", due, "date")])
+    with Package.open(dst) as pkg:
+        frame = read_leads(pkg, locate_leads(pkg))
+    assert list(frame["Grade"].fillna("~")) == list(grade.fillna("~"))
+    assert list(frame["Next Follow-up"]) == [d.strftime("%Y-%m-%d") for d in due]
+    assert list(frame["Lead ID"]) == [f"L-{i}" for i in range(n)]
+
+
+def test_owned_sheets_twice_give_the_same_bytes(table_book, tmp_path):
+    once, twice = tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
+    cleanse = SheetModel("Cleanse", blocks=[Block(1, 1, pd.DataFrame({"Lead ID": ["L-001"], "Reason": ["stale"]}))])
+    write(table_book, once, columns=outputs(), sheets=[funnel_model(), cleanse])
+    write(once, twice, columns=outputs(), sheets=[funnel_model(), cleanse])
+    assert once.read_bytes() == twice.read_bytes()
