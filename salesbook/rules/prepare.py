@@ -245,8 +245,8 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed = pc.strptime(pc.if_else(todo, arr, pa.scalar(None, arr.type)), format=fmt, unit="s",
                                  error_is_null=True)
             found = pc.coalesce(found, parsed)
-        out = pd.Series(found.to_numpy(zero_copy_only=False), index=s.index).astype("datetime64[ns]")
-        out = out.where(_in_range(out))
+        seconds = pd.Series(found.to_numpy(zero_copy_only=False), index=s.index)  # datetime64[s]: no overflow yet
+        out = seconds.where(_in_range(seconds)).astype("datetime64[ns]")
     todo = out.isna() & s.notna()
     bad = pd.Series(False, index=s.index)
     if todo.any():  # Excel serial numbers typed as text, then whatever dateutil can read

@@ -46,10 +46,11 @@ def duplicate_of(f: pd.DataFrame, keys: tuple[str, ...] = ("email_key", "phone_k
     out = pd.Series(pd.NA, index=f.index, dtype=object)
     hit = found >= 0
     if hit.any():
-        ids = f["lead_id"].to_numpy(dtype=object)[found[hit]]
+        all_ids = f["lead_id"].astype(object).where(f["lead_id"].notna(), "").to_numpy(dtype=object)
+        ids = all_ids[found[hit]]
         rows = np.asarray(f.index)[found[hit]]
-        same = ids == f["lead_id"].to_numpy(dtype=object)[hit]  # the same ID twice is Check's business
-        labels = np.where(pd.isna(ids), np.char.add("row ", rows.astype(str)), ids).astype(object)
+        same = (ids == all_ids[hit]) & (ids != "")  # the same ID twice is Check's business
+        labels = np.where(ids == "", np.char.add("row ", rows.astype(str)), ids).astype(object)
         vals = pd.Series(labels, index=f.index[hit]).mask(same)
         out[hit] = vals.to_numpy()
     return out
