@@ -161,7 +161,7 @@ def demo(path, n, language, seed, today):
         win = f"{k['win_rate']:.0%}" if k.get("win_rate") is not None else "n/a"
         click.echo(f"  Open {k['open']:,} · pipeline {k['pipeline']:,.0f} · weighted {k['weighted']:,.0f} · "
                    f"win rate {win} · bottleneck {k.get('bottleneck') or '—'}")
-    click.echo(f"  Open it in Excel or LibreOffice: Leads, Funnel, Cleanse and History are filled in.")
+    click.echo("  Open it in Excel or LibreOffice: Leads, Funnel, Cleanse and History are filled in.")
     _report(result)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .build.layout import SHEETS
+from .xlsx.safety import atomic_output
 from .sample import LEAD_COLUMNS
 from .schema import BY_KEY, DATE, INPUTS, OUTPUTS, Column, match_headers, norm
 from .settings import DIMENSION_LABELS, Settings, settings_rows
@@ -591,19 +591,12 @@ def write_sample_workbook(path: str | os.PathLike[str], n: int = 200, *, seed: i
 
     path = Path(path)
     leads = sample_leads(n, seed=seed, today=today, language=language, with_problems=with_problems)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", prefix=".salesbook-", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp)
+    with atomic_output(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp))
         wb.set_properties({"title": "Sales pipeline (sample)", "author": "salesbook", "comments": "salesbook demo",
                            "created": dt.datetime.combine(today, dt.time())})
         populate_workbook(wb, leads, settings=settings, language=language)
         wb.close()
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Mapping
@@ -54,17 +53,12 @@ def write_package(parts: Mapping[str, bytes]) -> bytes:
 
 
 def write_file_atomically(path: str | os.PathLike, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and a rename."""
+    """Write `data` to `path` all or nothing (the project's one atomic writer)."""
+    from salesbook.xlsx.safety import atomic_write
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def parse_xml(data: bytes) -> etree._Element:
