@@ -1144,38 +1144,57 @@ def table_column_name(name: str, taken: set[str]) -> str:
 # --------------------------------------------------------------------------- threads
 
 
-def prefetch(stream: BinaryIO, size: int = CHUNK_BYTES, depth: int = 3) -> Iterator[bytes]:
-    """Read (and inflate) ``stream`` in a background thread; zlib releases the GIL."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+class Prefetch:
+    """Reads (and inflates) a stream in a background thread; zlib releases the GIL.
 
-    def work() -> None:
+    Iterate for the chunks; always ``close()`` (or use ``with``), which stops the
+    thread even when the consumer gave up half-way.
+    """
+
+    def __init__(self, stream: BinaryIO, size: int | None = None, depth: int = 3):
+        self._stream = stream
+        self._size = size or CHUNK_BYTES
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._work, daemon=True)
+        self._t.start()
+
+    def _work(self) -> None:
         try:
-            while not stop.is_set():
-                chunk = stream.read(size)
-                q.put(chunk)
+            while not self._stop.is_set():
+                chunk = self._stream.read(self._size)
+                self._put(chunk)
                 if not chunk:
                     return
         except BaseException as exc:  # handed to the consumer
-            q.put(exc)
+            self._put(exc)
 
-    t = threading.Thread(target=work, daemon=True)
-    t.start()
-    try:
+    def _put(self, item) -> None:
+        while not self._stop.is_set():
+            try:
+                self._q.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[bytes]:
         while True:
-            item = q.get()
+            item = self._q.get()
             if isinstance(item, BaseException):
                 raise item
             if not item:
                 return
             yield item
-    finally:
-        stop.set()
-        while t.is_alive():
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                t.join(0.01)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._t.join()
+
+    def __enter__(self) -> "Prefetch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class BackgroundWriter:

@@ -624,27 +624,37 @@ def _tail_after_sheet_data(pkg: Package, part: str) -> bytes:
 
 def read_grid(path_or_pkg, sheet_name: str) -> list[list[object]]:
     """Raw values of a (small) sheet from A1: text, float/int, bool, datetime.date/
-    datetime, None for empty; trailing empty rows and columns trimmed."""
+    datetime, None for empty; trailing empty rows and columns trimmed.
+
+    The python-calamine workbook is cached on a Package, so reading Settings and
+    History parses the shared strings once.
+    """
     from python_calamine import CalamineWorkbook
 
-    path = path_or_pkg.path if isinstance(path_or_pkg, Package) else os.fspath(path_or_pkg)
-    wb = CalamineWorkbook.from_path(path)
-    try:
-        rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-    finally:
-        close = getattr(wb, "close", None)
-        if close:
-            close()
-    out: list[list[object]] = []
-    for row in rows:
-        vals = [None if v == "" else (int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else v)
-                for v in row]
-        while vals and vals[-1] is None:
-            vals.pop()
-        out.append(vals)
+    if isinstance(path_or_pkg, Package):
+        wb = path_or_pkg.cache.get("calamine")
+        if wb is None:
+            wb = path_or_pkg.cache["calamine"] = CalamineWorkbook.from_path(path_or_pkg.path)
+    else:
+        wb = CalamineWorkbook.from_path(os.fspath(path_or_pkg))
+    rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    out: list[list[object]] = [_grid_row(row) for row in rows]
     while out and not out[-1]:
         out.pop()
     return out
+
+
+def _grid_row(row: list) -> list:
+    end = len(row)
+    while end and row[end - 1] == "":
+        end -= 1
+    vals = row[:end]
+    for i, v in enumerate(vals):
+        if v == "":
+            vals[i] = None
+        elif type(v) is float and v.is_integer() and -1e15 < v < 1e15:
+            vals[i] = int(v)
+    return vals
 
 
 __all__ = [

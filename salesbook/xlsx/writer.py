@@ -28,8 +28,8 @@ from salesbook.xlsx.leads_writer import (
     LeadsRewriter,
     OwnedColumn,
     RowMap,
+    Prefetch,
     edit_table,
-    prefetch,
     table_column_name,
 )
 from salesbook.xlsx.package import (
@@ -197,8 +197,8 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
     sink = DeflateSink(tmp, writer.level)
     background = BackgroundWriter(sink.write)
     try:
-        with _own_zip(pkg) as zf, zf.open(loc.sheet_part) as stream:
-            rewriter.rewrite(prefetch(stream), background.write)
+        with _own_zip(pkg) as zf, zf.open(loc.sheet_part) as stream, Prefetch(stream) as chunks:
+            rewriter.rewrite(iter(chunks), background.write)
     finally:
         background.close()
     writer.put(loc.sheet_part, sink.close())

@@ -156,9 +156,13 @@ def test_existing_output_columns_are_overwritten_keeping_their_styles(tmp_path):
 
 
 def test_a_used_neighbour_column_is_refused(tmp_path):
+    import threading
+
     src = fx.xlsxwriter_table(tmp_path / "in.xlsx", neighbour=True)
+    threads = threading.active_count()
     with pytest.raises(Refusal) as err:
         write(src, tmp_path / "out.xlsx", columns=outputs())
+    assert threading.active_count() == threads  # the reader and writer threads are gone
     assert "Column K next to the Leads table" in err.value.message
     assert err.value.sheet == "Pipeline" and err.value.column == "K"
     assert not (tmp_path / "out.xlsx").exists()
