@@ -83,16 +83,27 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     f = p.frame
     history = history_from_grid(history_rows)
 
+    # Compute only what the command needs: grades feed follow-ups; the funnel needs all.
+    need_followup = bool({"followup", "funnel"} & set(commands))
+    need_stale = bool({"stale", "funnel"} & set(commands))
     g = grade(p, settings, ts, lang)
-    fu = followup(p, settings, g["grade"], ts, lang)
-    entered = entered_current_stage(f, history, settings)
-    st = stale(p, settings, ts, lang, entered)
+    if need_followup:
+        fu = followup(p, settings, g["grade"], ts, lang)
+        fkey = status_key(fu["followup_status"], lang)
+    else:
+        fu = pd.DataFrame({"next_followup": pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns]"),
+                           "followup_status": pd.Series(None, index=f.index, dtype=object)})
+        fkey = fu["followup_status"]
+    if need_stale:
+        entered = entered_current_stage(f, history, settings)
+        st = stale(p, settings, ts, lang, entered)
+    else:
+        st = pd.DataFrame({"stale": None, "stale_reason": None, "days_in_stage": np.nan}, index=f.index)
     outputs = pd.concat([g[["grade", "score", "grade_reason", "grade_change"]], fu,
                          st[["stale", "stale_reason"]]], axis=1)
 
     written = tuple(k for c in commands for k in COMMAND_OUTPUTS[c])
     ev = Evaluation(prepared=p, outputs=outputs, written=written, today=day, language=lang)
-    fkey = status_key(fu["followup_status"], lang)
     extra = pd.DataFrame({"grade": g["grade"], "followup_key": fkey, "stale_flag": st["stale"].notna(),
                           "overdue": fkey == "Overdue", "days_in_stage": st["days_in_stage"]}, index=f.index)
 
