@@ -33,7 +33,7 @@ import html
 import queue
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator, Sequence
 
 import numpy as np
@@ -389,7 +389,7 @@ def parse_cells(body: bytes, cell_re: re.Pattern) -> list[CellTok]:
 
 
 class NeighbourInUse(Refusal):
-    pass
+    """A cell right of the lead table, where output columns would go, holds something."""
 
 
 class LeadsRewriter:
@@ -415,7 +415,6 @@ class LeadsRewriter:
         self.sheet_names = {loc.sheet_name.casefold()}
         self.n_rows = loc.last_row - loc.header_row
         self.shared: dict[bytes, tuple[str, str]] = {}  # si -> (formula, master ref)
-        self.has_shared = False
 
     # -- set-up once the prefix is known ----------------------------------------------
 
@@ -448,26 +447,11 @@ class LeadsRewriter:
 
     def _rewrite(self, chunks: Iterator[bytes], write: Callable[[bytes], None]) -> None:
         out = _Output(write)
-        buf = b""
         it = iter(chunks)
-        # 1. head: up to and including <sheetData>
-        sd = re.compile(rb"<(" + _NAME + rb":)?sheetData\b[^>]*?(/?)>")
-        while True:
-            m = sd.search(buf)
-            if m:
-                break
-            chunk = next(it, None)
-            if chunk is None:
-                raise Refusal(f"The sheet '{self.loc.sheet_name}' has no cell data part; it is damaged.",
-                              path=self.path, sheet=self.loc.sheet_name)
-            buf += chunk
-            if len(buf) > 64 << 20:
-                raise Refusal(f"The sheet '{self.loc.sheet_name}' is not a worksheet Excel can read.",
-                              path=self.path, sheet=self.loc.sheet_name)
+        buf, m = self._read_head(it)
         self._check_encoding(buf)
         self._setup(m.group(1) or b"")
-        head = self.edit_head(buf[: m.start()])
-        out.add(head)
+        out.add(self.edit_head(buf[: m.start()]))
         self.next_data = 0  # next data row index (0-based) not yet emitted
         self.last_row_seen = 0
         if m.group(2):  # <sheetData/>: no rows at all
@@ -476,23 +460,40 @@ class LeadsRewriter:
                 out.add(b"<" + self.p + b"sheetData>" + rows_xml + b"</" + self.p + b"sheetData>")
             else:
                 out.add(m.group(0))
-            rest = buf[m.end():] + b"".join(it)
-            out.add(self.edit_tail(rest))
-            out.flush()
-            return
-        out.add(m.group(0))
-        buf = buf[m.end():]
-        # 2. rows
+            tail = buf[m.end():] + b"".join(it)
+        else:
+            out.add(m.group(0))
+            tail = self._stream_rows(buf[m.end():], it, out)
+        out.add(self.edit_tail(tail))
+        out.flush()
+
+    def _read_head(self, it: Iterator[bytes]) -> tuple[bytes, re.Match]:
+        """Read up to and including the <sheetData> start tag."""
+        sd = re.compile(rb"<(" + _NAME + rb":)?sheetData\b[^>]*?(/?)>")
+        buf = b""
+        while True:
+            m = sd.search(buf)
+            if m:
+                return buf, m
+            chunk = next(it, None)
+            if chunk is None:
+                raise Refusal(f"The sheet '{self.loc.sheet_name}' has no cell data part; it is damaged.",
+                              path=self.path, sheet=self.loc.sheet_name)
+            buf += chunk
+            if len(buf) > 64 << 20:
+                raise Refusal(f"The sheet '{self.loc.sheet_name}' is not a worksheet Excel can read.",
+                              path=self.path, sheet=self.loc.sheet_name)
+
+    def _stream_rows(self, buf: bytes, it: Iterator[bytes], out: "_Output") -> bytes:
+        """Rewrite the rows chunk by chunk (cut after the last complete row); returns
+        the tail of the part, from </sheetData> on."""
         end_re = re.compile(b"</" + re.escape(self.p) + rb"sheetData\s*>")
         while True:
             e = end_re.search(buf)
             if e is not None:
                 self._rows(buf[: e.start()], out, final=True)
                 out.add(self._missing_rows_until(None))
-                tail = buf[e.start():] + b"".join(it)
-                out.add(self.edit_tail(tail))
-                out.flush()
-                return
+                return buf[e.start():] + b"".join(it)
             cut = buf.rfind(self.ROW_CLOSE)
             if cut >= 0:
                 cut += len(self.ROW_CLOSE)

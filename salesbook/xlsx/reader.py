@@ -36,7 +36,7 @@ import pandas as pd
 
 from salesbook import schema
 from salesbook.errors import Refusal
-from salesbook.xlsx.package import Package, SheetInfo, TableInfo, parse_xml
+from salesbook.xlsx.package import Package, SheetInfo, TableInfo
 
 LEADS_SHEET_NAMES = ("leads", "线索")
 LEADS_TABLE_NAME = "leads"
