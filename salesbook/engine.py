@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .rules import funnel as funnel_rules
-from .rules.followup import followup, status_key
+from .rules.followup import followup
 from .rules.grading import grade
 from .rules.history import changes, entered_current_stage, history_from_grid, max_stage_seen
 from .rules.prepare import Prepared, canonical_frame, prepare
@@ -89,7 +89,7 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     g = grade(p, settings, ts, lang)
     if need_followup:
         fu = followup(p, settings, g["grade"], ts, lang)
-        fkey = status_key(fu["followup_status"], lang)
+        fkey = fu.pop("followup_key")
     else:
         fu = pd.DataFrame({"next_followup": pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns]"),
                            "followup_status": pd.Series(None, index=f.index, dtype=object)})

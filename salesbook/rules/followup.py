@@ -40,26 +40,21 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
     booked = f["scheduled"].notna() & (f["scheduled"] >= today)
     due = due.mask(booked, f["scheduled"])
 
-    delta = (due - today).dt.days
-    status = pd.Series(np.select(
-        [delta < 0, delta == 0, delta <= 7, delta > 7],
-        [t(s, lang) for s in STATUSES], default=""), index=f.index, dtype="object")
-    status = status.mask(due.isna() | (status == ""))
-    out = pd.DataFrame({"next_followup": due, "followup_status": status}, index=f.index)
+    delta = (due - today).dt.days.to_numpy(dtype="float64", na_value=np.nan)
+    code = np.select([delta < 0, delta == 0, delta <= 7, delta > 7], [0, 1, 2, 3], default=4)
+    keys = np.array(list(STATUSES) + [None], dtype=object)
+    words = np.array([t(s, lang) for s in STATUSES] + [None], dtype=object)
+    out = pd.DataFrame({"next_followup": due, "followup_status": words[code], "followup_key": keys[code]},
+                       index=f.index)
 
     bad = p.bad_any(FOLLOWUP_DEPENDS) | (kind == "?") & ~f["blank_row"]
     if bad.any():
         msg = p.first_problem(FOLLOWUP_DEPENDS)
         out.loc[bad, "next_followup"] = pd.NaT
         out.loc[bad, "followup_status"] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore")
-    out.loc[f["blank_row"], ["next_followup", "followup_status"]] = [pd.NaT, pd.NA]
+        out.loc[bad, "followup_key"] = None
+    out.loc[f["blank_row"], ["next_followup", "followup_status", "followup_key"]] = [pd.NaT, None, None]
     return out
 
 
-def status_key(status: pd.Series, lang: str) -> pd.Series:
-    """Follow-up Status texts back to their English keys (for counting)."""
-    back = {t(s, lang): s for s in STATUSES}
-    return status.map(back)
-
-
-__all__ = ["followup", "next_working_day", "STATUSES", "status_key", "LOST"]
+__all__ = ["followup", "next_working_day", "STATUSES", "LOST"]

@@ -54,8 +54,10 @@ def _stage_codes(s: pd.Series, settings: Settings) -> np.ndarray:
 def changes(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings, today: pd.Timestamp,
             lang: str = "en") -> pd.DataFrame:
     """New History rows: each lead whose stage differs from the last one History recorded."""
+    from .prepare import first_position
+
     cur = frame.loc[frame["lead_id"].notna() & (frame["stage_i"] >= 0), ["lead_id", "stage_i"]]
-    cur = cur.drop_duplicates("lead_id", keep="first")
+    cur = cur[first_position(cur["lead_id"]) == np.arange(len(cur))]  # first row of each Lead ID
     if len(history):
         last = history.drop_duplicates("lead_id", keep="last").set_index("lead_id")["to"]
         last_code = pd.Series(_stage_codes(last, settings), index=last.index)

@@ -118,10 +118,15 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
 def _texts(mask: np.ndarray, index: pd.Index, keys: dict[str, np.ndarray], make) -> pd.Series:
     """One text per flagged row, built once per distinct combination of ``keys``."""
     out = pd.Series(None, index=index, dtype="object")
-    sub = pd.DataFrame({k: v[mask] for k, v in keys.items()})
-    codes, uniques = pd.MultiIndex.from_frame(sub).factorize() if len(keys) > 1 else pd.factorize(sub.iloc[:, 0])
-    rows = uniques if len(keys) > 1 else [(u,) for u in uniques]
-    texts = np.array([make(*u) for u in rows], dtype=object)
+    columns = [v[mask] for v in keys.values()]
+    codes = np.zeros(int(mask.sum()), dtype=np.int64)
+    for c in columns:  # one code per combination: factorise each column, then combine
+        part, uniq = pd.factorize(c, use_na_sentinel=False)
+        codes = codes * (len(uniq) + 1) + part
+    codes, _ = pd.factorize(codes)
+    firsts = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
+    firsts[codes[::-1]] = np.arange(len(codes))[::-1]  # a row holding each combination
+    texts = np.array([make(*(c[r] for c in columns)) for r in firsts], dtype=object)
     out[mask] = texts[codes]
     return out
 
