@@ -283,3 +283,26 @@ def test_a_dtd_in_a_part_is_refused(tmp_path):
             zout.writestr(info, data)
     with pytest.raises(Refusal):
         Package.open(dst)
+
+
+def test_a_table_below_a_title_and_right_of_other_columns(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "offset.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Pipeline")
+    ws.write(0, 0, "Sales pipeline 2026")
+    ws.write(4, 0, "left of the table")
+    headers = ["Lead ID", "Company", "Owner", "Stage", "Created"]
+    ws.add_table(3, 2, 6, 6, {"name": "Leads", "columns": [{"header": h} for h in headers]})
+    ws.write_row(4, 2, ["L-1", "A", "B", "Proposal"])
+    ws.write_row(6, 2, ["L-3", "C", "D", "Proposal"])
+    ws.write(9, 3, "far below")
+    wb.close()
+    with Package.open(path) as pkg:
+        loc = locate_leads(pkg)
+        frame = read_leads(pkg, loc)
+    assert (loc.header_row, loc.first_col, loc.last_col, loc.last_row) == (4, 3, 7, 7)
+    assert list(frame.index) == [5, 6, 7]
+    assert list(frame["Lead ID"].fillna("~")) == ["L-1", "~", "L-3"]
+    assert frame["Created"].isna().all()  # an empty column past the last value is still a column
