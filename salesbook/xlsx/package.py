@@ -532,6 +532,24 @@ class PackageWriter:
         if new != data:
             self.put(CONTENT_TYPES, new)
 
+    def add_part(
+        self,
+        name: str,
+        data: bytes,
+        content_type: str,
+        *,
+        source_part: str | None = None,
+        rel_type: str | None = None,
+        rid: str | None = None,
+    ) -> str | None:
+        """Add (or replace) a part with its content type and, when ``rel_type`` is given,
+        a relationship to it from ``source_part`` ('' for the package). Returns the rId."""
+        self.put(name, data)
+        self.set_content_type(name, content_type)
+        if rel_type is None:
+            return None
+        return self.add_relationship(source_part or "", rel_type, name, rid=rid)
+
     # -- sheets ----------------------------------------------------------------------
 
     def free_part_name(self, pattern: str) -> str:

@@ -567,3 +567,19 @@ def test_owned_sheets_twice_give_the_same_bytes(table_book, tmp_path):
     write(table_book, once, columns=outputs(), sheets=[funnel_model(), cleanse])
     write(once, twice, columns=outputs(), sheets=[funnel_model(), cleanse])
     assert once.read_bytes() == twice.read_bytes()
+
+
+def test_package_writer_adds_a_part_with_its_relationship(table_book, tmp_path):
+    from salesbook.xlsx.package import PackageWriter
+
+    ui = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+    with Package.open(table_book) as pkg:
+        w = PackageWriter(pkg)
+        rid = w.add_part("customUI/customUI14.xml", fx.CUSTOM_UI14.encode(), "application/xml",
+                         source_part="", rel_type=ui)
+        w.write(tmp_path / "ui.xlsx")
+    with Package.open(tmp_path / "ui.xlsx") as out:
+        assert out.rels("")[rid] == (ui, "customUI/customUI14.xml")
+        assert out.read("customUI/customUI14.xml") == fx.CUSTOM_UI14.encode()
+        assert out.names()[-1] == "customUI/customUI14.xml"
+    openpyxl.load_workbook(tmp_path / "ui.xlsx")
