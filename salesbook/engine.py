@@ -121,29 +121,53 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     return ev
 
 
+SUMMARY = {
+    "graded": ("Graded {n:,} {leads}: {mix}", "已评级 {n:,} 条线索：{mix}"),
+    "followups": ("Follow-ups: {o:,} overdue · {d:,} due today · {w:,} this week",
+                  "跟进：{o:,} 条逾期 · {d:,} 条今日到期 · {w:,} 条本周内"),
+    "stale": ("Flagged {n:,} stale leads for review", "标记 {n:,} 条待清洗线索"),
+    "funnel": ("Funnel: {o:,} open · pipeline {p:,.0f} · win rate {w}", "漏斗：{o:,} 条进行中 · 管道金额 {p:,.0f} · 赢单率 {w}"),
+    "bottleneck": (" · bottleneck {b}", " · 瓶颈 {b}"),
+    "attention": ("{n:,} rows need attention (run Check Data)", "{n:,} 行需要检查（运行数据检查）"),
+}
+
+
+def _say(key: str, lang: str, **kw) -> str:
+    en, zh = SUMMARY[key]
+    return (zh if lang == "zh" else en).format(**kw)
+
+
 def summary(commands: tuple[str, ...], outputs: pd.DataFrame, extra: pd.DataFrame, ev: Evaluation, lang: str) -> str:
-    """'Graded 1,204 leads: 210 A · 530 B · 440 C · 24 D' and the like, one line."""
+    """'Graded 1,204 leads: 210 A · 530 B · 440 C · 24 D' and the like, one line, in the book's language."""
     live = ~ev.prepared.frame["blank_row"]
     parts = []
     if "grade" in commands:
         counts = outputs.loc[live, "grade"].value_counts()
         n = int(outputs.loc[live, "grade"].notna().sum())
-        parts.append(f"Graded {n:,} lead{'s' if n != 1 else ''}: " + " · ".join(f"{int(counts.get(x, 0)):,} {x}" for x in "ABCD"))
+        mix = " · ".join(f"{int(counts.get(x, 0)):,} {x}" for x in "ABCD")
+        parts.append(_say("graded", lang, n=n, leads="lead" if n == 1 else "leads", mix=mix))
     if "followup" in commands:
         k = extra.loc[live, "followup_key"].value_counts()
-        parts.append(f"Follow-ups: {int(k.get('Overdue', 0)):,} overdue · {int(k.get('Due today', 0)):,} due today · "
-                     f"{int(k.get('This week', 0)):,} this week")
+        parts.append(_say("followups", lang, o=int(k.get("Overdue", 0)), d=int(k.get("Due today", 0)),
+                          w=int(k.get("This week", 0))))
     if "stale" in commands:
-        parts.append(f"Flagged {int(outputs.loc[live, 'stale'].notna().sum()):,} stale leads for review")
+        parts.append(_say("stale", lang, n=int(outputs.loc[live, "stale"].notna().sum())))
     if "funnel" in commands and ev.report is not None:
         k = ev.report.kpis
         win = f"{k['win_rate']:.0%}" if k["win_rate"] is not None else "n/a"
-        parts.append(f"Funnel: {k['open']:,} open · pipeline {k['pipeline']:,.0f} · win rate {win}"
-                     + (f" · bottleneck {k['bottleneck']}" if k.get("bottleneck") else ""))
+        line = _say("funnel", lang, o=k["open"], p=k["pipeline"], w=win)
+        if k.get("bottleneck"):
+            name = k["bottleneck"]
+            if lang == "zh":  # the stage's Chinese name from the stage table
+                st = ev.report.stages
+                zh = st.loc[st["stage"] == name, "zh"]
+                name = zh.iloc[0] if len(zh) and zh.iloc[0] else name
+            line += _say("bottleneck", lang, b=name)
+        parts.append(line)
     n_bad = int(ev.prepared.problems["row"].nunique()) if len(ev.prepared.problems) else 0
     if n_bad:
-        parts.append(f"{n_bad:,} rows need attention (run Check Data)")
-    return "; ".join(parts) + "."
+        parts.append(_say("attention", lang, n=n_bad))
+    return ("；" if lang == "zh" else "; ").join(parts) + ("。" if lang == "zh" else ".")
 
 
 # ---- the Python API: one function per capability --------------------------------
