@@ -27,9 +27,14 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # the rules' date arithmetic would overflow pandas' nanosecond dates and stop the whole run.
 FIRST_DATE, LAST_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
 LAST_SERIAL = (LAST_DATE - EXCEL_EPOCH).days
+FIRST_SERIAL = (pd.Timestamp("1950-01-01") - EXCEL_EPOCH).days  # 18264
 EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日",
                  "%d.%m.%Y", "%m/%d/%Y")
+# Where each format has the day of the month: Arrow's strptime rolls a day the month does not
+# have over into the next month (2026-02-30 → 2026-03-02), which must count as unparseable.
+_DAY_OF = {fmt: r"^\d+[-/.]\d+[-/.](?P<d>\d+)" for fmt in _DATE_FORMATS if fmt.startswith("%Y") and "年" not in fmt}
+_DAY_OF.update({"%Y年%m月%d日": r"月\s*(?P<d>\d+)", "%d.%m.%Y": r"^(?P<d>\d+)\.", "%m/%d/%Y": r"^\d+/(?P<d>\d+)/"})
 _MONEY_JUNK = re.compile(r"[,\s$¥€£￥]|元|RMB|CNY|USD", re.IGNORECASE)
 
 PROBLEM_COLUMNS = ["row", "key", "value", "message", "suggestion"]
@@ -213,8 +218,9 @@ def _in_range(dates: pd.Series) -> pd.Series:
 
 
 def _serials(num: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Excel serial numbers → dates; (dates, is-a-serial mask)."""
-    ok = num.notna() & (num >= (FIRST_DATE - EXCEL_EPOCH).days) & (num < LAST_SERIAL + 1)
+    """Excel serial numbers → dates; (dates, is-a-serial mask). Only from FIRST_SERIAL on: a small
+    number is a typo or a count (Timeline '12' meaning 12 months), not a day in early 1900."""
+    ok = num.notna() & (num >= FIRST_SERIAL) & (num < LAST_SERIAL + 1)
     dates = (EXCEL_EPOCH + pd.to_timedelta(np.floor(num.where(ok)), unit="D")).astype("datetime64[ns]")
     return dates, ok
 
@@ -244,6 +250,9 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
                 break
             parsed = pc.strptime(pc.if_else(todo, arr, pa.scalar(None, arr.type)), format=fmt, unit="s",
                                  error_is_null=True)
+            rolled = _rolled_over(arr, parsed, fmt)
+            if rolled is not None:
+                parsed = pc.if_else(rolled, pa.scalar(None, parsed.type), parsed)
             found = pc.coalesce(found, parsed)
         seconds = pd.Series(found.to_numpy(zero_copy_only=False), index=s.index)  # datetime64[s]: no overflow yet
         out = seconds.where(_in_range(seconds)).astype("datetime64[ns]")
@@ -261,6 +270,23 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
             out[rest[ok.to_numpy()]] = parsed[ok].to_numpy()
             bad[rest[(~ok).to_numpy()]] = True
     return out.dt.normalize(), bad
+
+
+def _rolled_over(texts: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array | None:
+    """True where strptime took a day past the end of the month (Feb 30 → Mar 2); None if nowhere.
+    Such a date lands on day 1–3, so only those rows are checked against the day typed."""
+    day = pc.day(parsed)
+    early = pc.fill_null(pc.less_equal(day, 3), False)
+    if not pc.any(early).as_py():
+        return None
+    at = pc.indices_nonzero(early)
+    typed = pc.struct_field(pc.extract_regex(pc.take(texts, at), _DAY_OF[fmt]), "d")
+    wrong = pc.fill_null(pc.not_equal(pc.cast(typed, pa.int64()), pc.take(day, at)), False)
+    if not pc.any(wrong).as_py():
+        return None
+    mask = np.zeros(len(parsed), dtype=bool)
+    mask[at.to_numpy()[wrong.to_numpy(zero_copy_only=False)]] = True
+    return pa.array(mask)
 
 
 def _parse_mixed(s: pd.Series) -> pd.Series:
