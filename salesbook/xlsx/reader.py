@@ -200,8 +200,7 @@ def _range_last_row(pkg: Package, loc: LeadsLocation) -> int:
     filled = np.zeros(batch.num_rows, dtype=bool)
     for column in batch.columns:
         filled |= column.is_valid().to_numpy(zero_copy_only=False)
-    for err in errors.errors if errors is not None else []:  # error cells are values too
-        i = err.position[0] - loc.header_row
+    for i, _, _ in errors:  # error cells are values too
         if 0 <= i < len(filled):
             filled[i] = True
     nz = np.flatnonzero(filled)
@@ -397,7 +396,7 @@ def _load_block(pkg: Package, sheet_name: str, header_row: int, n_rows: int | No
         batch, errors = cached
         return (batch if n_rows is None else batch.slice(0, n_rows)), errors
     if n_rows == 0:
-        return pa.RecordBatch.from_pydict({n: pa.array([], pa.string()) for n in names}), None
+        return pa.RecordBatch.from_pydict({n: pa.array([], pa.string()) for n in names}), []
     kwargs = dict(
         header_row=None,
         skip_rows=header_row,
@@ -408,10 +407,29 @@ def _load_block(pkg: Package, sheet_name: str, header_row: int, n_rows: int | No
     if n_rows is not None:
         kwargs["n_rows"] = n_rows
     sheet = _fastexcel(pkg).load_sheet(sheet_name, **kwargs)
-    batch, errors = sheet.to_arrow_with_errors()
+    batch, cell_errors = sheet.to_arrow_with_errors()
+    errors = _block_errors(sheet, cell_errors)
     if n_rows is None:
         pkg.cache[key] = (batch, errors)
     return batch, errors
+
+
+def _block_errors(sheet, cell_errors) -> list[tuple[int, int, str]]:
+    """fastexcel's cell errors as (row in the block, column in the block, detail).
+
+    fastexcel gives the row relative to the first loaded row (offset_position) but the
+    column as an index into the sheet's used range (which starts at its first non-empty
+    column, not at A); its selected columns tell which block column that index is.
+    """
+    if cell_errors is None or not cell_errors.errors:
+        return []
+    by_index = {c.index: k for k, c in enumerate(sheet.selected_columns)}
+    out = []
+    for err in cell_errors.errors:
+        j = by_index.get(err.position[1])
+        if j is not None:
+            out.append((err.offset_position[0], j, err.detail))
+    return out
 
 
 def _letters(first_col: int, last_col: int) -> str:
@@ -426,7 +444,8 @@ def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
 
     Columns are named by header text (a repeated or blank header gets ' (2)', ' (3)'...);
     ``loc.headers`` keeps the raw texts. ``frame.attrs['merged_ranges']`` lists merged
-    ranges that intersect the table (the rules turn them into row problems).
+    ranges that intersect the table; ``frame.attrs['merged_cells']`` the ones over its data rows,
+    as (ref, first row, last row, column names), which the rules turn into row problems.
     """
     pkg, owned = _open(path_or_pkg)
     try:
@@ -451,11 +470,27 @@ def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
         if failed:
             raise failed[0]
         frame.attrs["merged_ranges"] = merges
+        frame.attrs["merged_cells"] = _merged_cells(merges, loc, list(frame.columns))
         return frame
     finally:
         _release(pkg)
         if owned:
             pkg.close()
+
+
+def _merged_cells(merges: list[str], loc: LeadsLocation, names: list[str]) -> list[tuple[str, int, int, tuple[str, ...]]]:
+    """Merged ranges over data rows of the table: (ref, first row, last row, frame column names)."""
+    out = []
+    for ref in merges:
+        try:
+            r1, c1, r2, c2 = parse_ref(ref)
+        except ValueError:
+            continue
+        r1, r2 = max(r1, loc.header_row + 1), min(r2, loc.last_row)
+        cols = tuple(names[c - loc.first_col] for c in range(max(c1, loc.first_col), min(c2, loc.last_col) + 1))
+        if r1 <= r2 and cols:
+            out.append((ref, r1, r2, cols))
+    return out
 
 
 def _release(pkg: Package) -> None:
@@ -496,13 +531,9 @@ def _fix_values(frame: pd.DataFrame, pkg: Package, loc: LeadsLocation, errors) -
         lower = s.isin(("true", "false"))
         if lower.any():
             _fix_booleans(frame, col, lower, pkg, loc)
-    if errors is not None and errors.errors:
-        for err in errors.errors:
-            row, c = err.position
-            i = row - loc.header_row
-            j = c - (loc.first_col - 1)
-            if 0 <= i < len(frame) and 0 <= j < len(frame.columns):
-                frame.iat[i, j] = _error_text(err.detail)
+    for i, j, detail in errors or ():
+        if 0 <= i < len(frame) and 0 <= j < len(frame.columns):
+            frame.iat[i, j] = _error_text(detail)
 
 
 def _fix_booleans(frame: pd.DataFrame, col: str, lower: pd.Series, pkg: Package, loc: LeadsLocation) -> None:
@@ -521,8 +552,7 @@ def _fix_booleans(frame: pd.DataFrame, col: str, lower: pd.Series, pkg: Package,
     )
     batch, errs = sheet.to_arrow_with_errors()
     not_bool = np.zeros(len(frame), dtype=bool)
-    for err in errs.errors if errs is not None else []:
-        i = err.position[0] - loc.header_row
+    for i, _, _ in _block_errors(sheet, errs):
         if 0 <= i < len(frame):
             not_bool[i] = True
     is_bool = lower.to_numpy() & ~not_bool

@@ -306,3 +306,27 @@ def test_a_table_below_a_title_and_right_of_other_columns(tmp_path):
     assert list(frame.index) == [5, 6, 7]
     assert list(frame["Lead ID"].fillna("~")) == ["L-1", "~", "L-3"]
     assert frame["Created"].isna().all()  # an empty column past the last value is still a column
+
+
+@pytest.mark.parametrize("left_cell", [False, True])
+def test_error_cells_land_in_their_column_when_the_table_is_not_in_column_a(tmp_path, left_cell):
+    import xlsxwriter
+
+    path = tmp_path / "err.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Pipeline")
+    if left_cell:
+        ws.write(3, 0, "something in column A")  # the used range then starts in A, not C
+    ws.add_table(2, 2, 5, 6, {"name": "Leads", "columns": [{"header": h} for h in
+                                                         ["Lead ID", "Company", "Owner", "Stage", "Created"]]})
+    ws.write_row(3, 2, ["L-1", "A", "B", "Proposal"])
+    ws.write_formula(4, 3, "=NA()", None, "#N/A")
+    ws.write_formula(5, 6, "=1/0", None, "#DIV/0!")
+    ws.write_boolean(5, 4, True)
+    wb.close()
+    with Package.open(path) as pkg:
+        frame = read_leads(pkg, locate_leads(pkg))
+    assert frame.loc[5, "Company"] == "#N/A"
+    assert frame.loc[6, "Created"] == "#DIV/0!"
+    assert frame.loc[6, "Owner"] == "TRUE"
+    assert frame.loc[5].drop("Company").isna().all()
