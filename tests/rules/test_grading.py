@@ -92,6 +92,19 @@ class TestPoints:
         assert grade_of(**{**A_FACTS, "Timeline": day(92)}) == "A"
         assert grade_of(**{**A_FACTS, "Timeline": day(93)}) == "B"
 
+    @pytest.mark.parametrize("months", ["3", "6", "12", "24"])
+    def test_a_bare_number_in_timeline_is_not_a_date_in_1900(self, months):
+        # '12' typed for "12 months" once read as Excel day 12 (12 Jan 1900): a past date,
+        # 3 points, "buying within 3 months" — and grade A. It must be a bad cell instead.
+        o = one({**A_FACTS, "Timeline": months})
+        assert o["grade"] is None
+        assert o["grade_reason"] == f"Check: Timeline '{months}' is neither a date nor a known period"
+
+    def test_a_real_excel_serial_is_still_a_date(self):
+        # 46357 = 2026-12-01 (13 days away): 3 points.
+        assert score_of(Budget="None", Need="Mismatch", Timeline="46357") == 25
+        assert score_of(Budget="None", Need="Mismatch", Timeline="46357.0") == 25
+
     def test_timeline_date_typed_in_common_formats(self):
         # 2026-12-01 is 13 days away: 3 points, whichever way it is written.
         for text in ("2026-12-01", "2026/12/01", "2026年12月1日", "2026.12.01"):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from salesbook.engine import evaluate
@@ -23,6 +24,11 @@ VOCAB = ([s.name for s in DEFAULT_STAGES] + [s.zh for s in DEFAULT_STAGES]
          + [c.value for d in DEFAULT_BANT.values() for c in d] + [c.zh for d in DEFAULT_BANT.values() for c in d]
          + ["A", "B", "C", "D", "#N/A", "#VALUE!", "=1+1", "Yes", "@", "+86 138-0013-8000", "a@b.com", " A@B.com "])
 
+# Cells that sit at the edge of what pandas' nanosecond dates and floats can hold.
+EXTREMES = ["9999-12-31", "2262-04-10", "2262-04-11", "2199-12-31", "2200-01-01", "1677-09-22", "1899-12-31",
+            "0001-01-01", "1/1/1500", "2958465", "109574", "1", "0", "-1", "inf", "-inf", "nan", "1e400", "1e30",
+            "2026-01-01T10:00:00Z", "2026-01-01T23:30:00+05:00", "2026-02-30", "12/31/9999", "9999年12月31日"]
+
 dates = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))
 near = st.integers(-800, 800).map(lambda n: TODAY + dt.timedelta(days=n))
 cell = st.one_of(
@@ -30,6 +36,7 @@ cell = st.one_of(
     st.just(""),
     st.text(max_size=12),
     st.sampled_from(VOCAB),
+    st.sampled_from(EXTREMES),
     near.map(lambda d: d.isoformat()),
     near.map(lambda d: d.strftime("%Y/%m/%d")),
     near.map(lambda d: d.strftime("%m/%d/%Y")),
@@ -136,3 +143,22 @@ def test_grades_follow_the_rules_for_any_bant(combos):
         expect = "D" if n == "Mismatch" else "A" if (b == "Confirmed" and a == "Decision maker" and soon) \
             else "B" if n == "Clear" else "C"
         assert o["grade"].iloc[i] == expect, (b, a, n, t)
+
+
+DATE_COLUMNS = [c.en for c in INPUTS if c.kind == "date"] + ["Timeline"]
+
+
+@pytest.mark.parametrize("value", EXTREMES)
+def test_extreme_cells_never_break_the_run(value):
+    """An edge value in each date and number column (one bad row per column): the run finishes,
+    the good row is untouched, and a date outside 1900–2199 is reported as a bad cell, not used."""
+    columns = DATE_COLUMNS + ["Deal Value", "Unanswered"]
+    bad = [{**GOOD, "Lead ID": f"BAD-{i}", "Company": f"Bad {i}", column: value} for i, column in enumerate(columns)]
+    ev = evaluate(frame([GOOD, *bad]), SETTINGS, today=TODAY)
+    check_ranges(ev)
+    assert out(ev, 0)["grade"] == "A" and out(ev, 0)["next_followup"] == pd.Timestamp("2026-11-19")
+    iso_year = value[:4] if len(value) >= 10 and value[:4].isdigit() and value[4] == "-" else None
+    if iso_year and not 1900 <= int(iso_year) <= 2199:
+        for i, column in enumerate(columns[:len(DATE_COLUMNS)], start=1):
+            row = ev.outputs.index[i]
+            assert ((ev.problems["row"] == row) & (ev.problems["value"] == value)).any(), column
