@@ -22,6 +22,8 @@ Not adjusted when rows are deleted: formulas on *other* sheets and defined names
 pointing into the moved rows, formulas inside conditional formats and validations,
 comments/notes, drawings and images anchored to cells, sheet views. Rows are deleted
 by the Archive command only, and the moved rows are the add-in's own table rows.
+When a plain range's sheet-level autoFilter is widened over appended columns, the
+hidden ``_xlnm._FilterDatabase`` name is left as it is (Excel resets it on filter).
 """
 
 from __future__ import annotations

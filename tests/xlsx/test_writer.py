@@ -583,3 +583,28 @@ def test_package_writer_adds_a_part_with_its_relationship(table_book, tmp_path):
         assert out.read("customUI/customUI14.xml") == fx.CUSTOM_UI14.encode()
         assert out.names()[-1] == "customUI/customUI14.xml"
     openpyxl.load_workbook(tmp_path / "ui.xlsx")
+
+
+def test_appended_cells_go_before_cells_further_right(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Lead ID", "Company", "Owner", "Stage", "Created"])
+    ws.append(["L-1", "A", "B", "Proposal", None])
+    ws.append(["L-2", "C", "D", "Proposal", None])
+    ws["K1"] = "far right header"
+    ws["K3"] = "=A3"
+    wb.save(tmp_path / "r.xlsx")
+    with Package.open(tmp_path / "r.xlsx") as pkg:
+        loc = locate_leads(pkg)
+    assert loc.last_col == 11  # a plain range reaches its last header cell
+    loc.last_col, loc.headers = 5, loc.headers[:5]  # as if the range ended at E
+    dst = tmp_path / "out.xlsx"
+    write_workbook(tmp_path / "r.xlsx", dst, loc, columns=outputs(2)[:2])
+    out = openpyxl.load_workbook(dst)["Leads"]
+    assert [out.cell(1, c).value for c in (6, 7, 11)] == ["Grade", "Score", "far right header"]
+    assert [out.cell(3, c).value for c in (6, 7, 11)] == ["=1+1", 50.5, "=A3"]
+    sheet = fx.members(dst)["xl/worksheets/sheet1.xml"].decode()
+    for row in re.findall(r"<row[^>]*>(.*?)</row>", sheet):
+        cols = re.findall(r'<c r="([A-Z]+)\d+"', row)
+        assert cols == sorted(cols, key=lambda c: (len(c), c))
