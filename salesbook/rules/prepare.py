@@ -72,6 +72,11 @@ def canonical_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     found = match_headers(list(frame.columns))
     cols = {key: frame.columns[i] for key, i in found.items()}
     out = pd.DataFrame({key: frame[col] for key, col in cols.items()}, index=frame.index)
+    merged = frame.attrs.get("merged_cells")
+    if merged:  # (ref, first row, last row, column names) → the same with canonical keys
+        key_of = {str(col): key for key, col in cols.items()}
+        out.attrs["merged_cells"] = [(ref, r1, r2, tuple(key_of[str(c)] for c in names if str(c) in key_of))
+                                     for ref, r1, r2, names in merged]
     return out, {k: str(v) for k, v in cols.items()}
 
 
@@ -356,6 +361,20 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
         blank_row &= texts[k].isna()
     f["blank_row"] = blank_row
     live = ~blank_row
+
+    # Merged cells over input columns: only the first row keeps a value, so every row they
+    # cover is unreliable (and a blank under the merge is not the rep's doing).
+    order = {c.key: i for i, c in enumerate(INPUTS)}
+    for ref, r1, r2, keys in raw.attrs.get("merged_cells", ()):
+        keys = sorted((k for k in keys if k in texts), key=order.get)
+        if not keys:
+            continue
+        covered = pd.Series((idx >= r1) & (idx <= r2), index=idx) & live
+        col.add(keys[0], covered & ~col.bad.get(keys[0], pd.Series(False, index=idx)), texts[keys[0]],
+                f"{{label}} is in the merged cells {ref}; unmerge them and fill in every row")
+        for k in keys:
+            texts[k] = texts[k].mask(covered)
+            col.bad[k] = col.bad.get(k, pd.Series(False, index=idx)) | covered
 
     # Excel error values anywhere in an input column: the cell is unusable.
     for k in present:
