@@ -145,7 +145,8 @@ def locate_leads(pkg: Package) -> LeadsLocation:
     raise Refusal(
         f"No lead table found in {os.path.basename(pkg.path)}: no Excel Table named 'Leads', no sheet named "
         f"'Leads' or '线索', and no sheet whose first row has lead headers (Lead ID, Company, Owner, Stage, "
-        f"Created). Sheets seen: {seen}.",
+        f"Created). Sheets seen: {seen}. Put the leads on a sheet named 'Leads' with the headers in its "
+        f"first row (or name their Excel Table 'Leads'), then run again.",
         path=pkg.path,
     )
 
