@@ -117,6 +117,15 @@ def first_position(s: pd.Series) -> np.ndarray:
     return np.where(codes >= 0, first[codes], positions)
 
 
+def dense_codes(codes: np.ndarray) -> np.ndarray:
+    """Renumber non-negative codes 0..k-1 (keeping -1 for none), so arrays indexed by
+    code stay as small as the number of distinct values."""
+    out = np.full(len(codes), -1, dtype=np.int64)
+    valid = codes >= 0
+    out[valid] = pd.factorize(codes[valid])[0]
+    return out
+
+
 def norm_codes(s: pd.Series) -> np.ndarray:
     """Integer codes equal where ``schema.norm`` of the values is equal (-1 for blanks).
     ``norm`` runs once per distinct value, never per row."""
@@ -413,8 +422,8 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     f["phone_key"] = _codes(_phone_keys(_arrow(phone)))
     company_key = norm_codes(texts["company"])
     contact_key = norm_codes(texts["contact"])
-    f["person_key"] = np.where((company_key >= 0) & (contact_key >= 0),
-                               company_key * (max(int(contact_key.max()), 0) + 2) + contact_key, -1)
+    f["person_key"] = dense_codes(np.where((company_key >= 0) & (contact_key >= 0),
+                                           company_key * (max(int(contact_key.max()), 0) + 2) + contact_key, -1))
 
     # Stages.
     stage_index = settings.stage_index()
