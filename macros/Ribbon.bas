@@ -7,7 +7,15 @@ Option Explicit
 Public Sub SalesbookRibbon(control As IRibbonControl)
     Select Case control.Id
         Case "settings"
-            shSettings.Activate
+            ' By name, not by code name: a renamed or deleted sheet must not stop the
+            ' module from compiling. Python recreates a missing Settings sheet.
+            On Error Resume Next
+            ThisWorkbook.Worksheets("Settings").Activate
+            If Err.Number <> 0 Then
+                Err.Clear
+                On Error GoTo 0
+                RunSalesbook control.Id
+            End If
         Case "archive"
             If MsgBox("Move every lead flagged Stale from Leads to the Archive sheet?" & vbCrLf & _
                       "Nothing is deleted: the rows are kept on Archive with today's date.", _

@@ -34,6 +34,18 @@ def _date(ctx, param, value):
         raise click.BadParameter(f"'{value}' is not a date like 2026-11-20") from None
 
 
+def _only(ctx, param, value):
+    if value is None:
+        return None
+    from .engine import parse_only
+
+    try:
+        parse_only(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _guard(fn):
     """Turn refusals and surprises into one clear line and an exit code, never a traceback."""
     @wraps(fn)
@@ -44,6 +56,8 @@ def _guard(fn):
         except Refusal as exc:
             click.secho(f"Refused: {exc.message}", fg="red", err=True)
             sys.exit(exc.exit_code)
+        except click.ClickException:  # usage errors: click prints them with the usage line
+            raise
         except KeyboardInterrupt:
             click.secho("Stopped. The workbook was not changed.", fg="yellow", err=True)
             sys.exit(130)
@@ -83,7 +97,7 @@ def main() -> None:
 
 @main.command(epilog="Examples:\n\n" + EXAMPLES["run"])
 @_book
-@click.option("--only", metavar="LIST", help="Comma-separated subset of grade,followup,stale,funnel.")
+@click.option("--only", metavar="LIST", callback=_only, help="Comma-separated subset of grade,followup,stale,funnel.")
 @_today
 @_output
 @_backup
@@ -96,12 +110,8 @@ def run(book, only, today, output, backup, force):
     Stale, Stale Reason in the Leads table, and the Funnel, Cleanse and History sheets.
     Nothing else in the workbook changes.
     """
-    from . import engine, service
+    from . import service
 
-    try:
-        engine.parse_only(only)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--only") from None
     _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force))
 
 
@@ -168,7 +178,7 @@ def demo(path, n, language, seed, today):
 @main.command(epilog="Examples:\n\n" + EXAMPLES["batch"])
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--workers", "-w", default=1, show_default=True, help="Workbooks processed in parallel (up to the CPU count).")
-@click.option("--only", metavar="LIST", help="Comma-separated subset of grade,followup,stale,funnel.")
+@click.option("--only", metavar="LIST", callback=_only, help="Comma-separated subset of grade,followup,stale,funnel.")
 @_today
 @_backup
 @_force

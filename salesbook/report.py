@@ -114,7 +114,8 @@ def funnel_sheet(r: FunnelReport, settings: Settings, lang: str, day: dt.date) -
         row = blocks[-1].last_row + 3
     chart = Chart(title=lbl("chart", lang), block=chart_source, category=lbl("stage", lang), value=lbl("reached", lang),
                   anchor_row=chart_top, anchor_col=16, width_cols=8, height_rows=chart_rows)
-    widths = {1: 24, **{c: 15 for c in range(2, 12)}, 13: 22, 14: 12}
+    # Column 1 holds the stage, owner and source names; the others fit their headers (renderer).
+    widths = {1: 24}
     return SheetModel(FUNNEL_SHEET, blocks=blocks, notes=[(1, 1, lbl("funnel_title", lang)),
                                                           (2, 1, lbl("as_of", lang, d=day.isoformat()))],
                       col_widths=widths, charts=[chart])

@@ -106,8 +106,8 @@ def _check_headers(path: Path, loc) -> None:
         for k in missing:
             col = BY_KEY[k]
             near = closest_header(k, headers)
-            parts.append(f"'{col.en}' ({col.zh})" + (f" — closest header: '{near}'" if near else ""))
-        raise Refusal(f"{path.name}, {where}: required column {', '.join(parts)} not found. "
+            parts.append(f"'{col.en}' ({col.zh})" + (f" (closest header: '{near}')" if near else ""))
+        raise Refusal(f"{path.name}, {where}: required column not found: {', '.join(parts)}. "
                       f"Headers seen: {seen}. Rename the header or add the column, then run again.",
                       path=path, sheet=loc.sheet_name, column=BY_KEY[missing[0]].en)
     dups = duplicate_headers(headers)

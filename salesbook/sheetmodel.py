@@ -69,7 +69,7 @@ class SheetModel:
 
     name: str
     blocks: list[Block] = field(default_factory=list)
-    notes: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, text) free lines
+    notes: list[tuple[int, int, str]] = field(default_factory=list)  # (row, col, text) free lines; the first is the title
     col_widths: dict[int, float] = field(default_factory=dict)  # 1-based column -> width
     charts: list[Chart] = field(default_factory=list)
     freeze_rows: int = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..settings import Settings
+from ..settings import LOST, WON, Settings
 from .prepare import Prepared
 from .text import sep, t
 
@@ -74,7 +74,9 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
         gap = np.where(g == "B", np.ceil(settings.a_threshold - score), np.where(g == "C", np.ceil(settings.b_threshold - score), 0)).astype(np.int64)
     # One integer per combination of the reason's inputs, then one text per distinct code.
     grade_code = np.searchsorted(np.array(GRADE_ORDER), g)
-    parts = [f["budget_i"].to_numpy() + 1, f["authority_i"].to_numpy() + 1, f["need_i"].to_numpy() + 1, tl_class, grade_code]
+    closed = f["kind"].isin([WON, LOST]).to_numpy()  # closed deals get no upgrade advice
+    parts = [f["budget_i"].to_numpy() + 1, f["authority_i"].to_numpy() + 1, f["need_i"].to_numpy() + 1, tl_class,
+             grade_code, closed]
     if settings.grade_method == "score":
         parts += [gap + 101, score]
     combined = np.zeros(n, dtype=np.int64)
@@ -84,7 +86,8 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     firsts = np.zeros(len(uniques), dtype=np.int64)
     firsts[codes[::-1]] = np.arange(n)[::-1]  # a row holding each combination
     bi, ai, ni = f["budget_i"].to_numpy(), f["authority_i"].to_numpy(), f["need_i"].to_numpy()
-    texts = np.array([_reason(settings, lang, bi[r], ai[r], ni[r], tl_class[r], g[r], gap[r], score[r]) for r in firsts],
+    texts = np.array([_reason(settings, lang, bi[r], ai[r], ni[r], tl_class[r], g[r], gap[r], score[r], closed[r])
+                      for r in firsts],
                      dtype=object)
     reason = texts[codes]
 
@@ -107,7 +110,8 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     return out
 
 
-def _reason(settings: Settings, lang: str, b: int, a: int, n: int, tl: int, g: str, gap: int, score: int) -> str:
+def _reason(settings: Settings, lang: str, b: int, a: int, n: int, tl: int, g: str, gap: int, score: int,
+            closed: bool = False) -> str:
     """'B: need clear; budget pending; influencer only — for A: confirm budget, reach the decision maker'."""
     def val(dim: str, i: int) -> str:
         return settings.bant[dim][i].value if i >= 0 else "Unknown"
@@ -125,18 +129,18 @@ def _reason(settings: Settings, lang: str, b: int, a: int, n: int, tl: int, g: s
     if settings.grade_method == "score":
         head = t("score", lang, n=score) + sep(lang) + head
     todo: list[str] = []
-    nxt = {"B": "A", "C": "B"}.get(g)
+    nxt = None if closed else {"B": "A", "C": "B"}.get(g)
     if nxt and settings.grade_method == "score":
         todo.append(t("todo.points", lang, n=gap))
         todo += _improvable(settings, lang, b, a, n, tl)
-    elif g == "B":
+    elif g == "B" and nxt:
         if val("budget", b) != "Confirmed":
             todo.append(t("todo.budget", lang))
         if val("authority", a) != "Decision maker":
             todo.append(t("todo.authority", lang))
         if tl != 3:
             todo.append(t("todo.timeline", lang))
-    elif g == "C":
+    elif g == "C" and nxt:
         todo.append(t("todo.need", lang))
     if not todo:
         return f"{g}: {head}"

@@ -559,8 +559,9 @@ def _model_fragments(model: SheetModel, st: StyleCache) -> list[Fragment]:
     fragments: list[Fragment] = []
     for block in model.blocks:
         fragments.extend(block_fragments(block, st))
-    for row, col, text in model.notes:
-        fragments.append(_single(row, col, col, text_cell(row, col, text, None)))
+    # The first free line is the sheet's title (as the live-Excel adapter shows it too).
+    for i, (row, col, text) in enumerate(sorted(model.notes)):
+        fragments.append(_single(row, col, col, text_cell(row, col, text, st.title() if i == 0 else None)))
     return fragments
 
 

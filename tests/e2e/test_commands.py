@@ -78,7 +78,7 @@ def test_refusal_names_the_missing_column_and_writes_nothing(tmp_path, cli):
     before = digest(path)
     result = cli("run", path)
     assert result.exit_code == 2
-    assert "required column 'Owner' (负责人) — closest header: 'Owners'" in result.output
+    assert "required column not found: 'Owner' (负责人) (closest header: 'Owners')" in result.output
     assert "Headers seen:" in result.output and "Traceback" not in result.output
     assert digest(path) == before
 
@@ -116,4 +116,5 @@ def test_unknown_only_is_a_clear_error(tmp_path, cli):
     book = write_en_table(tmp_path / "Pipeline.xlsx")
     result = cli("run", book, "--only", "grades,magic")
     assert result.exit_code == 2
-    assert "unknown command(s)" in result.output
+    assert "Invalid value for '--only': unknown command(s) grades, magic" in result.output
+    assert "Usage:" in result.output and "Error: BadParameter" not in result.output

@@ -76,15 +76,7 @@ def odd_rows(n: int, *, errors: bool = True) -> list[list[object]]:
     return rows
 
 
-# The file reader (xlsx/reader.py, _fix_values) maps fastexcel's error positions, whose
-# column is relative to the loaded block, as if it were sheet-absolute: in a table that
-# does not start in column A an error cell lands one column left. Reported; live is right.
-READER_ERROR_OFFSET = pytest.mark.xfail(reason="file reader misplaces error cells of a table not in column A",
-                                        strict=False)
-
-
-@pytest.mark.parametrize("table, errors", [(True, False), (False, True),
-                                           pytest.param(True, True, marks=READER_ERROR_OFFSET)])
+@pytest.mark.parametrize("table, errors", [(True, False), (False, True), (True, True)])
 def test_read_matches_the_file_reader_when_there_is_one(tmp_path, open_book, table, errors):
     pytest.importorskip("salesbook.xlsx.reader")
     from salesbook import service
