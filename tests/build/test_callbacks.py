@@ -52,7 +52,10 @@ def test_callback_runs_python_with_the_button_id_and_confirms_archive():
     archive = code[code.index('Case "archive"'):code.index("Case Else")]
     assert "MsgBox(" in archive and "vbOK" in archive
     settings = code[code.index('Case "settings"'):code.index('Case "archive"')]
-    assert "shSettings.Activate" in settings and "RunPython" not in settings
+    # By sheet name, with Python (which recreates a missing sheet) as the fallback; never the
+    # code name, which would stop the module compiling once the sheet is deleted.
+    assert 'ThisWorkbook.Worksheets("Settings").Activate' in settings and "RunSalesbook control.Id" in settings
+    assert "shSettings" not in code
 
 
 def test_callback_check_can_fail():
