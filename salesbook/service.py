@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .cells import col_letter
 from . import report
 from .engine import Evaluation, evaluate, language, parse_only
 from .errors import Refusal
@@ -52,12 +53,6 @@ class Result:
     lines: list[str] = field(default_factory=list)
 
 
-def _col_letter(n: int) -> str:
-    s = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def _sheet_grid(pkg, names: tuple[str, ...]) -> tuple[str | None, list[list[object]] | None]:
@@ -113,7 +108,7 @@ def _check_headers(path: Path, loc) -> None:
     dups = duplicate_headers(headers)
     if dups:
         key, positions = dups[0]
-        cols = " and ".join(_col_letter(loc.first_col + p) for p in positions)
+        cols = " and ".join(col_letter(loc.first_col + p) for p in positions)
         raise Refusal(f"{path.name}, {where}: the column '{BY_KEY[key].en}' appears twice (columns {cols}). "
                       f"Rename or remove one of them, then run again.",
                       path=path, sheet=loc.sheet_name, column=BY_KEY[key].en)
@@ -134,7 +129,7 @@ def _output_columns(book: Book, ev: Evaluation) -> list:
 def cell_addresses(book: Book, problems: pd.DataFrame) -> pd.Series:
     """'K17' for each problem (its column in the table and its row)."""
     found = match_headers(list(book.loc.headers))
-    letters = {k: _col_letter(book.loc.first_col + i) for k, i in found.items()}
+    letters = {k: col_letter(book.loc.first_col + i) for k, i in found.items()}
     return problems["key"].map(letters).fillna("") + problems["row"].astype(str)
 
 

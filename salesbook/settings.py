@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from .cells import col_letter
 from .errors import Refusal
 from .schema import norm
 
@@ -229,19 +230,13 @@ class _Grid:
         return all(v is None or str(v).strip() == "" for v in (self.rows[r] if r < len(self.rows) else []))
 
     def error(self, r: int, c: int, value: object, what: str) -> SettingsError:
-        ref = f"{_col_letter(c + 1)}{r + 1}"
+        ref = f"{col_letter(c + 1)}{r + 1}"
         return SettingsError(
             f"Settings sheet '{self.sheet}', cell {ref}: {value!r} is not {what}. "
             f"Fix the cell (or clear it to use the default) and run again.",
-            sheet=self.sheet, row=r + 1, column=_col_letter(c + 1), value=value)
+            sheet=self.sheet, row=r + 1, column=col_letter(c + 1), value=value)
 
 
-def _col_letter(n: int) -> str:
-    s = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def _which_block(cell: object) -> str | None:

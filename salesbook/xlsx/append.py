@@ -27,12 +27,11 @@ import pandas as pd
 
 from salesbook.schema import match_header, norm
 from salesbook.sheetmodel import AppendRows, Block, SheetModel
+from salesbook.cells import col_index, col_letter
 from salesbook.xlsx.render import (
     Fragment,
     StyleCache,
     auto_width,
-    col_index,
-    col_letter,
     column_cells,
     join_columns,
     escape_attr,

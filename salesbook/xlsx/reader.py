@@ -37,6 +37,7 @@ import pandas as pd
 from salesbook import schema
 from salesbook.errors import Refusal
 from salesbook.xlsx.package import Package, SheetInfo, TableInfo
+from ..cells import col_index, col_letter
 
 LEADS_SHEET_NAMES = ("leads", "线索")
 LEADS_TABLE_NAME = "leads"
@@ -58,20 +59,8 @@ _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
 # --------------------------------------------------------------------------- references
 
 
-def col_letter(col: int) -> str:
-    """1 -> 'A', 27 -> 'AA'."""
-    letters = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from salesbook.sheetmodel import FORMATS, Block, Chart, SheetModel
+from ..cells import col_letter
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -156,23 +157,8 @@ def format_code(fmt: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def col_letter(col: int) -> str:
-    """1 -> 'A', 27 -> 'AA'."""
-    if col < 1:
-        raise ValueError(f"column {col} is out of range")
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
-def col_index(letters: str) -> int:
-    """'A' -> 1, 'AA' -> 27."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def range_ref(bounds: tuple[int, int, int, int] | None) -> str:
