@@ -37,7 +37,7 @@ CASES = {
     "no_lead_table": (corpus.no_lead_table, ["No lead table found", "Sheets seen: 'Budget', 'Notes'",
                                              "Put the leads on a sheet named 'Leads'", "then run again"]),
     "missing_required_column": (corpus.missing_required_column,
-                                ["sheet 'Leads'", "required column 'Stage' (阶段)", "Headers seen:", "'Sales Stge'",
+                                ["sheet 'Leads'", "required column", "'Stage' (阶段)", "Headers seen:", "'Sales Stge'",
                                  "Rename the header or add the column, then run again"]),
     "duplicate_headers": (corpus.duplicate_headers, ["sheet 'Leads'", "the column 'Owner' appears twice (columns F and V)",
                                                      "Rename or remove one of them"]),
