@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 from python_calamine import CalamineWorkbook
+
+from salesbook.xlsx.safety import TEMP_PREFIX
 
 from . import corpus
 from .conftest import folder_state, temp_files
@@ -46,6 +50,9 @@ def test_batch_keeps_going_and_lists_every_failure(workdir, cli):
     corpus.good_book(exports / "west.xlsx")
     (exports / "~$west.xlsx").write_bytes(b"\x04Lily" + b"\x00" * 50)  # west is open in Excel
     bad = {name: _place(b, exports, name, workdir / f"s-{name}") for name, (b, _) in BAD.items()}
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = exports / f"{TEMP_PREFIX}north.xlsx-{int(dead.stdout)}-0badc0de.tmp"  # left by a killed run
+    stale.write_bytes(b"PK\x03\x04 half a workbook")
     loose_folder = workdir / "loose"
     loose_folder.mkdir()
     loose = {name: _place(b, loose_folder, name, workdir / f"s-{name}") for name, (b, _) in BAD_LOOSE.items()}
@@ -76,7 +83,7 @@ def test_batch_keeps_going_and_lists_every_failure(workdir, cli):
         assert after[name] == before[name], name
     for name in BAD_LOOSE:
         assert after[name] == before[name], name
-    assert temp_files(workdir) == []
+    assert temp_files(workdir) == []  # north's run removed the dead run's temp; the batch never opened it
     assert not [n for n in after if ".bak" in n]
 
 
