@@ -15,6 +15,7 @@ from .settings import Settings
 from .sheetmodel import AppendRows, Block, Chart, SheetModel
 
 FUNNEL_SHEET, CLEANSE_SHEET, CHECK_SHEET, HISTORY_SHEET, ARCHIVE_SHEET = "Funnel", "Cleanse", "Check", "History", "Archive"
+EXCEL_ROWS = 1_048_576
 
 L: dict[str, tuple[str, str]] = {
     "funnel_title": ("Sales funnel", "销售漏斗"),
@@ -43,6 +44,8 @@ L: dict[str, tuple[str, str]] = {
                      "to move flagged rows to Archive. Nothing is deleted.",
                      "截至 {d} 共 {n} 条线索被标记。请逐条处理：更新、暂缓（暂缓至），或运行“归档待清洗”将其移至归档表。不会删除任何数据。"),
     "row": ("Row", "行"), "reason": ("Stale Reason", "清洗原因"),
+    "cleanse_cut": ("Only the first {n} fit on this sheet; the Stale column in Leads marks them all.",
+                    "本表只能列出前 {n} 条；线索表的“待清洗”列标记了全部。"),
     "check_title": ("Data check", "数据检查"),
     "check_note": ("{n} problems found on {d}. Each names the cell; fix it in Leads and run Check Data again.",
                    "{d} 检查发现 {n} 个问题。每个问题都标明了单元格；请在线索表中修改后重新运行数据检查。"),
@@ -163,6 +166,10 @@ def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, setti
     frame = frame.sort_values([h("owner"), lbl("row", lang)], kind="stable", na_position="last")
     day_text = day.isoformat() if day else ""
     note = lbl("cleanse_note", lang, n=f"{len(frame):,}", d=day_text)
+    room = EXCEL_ROWS - 3  # title, note and header lines above the list
+    if len(frame) > room:  # Excel has no row past 1,048,576: list what fits and say so
+        note += " " + lbl("cleanse_cut", lang, n=f"{room:,}")
+        frame = frame.iloc[:room]
     return SheetModel(CLEANSE_SHEET, blocks=[Block(3, 1, frame, formats={lbl("row", lang): "int", h("last_contact"): "date",
                                                                          h("unanswered"): "int"})],
                       notes=[(1, 1, lbl("cleanse_title", lang)), (2, 1, note)],
@@ -182,6 +189,8 @@ def check_sheet(problems: pd.DataFrame, cells: pd.Series, sheet: str, lang: str,
         lbl("suggestion", lang): problems["suggestion"].astype("object").to_numpy(),
     })
     note = lbl("check_note", lang, n=f"{len(frame):,}", d=day.isoformat()) if len(frame) else lbl("check_ok", lang, d=day.isoformat())
+    if len(frame) > EXCEL_ROWS - 3:
+        frame = frame.iloc[:EXCEL_ROWS - 3]
     return SheetModel(CHECK_SHEET, blocks=[Block(3, 1, frame, formats={lbl("row", lang): "int",
                                                                        lbl("cell_value", lang): "text"})],
                       notes=[(1, 1, lbl("check_title", lang)), (2, 1, note)],

@@ -150,7 +150,8 @@ def closest_header(missing_key: str, headers: list[object]) -> str | None:
     import difflib
 
     col = BY_KEY[missing_key]
-    candidates = {norm(h): str(h) for h in headers if h not in (None, "")}
+    # Only headers that are not already another known column are candidates.
+    candidates = {norm(h): str(h) for h in headers if h not in (None, "") and match_header(h) is None}
     best, best_ratio = None, 0.0
     for name in (col.en, col.zh, *col.aliases):
         for n, original in candidates.items():

@@ -139,8 +139,15 @@ def _write(book: Book, *, output: str | os.PathLike | None, backup: bool, force:
     target = Path(output) if output else book.path
     if output:
         safety.preflight_output(target, force=force, needed=book.path.stat().st_size)
-    with safety.atomic_output(target, backup=backup, like=book.path) as tmp:
-        write_workbook(book.path, tmp, book.loc, **changes)
+    try:
+        with safety.atomic_output(target, backup=backup, like=book.path) as tmp:
+            write_workbook(book.path, tmp, book.loc, **changes)
+    except Refusal as exc:
+        if exc.path is None:  # the writer knows the sheet, not the file: name it
+            raise Refusal(f"{book.path.name}: {exc.message} The workbook was not changed.", path=book.path,
+                          sheet=exc.sheet, column=exc.column, row=exc.row, value=exc.value,
+                          detail=exc.detail) from None
+        raise
     return target
 
 

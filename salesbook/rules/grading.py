@@ -97,6 +97,18 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     out["grade_change"] = (prev + "→" + out["grade"]).where(changed)
     out["timeline_pts"] = pt
 
+    # A bad cell no output depends on (Deal Value, Lead ID, Owner …) is still named in its
+    # row: after the reason, so the grade itself stands.
+    from .followup import FOLLOWUP_DEPENDS
+    from .stale import STALE_DEPENDS
+
+    covered = set(GRADE_DEPENDS) | set(FOLLOWUP_DEPENDS) | set(STALE_DEPENDS)
+    other = tuple(k for k in p.bad if k not in covered)
+    if other:
+        rows = p.bad_any(other)
+        note = p.first_problem(other)[rows].map(lambda m: t("check", lang, msg=m))
+        out.loc[rows, "grade_reason"] = out.loc[rows, "grade_reason"].astype(object) + sep(lang) + note
+
     # Rows whose BANT cells are bad say so instead of guessing; blank rows stay blank.
     bad = p.bad_any(GRADE_DEPENDS)
     if bad.any():

@@ -146,8 +146,6 @@ def test_a_bad_cell_only_blanks_the_outputs_that_depend_on_it(book_run):
     assert bant["Grade"] in ("", None) and bant["Grade Reason"].startswith("Check: Authority 'Decison maker'")
 
 
-@pytest.mark.xfail(strict=True, reason="Deal Value feeds only the funnel, so a row with a bad amount "
-                                       "(-500, 'lots', #N/A) has no output saying so; only check/Check sheet do")
 def test_bad_amount_is_named_in_the_row_outputs(book_run):
     path, _ = book_run
     rows = leads_rows(path)

@@ -74,8 +74,6 @@ def test_refused_before_anything_is_written(workdir, cli, case, command):
     assert temp_files(workdir) == []
 
 
-@pytest.mark.xfail(strict=True, reason="schema.closest_header picks a header already matched to another column "
-                                       "('Stage Since' is its own known column) instead of the typo 'Sales Stge'")
 def test_missing_column_names_the_closest_unmatched_header(workdir, cli):
     path = corpus.missing_required_column(workdir)
     result = cli("run", path, "--today", TODAY)
