@@ -182,8 +182,11 @@ def _table_top(pkg: Package, loc: LeadsLocation) -> int:
 
 
 def _check_deleted_rows(loc: LeadsLocation, rows: RowMap) -> None:
+    """Deleted rows are lead rows: only the table's cells on them go (Delete Table Rows)."""
     if rows and rows.deleted[0] <= loc.header_row:
         raise ValueError(f"cannot delete row {rows.deleted[0]}: it is not below the header row {loc.header_row}")
+    if rows and rows.deleted[-1] > loc.last_row:
+        raise ValueError(f"cannot delete row {rows.deleted[-1]}: it is below the last lead row {loc.last_row}")
 
 
 def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:

@@ -261,7 +261,7 @@ def test_cells_stay_in_column_order_with_owned_columns_between(tmp_path):
 # --------------------------------------------------------------------------- archive: deleting rows
 
 
-def test_deleted_rows_move_the_rows_below_up(table_book, tmp_path):
+def test_deleted_rows_move_the_table_rows_up(table_book, tmp_path):
     dst = tmp_path / "out.xlsx"
     write(table_book, dst, delete_rows=[3, 5])
     before = openpyxl.load_workbook(table_book)["Pipeline"]
@@ -269,11 +269,12 @@ def test_deleted_rows_move_the_rows_below_up(table_book, tmp_path):
     assert [ws.cell(r, 1).value for r in range(1, 5)] == ["Lead ID", "L-001", None, "L-005"]
     assert ws.tables["Leads"].ref == f"A1:J{N + 1 - 2}"
     assert ws.tables["Leads"].autoFilter.ref == f"A1:J{N + 1 - 2}"
-    # the total below the table moved up two rows and still sums the (shrunk) column
-    assert ws.cell(N + 4 - 2, 1).value == "Total"
-    assert ws.cell(N + 4 - 2, 2).value == f"=SUM(F2:F{N + 1 - 2})"
+    # below the table nothing moves (Delete Table Rows, not whole sheet rows); the total
+    # still sums the (shrunk) column
+    assert ws.cell(N + 4, 1).value == "Total"
+    assert ws.cell(N + 4, 2).value == f"=SUM(F2:F{N + 1 - 2})"
     assert before.cell(N + 4, 2).value == f"=SUM(F2:F{N + 1})"
-    assert [str(r) for r in ws.merged_cells.ranges] == [f"A{N + 6 - 2}:C{N + 6 - 2}"]
+    assert [str(r) for r in ws.merged_cells.ranges] == [f"A{N + 6}:C{N + 6}"]
     assert ws["B2"].hyperlink.target == "https://example.com/acme"  # row 2 did not move
     assert ws.data_validations.dataValidation[0].sqref == openpyxl.worksheet.cell_range.MultiCellRange(f"D2:D{N - 1}")
     rows = calamine_rows(dst, "Pipeline")
