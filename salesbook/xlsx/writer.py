@@ -16,6 +16,7 @@ import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
@@ -148,7 +149,9 @@ def _check_room(pkg: Package, loc: LeadsLocation, appended: list[OwnedColumn]) -
     where = f"the {loc.table_name} table" if loc.table_name else "the lead columns"
     if last > 16384:
         raise Refusal(
-            f"There is no room right of {where} on sheet '{loc.sheet_name}' for the output columns.",
+            f"{Path(pkg.path).name}: there is no room right of {where} on sheet '{loc.sheet_name}' for the "
+            "output columns (the sheet uses every column up to XFD). Delete the unused columns at the right "
+            "of the sheet, then run again.",
             path=pkg.path, sheet=loc.sheet_name,
         )
     if loc.table_name is not None and loc.header_row < _table_top(pkg, loc):
