@@ -54,6 +54,7 @@ L: dict[str, tuple[str, str]] = {
     "suggestion": ("Did you mean", "建议值"), "cell_value": ("Value", "值"), "sheet": ("Sheet", "工作表"),
     "lead_id": ("Lead ID", "线索编号"), "from": ("From", "原阶段"), "to": ("To", "新阶段"), "date": ("Date", "日期"),
     "archived_on": ("Archived On", "归档日期"),
+    "cell_notes": ("Cell Notes", "单元格批注"),
 }
 
 

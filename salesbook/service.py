@@ -218,7 +218,36 @@ def archive_rows(book: Book, rows: pd.Index, day: dt.date, lang: str) -> AppendR
             num = pd.to_numeric(s, errors="coerce")
             s = num.astype(object).where(num.notna(), s)
         out[str(name)] = s
+    notes = _archived_notes(book, sub.index)
+    if notes is not None:  # a note on an archived cell leaves the Leads sheet with its row (xlsx.notes)
+        label = report.lbl("cell_notes", lang)
+        while label in out:
+            label += " *"
+        out[label] = notes
     return AppendRows(report.ARCHIVE_SHEET, pd.DataFrame(out, index=sub.index).reset_index(drop=True), formats)
+
+
+def _archived_notes(book: Book, rows: pd.Index) -> pd.Series | None:
+    """'Header (author): text' of the notes on the table cells of each archived row; None when there are none."""
+    from .xlsx.notes import sheet_notes
+
+    loc = book.loc
+    if book.pkg is None or getattr(loc, "sheet_part", None) is None:
+        return None
+    notes = sheet_notes(book.pkg, loc.sheet_part)
+    headers = list(loc.headers)
+    texts = {}
+    for row in rows:
+        lines = []
+        for col in range(loc.first_col, loc.first_col + len(headers)):
+            for author, text in notes.get((int(row), col), ()):
+                who = f" ({author})" if author else ""
+                lines.append(f"{headers[col - loc.first_col]}{who}: {text}")
+        if lines:
+            texts[row] = "\n".join(lines)
+    if not texts:
+        return None
+    return pd.Series([texts.get(r) for r in rows], index=rows, dtype=object)
 
 
 def _numeric(s: pd.Series) -> bool:

@@ -32,9 +32,11 @@ path for anything else (positional cells, odd attribute order, rich text...).
 For speed, the new cell XML of the output columns is built for blocks of 64k rows
 at a time with Arrow (see ``cellxml``), once per distinct style layout of a row.
 
+Cell notes (comments and their VML shapes) follow their cells by the same rule, and
+a note on an archived cell goes to the Archive sheet with its row (``salesbook.xlsx.notes``).
 Not adjusted when rows are deleted: formulas on *other* sheets and defined names
 pointing into the moved rows, formulas inside conditional formats and validations,
-comments/notes, drawings and images anchored to cells, sheet views. Rows are deleted
+drawings and images anchored to cells, sheet views. Rows are deleted
 by the Archive command only, and the moved cells are the add-in's own table rows. A
 merged range straddling the table's edge is left as it is (Excel would refuse the delete).
 When a plain range's sheet-level autoFilter is widened over appended columns, the
@@ -190,8 +192,11 @@ def shift_sqref(sqref: str, rows: RowMap) -> str:
     return " ".join(r for r in out if r)
 
 
-def adjust_formula(formula: str, rows: RowMap, sheet_names: set[str]) -> str:
-    """References to this sheet in a formula (without '='), after row deletion."""
+def adjust_formula(formula: str, rows: RowMap, sheet_names: set[str], *, bare: bool = True) -> str:
+    """References to this sheet in a formula (without '='), after row deletion.
+
+    ``bare``: a reference without a sheet name is to this sheet (a cell formula); a
+    defined name's formula passes False, so only references naming the sheet change."""
     from openpyxl.formula.tokenizer import Token, Tokenizer
 
     try:
@@ -208,6 +213,8 @@ def adjust_formula(formula: str, rows: RowMap, sheet_names: set[str]) -> str:
             name = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
             if name.casefold() not in sheet_names:
                 continue
+        elif not bare:
+            continue
         new = shift_range(ref, rows) if (_RANGE.match(ref) or _ROWS_ONLY.match(ref)) else ref
         if new is None:
             new = "#REF!"

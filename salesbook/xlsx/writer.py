@@ -45,6 +45,7 @@ from salesbook.xlsx.package import (
     PackageWriter,
     rels_name,
 )
+from salesbook.xlsx.notes import shift_notes
 from salesbook.xlsx.reader import LeadsLocation, col_letter, parse_ref, shared_strings
 from salesbook.xlsx.styles import StyleBook
 
@@ -208,6 +209,8 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
     finally:
         background.close()
     writer.put(loc.sheet_part, sink.close())
+    if rewriter.rows:  # notes follow their cells like the formulas do (see salesbook.xlsx.notes)
+        shift_notes(pkg, writer, loc.sheet_part, rewriter.rows)
 
 
 def _own_zip(pkg: Package):

@@ -295,3 +295,72 @@ def test_rows_without_numbers_keep_their_places(tmp_path):
             ["Lead ID", "L-2", "L-5", "L-6", "L-7", None, None, "directly below"], path.name
         assert out["B9"].value == "=A8" and out["G3"].value == "right of L-3"
         assert out.tables["Leads"].ref == "A1:E5"
+
+
+# --------------------------------------------------------------------------- notes (comments)
+
+
+@pytest.fixture
+def commented(tmp_path):
+    """The e2e table with notes: on a lead that stays (B3, L-002), on an archived lead (N5,
+    L-004), on a lead that moves up (N7, L-006 -> row 4), right of the table (Y7) and below
+    it in a table column (C13)."""
+    from openpyxl.comments import Comment
+
+    path = write_en_table(tmp_path / "book.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Leads"]
+    for ref, text in (("B3", "stays"), (f"{DV}5", "Discount agreed"), (f"{DV}7", "moves up"),
+                      ("Y7", "beside the table"), ("C13", "below the table")):
+        ws[ref].comment = Comment(text, "Yan")
+    wb.save(path)
+    return path
+
+
+def test_notes_follow_their_cells(commented):
+    archive(commented)
+    wb = openpyxl.load_workbook(commented)
+    ws = wb["Leads"]
+    notes = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+    assert notes == {"B2": "Key account", "B3": "stays", f"{DV}4": "moves up", "Y7": "beside the table",
+                     "C13": "below the table"}  # (B2: the e2e table's own note)
+    # the note of the archived cell is not lost: it is on the lead's Archive row
+    archived = wb["Archive"]
+    header = [c.value for c in archived[1]]
+    rows = {r[header.index("Lead ID")].value: r[header.index("Cell Notes")].value for r in archived.iter_rows(min_row=2)}
+    assert rows == {"L-003": None, "L-004": "Deal Value (Yan): Discount agreed", "L-005": None}
+    # the legacy VML shapes agree with the comments part (0-based rows and columns)
+    vml = next(v for k, v in fx.members(commented).items() if k.endswith(".vml"))
+    shapes = sorted((int(r), int(c)) for r, c in re.findall(rb"<(?:\w+:)?Row>(\d+)</(?:\w+:)?Row>\s*"
+                                                             rb"<(?:\w+:)?Column>(\d+)</", vml))
+    assert shapes == sorted([(1, 1), (2, 1), (3, 13), (6, 24), (12, 2)])
+
+
+def test_vml_note_moves_its_row_and_anchor():
+    from salesbook.xlsx.notes import shift_comments, shift_vml
+
+    rows = RowMap([4, 5]).bounded(1, 23, 9)
+    shape = ('<v:shape id="_x0000_s{i}" type="#_x0000_t202"><x:ClientData ObjectType="Note"><x:MoveWithCells/>'
+             '<x:Anchor>14, 15, {top}, 10, 16, 15, {bottom}, 7</x:Anchor><x:Row>{row}</x:Row>'
+             '<x:Column>{col}</x:Column></x:ClientData></v:shape>')
+    vml = ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:x="urn:schemas-microsoft-com:office:excel">'
+           '<v:shapetype id="_x0000_t202"/>'
+           + shape.format(i=1, top=3, bottom=6, row=4, col=13)  # N5: deleted
+           + shape.format(i=2, top=5, bottom=8, row=6, col=13)  # N7: moves to N5
+           + shape.format(i=3, top=5, bottom=8, row=6, col=24)  # Y7: beside the table, stays
+           + shape.format(i=4, top=10, bottom=13, row=11, col=2)  # C12: below the table, stays
+           + "</xml>").encode()
+    out = shift_vml(vml, rows)
+    assert b"_x0000_s1" not in out and out.count(b"<v:shape ") == 3
+    assert shape.format(i=2, top=3, bottom=6, row=4, col=13).encode() in out
+    for i, top, bottom, row, col in ((3, 5, 8, 6, 24), (4, 10, 13, 11, 2)):
+        assert shape.format(i=i, top=top, bottom=bottom, row=row, col=col).encode() in out
+    assert out.startswith(vml[: vml.index(b"<v:shape ")])  # everything else as it was
+    comments = (b'<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><authors><author>A'
+                b'</author></authors><commentList><comment ref="N5" authorId="0"><text><t>x</t></text></comment>'
+                b'<comment ref="N7" authorId="0"><text><t>y</t></text></comment><comment ref="Y7" authorId="0">'
+                b'<text><t>z</t></text></comment></commentList></comments>')
+    assert shift_comments(comments, rows) == comments.replace(
+        b'<comment ref="N5" authorId="0"><text><t>x</t></text></comment>', b"").replace(b'ref="N7"', b'ref="N5"')
+    unmoved = RowMap([20]).bounded(1, 23, 30)
+    assert shift_comments(comments, unmoved) == comments and shift_vml(vml, unmoved) == vml
