@@ -32,10 +32,11 @@ path for anything else (positional cells, odd attribute order, rich text...).
 For speed, the new cell XML of the output columns is built for blocks of 64k rows
 at a time with Arrow (see ``cellxml``), once per distinct style layout of a row.
 
-Cell notes (comments and their VML shapes) follow their cells by the same rule, and
-a note on an archived cell goes to the Archive sheet with its row (``salesbook.xlsx.notes``).
-Not adjusted when rows are deleted: formulas on *other* sheets and defined names
-pointing into the moved rows, formulas inside conditional formats and validations,
+Cell notes (comments and their VML shapes) and defined names referring to this sheet
+follow their cells by the same rule, and a note on an archived cell goes to the Archive
+sheet with its row (``salesbook.xlsx.notes``).
+Not adjusted when rows are deleted: formulas on *other* sheets pointing into the moved
+rows, formulas inside conditional formats and validations,
 drawings and images anchored to cells, sheet views. Rows are deleted
 by the Archive command only, and the moved cells are the add-in's own table rows. A
 merged range straddling the table's edge is left as it is (Excel would refuse the delete).

@@ -45,7 +45,7 @@ from salesbook.xlsx.package import (
     PackageWriter,
     rels_name,
 )
-from salesbook.xlsx.notes import shift_notes
+from salesbook.xlsx.notes import shift_defined_names, shift_notes
 from salesbook.xlsx.reader import LeadsLocation, col_letter, parse_ref, shared_strings
 from salesbook.xlsx.styles import StyleBook
 
@@ -209,8 +209,12 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
     finally:
         background.close()
     writer.put(loc.sheet_part, sink.close())
-    if rewriter.rows:  # notes follow their cells like the formulas do (see salesbook.xlsx.notes)
+    if rewriter.rows:  # notes and defined names follow their cells like the formulas do (salesbook.xlsx.notes)
         shift_notes(pkg, writer, loc.sheet_part, rewriter.rows)
+        workbook = writer.get(pkg.workbook_part)
+        names = shift_defined_names(workbook, rewriter.rows, loc.sheet_name)
+        if names != workbook:
+            writer.put(pkg.workbook_part, names)
 
 
 def _own_zip(pkg: Package):

@@ -109,8 +109,10 @@ def assert_unowned_parts_identical(before: dict[str, bytes], after: dict[str, by
     assert old_rels <= {tuple(sorted(r.items())) for r in rels_of(after, leads)}
 
 
-def assert_shared_parts_extended(before: dict[str, bytes], after: dict[str, bytes]) -> None:
-    """[Content_Types], workbook rels, workbook.xml and styles keep every original entry (as is, in place)."""
+def assert_shared_parts_extended(before: dict[str, bytes], after: dict[str, bytes], command: str = "") -> None:
+    """[Content_Types], workbook rels, workbook.xml and styles keep every original entry (as is, in place).
+    Archive moves cells of the Leads table, so the defined names referring to Leads may change their
+    formula (test_archive_shrinks_defined_names_like_formulas checks how); nothing else about them."""
     def items(data, path):
         return [ET.tostring(e) for e in ET.fromstring(data).findall(path, NS)]
 
@@ -120,7 +122,15 @@ def assert_shared_parts_extended(before: dict[str, bytes], after: dict[str, byte
     old_wb, new_wb = ET.fromstring(before["xl/workbook.xml"]), ET.fromstring(after["xl/workbook.xml"])
     old_sheets = [ET.tostring(s) for s in old_wb.find("m:sheets", NS)]
     assert [ET.tostring(s) for s in new_wb.find("m:sheets", NS)][: len(old_sheets)] == old_sheets
-    names = lambda wb: sorted(ET.tostring(n) for n in wb.findall("m:definedNames/m:definedName", NS))  # noqa: E731
+    def names(wb):
+        out = []
+        for n in wb.findall("m:definedNames/m:definedName", NS):
+            n = copy.deepcopy(n)
+            if command == "archive" and "Leads!" in (n.text or ""):
+                n.text = "(refers to Leads)"
+            out.append(ET.tostring(n))
+        return sorted(out)
+
     assert names(old_wb) == names(new_wb), "defined names changed"
     others = lambda wb: [ET.tostring(e) for e in wb if e.tag.rsplit("}", 1)[-1] not in ("sheets", "definedNames")]  # noqa: E731
     assert others(old_wb) == others(new_wb)
@@ -214,7 +224,7 @@ def test_feature_book_parts_the_add_in_does_not_own_are_byte_identical(feature, 
     original, done = feature
     before, after = parts(original), parts(done[command])
     assert_unowned_parts_identical(before, after, command)
-    assert_shared_parts_extended(before, after)
+    assert_shared_parts_extended(before, after, command)
 
 
 @pytest.mark.parametrize("command", ["run", "check"])
@@ -294,15 +304,19 @@ def test_archive_moves_comments_with_their_rows(feature):
         assert sum(text in (n or "") for n in notes) == 1, (text, notes)
 
 
-@pytest.mark.xfail(strict=True, reason="archive shifts formulas, validations and conditional formats up over the "
-                                       "deleted rows but leaves defined names (BigDeals) pointing at the old rows")
 def test_archive_shrinks_defined_names_like_formulas(feature):
     original, done = feature
     wb = load(done["archive"])
     remaining = sum(1 for r in wb["Leads"].iter_rows(min_row=2) if r[0].value and str(r[0].value).startswith("L-"))
+    assert 0 < remaining < 12
     dv = corpus.letter(COL["Deal Value"])
-    assert wb["Leads"][f"{dv}{remaining + 5}"].value == f"=SUBTOTAL(109,{dv}2:{dv}{remaining + 1})"  # formulas do
-    assert wb.defined_names["BigDeals"].attr_text == f"Leads!${dv}$2:${dv}${remaining + 1}"
+    # a formula below the table stays on its row (Delete Table Rows), its range into the table shrinks
+    assert wb["Leads"][f"{dv}{12 + 5}"].value == f"=SUBTOTAL(109,{dv}2:{dv}{remaining + 1})"  # formulas do
+    assert wb.defined_names["BigDeals"].attr_text == f"Leads!${dv}$2:${dv}${remaining + 1}"  # ... and names too
+    old = load(original)
+    assert wb.defined_names["Sources"].attr_text == old.defined_names["Sources"].attr_text
+    assert {n: d.attr_text for n, d in wb["Leads"].defined_names.items()} == \
+           {n: d.attr_text for n, d in old["Leads"].defined_names.items()}
 
 
 # --------------------------------------------------------------------------- the shipped workbook
@@ -337,7 +351,7 @@ def test_shipped_vba_and_ribbon_survive(shipped, command):
     wb_rels = {r["Type"].rsplit("/", 1)[-1]: r["part"] for r in rels_of(after, "xl/workbook.xml")}
     assert wb_rels["vbaProject"] == "xl/vbaProject.bin"
     assert_unowned_parts_identical(before, after, command)
-    assert_shared_parts_extended(before, after)
+    assert_shared_parts_extended(before, after, command)
 
 
 @pytest.mark.parametrize("command", ["run", "check"])

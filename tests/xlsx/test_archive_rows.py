@@ -142,7 +142,7 @@ def test_formulas_ranges_and_row_attributes(noted):
     assert [str(d.sqref) for d in ws.data_validations.dataValidation] == ["Y2:Y9"]
     assert sorted(str(cf.sqref) for cf in ws.conditional_formatting) == [f"{DV}2:{DV}6", "Y2:Y9"]
     assert ws.row_dimensions[5].height == 30  # row attributes belong to the sheet row
-    assert wb.defined_names["BigDeals"].attr_text == "Leads!$N$2:$N$9"  # (defined names: not adjusted)
+    assert wb.defined_names["BigDeals"].attr_text == "Leads!$N$2:$N$6"  # names shrink like formulas
 
 
 def test_xml_rows_are_in_order_and_renumbered(noted):
@@ -364,3 +364,38 @@ def test_vml_note_moves_its_row_and_anchor():
         b'<comment ref="N5" authorId="0"><text><t>x</t></text></comment>', b"").replace(b'ref="N7"', b'ref="N5"')
     unmoved = RowMap([20]).bounded(1, 23, 30)
     assert shift_comments(comments, unmoved) == comments and shift_vml(vml, unmoved) == vml
+
+
+# --------------------------------------------------------------------------- defined names
+
+
+def test_defined_names_follow_the_table_cells():
+    from salesbook.xlsx.notes import shift_defined_names
+
+    rows = RowMap([4, 5, 6]).bounded(1, 23, 9)  # the e2e table A1:W9, L-003..L-005 archived
+    names = {
+        "Shrunk": ("Leads!$N$2:$N$9", "Leads!$N$2:$N$6"),
+        "Shifted": ("'Leads'!$N$7", "'Leads'!$N$4"),
+        "Gone": ("Leads!$N$5", "Leads!#REF!"),
+        "GoneRange": ("Leads!$B$4:$C$6", "Leads!#REF!"),
+        "Beside": ("Leads!$Y$2:$Y$9", "Leads!$Y$2:$Y$9"),  # outside the table's columns: stays
+        "Across": ("Leads!$A$2:$Z$9", "Leads!$A$2:$Z$9"),  # reaching outside: stays
+        "Below": ("Leads!$C$12", "Leads!$C$12"),  # below the table: stays
+        "Mixed": ("SUM(Leads!$N$7,Other!$N$7)&amp;\"a&lt;b\"", "SUM(Leads!$N$4,Other!$N$7)&amp;\"a&lt;b\""),
+        "Bare": ("$N$7", "$N$7"),  # no sheet name: not a reference to Leads
+        "Rows": ("Leads!$1:$1", "Leads!$1:$1"),
+    }
+    body = "".join(f'<definedName name="{n}">{old}</definedName>' for n, (old, _) in names.items())
+    body += '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">Leads!$A$1:$W$9</definedName>'
+    xml = (f'<?xml version="1.0"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           f'<sheets/><definedNames>{body}</definedNames><calcPr/></workbook>').encode()
+    out = shift_defined_names(xml, rows, "leads")
+    for n, (old, new) in names.items():
+        assert f'<definedName name="{n}">{new}</definedName>'.encode() in out, n
+    # the filter range of the table, as edit_table leaves the table's autoFilter (A1:W6)
+    assert b'hidden="1">Leads!$A$1:$W$6</definedName>' in out
+    want = xml
+    for n, (old, new) in names.items():
+        want = want.replace(f">{old}<".encode(), f">{new}<".encode(), 1)
+    assert out == want.replace(b">Leads!$A$1:$W$9<", b">Leads!$A$1:$W$6<")  # only the formulas changed
+    assert shift_defined_names(xml, RowMap([20]).bounded(1, 23, 30), "Leads") == xml
