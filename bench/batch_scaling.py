@@ -79,17 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     for w in workers:
         med = common.median(r["wall_s"] for r in runs[w] if r["ok"])
         peak = common.median(r["peak_mb"] for r in runs[w] if r["ok"])
-        summary[w] = {"median_wall_s": med, "median_peak_mb": peak,
+        cpu = common.median(r.get("cpu_s") for r in runs[w] if r["ok"])
+        summary[w] = {"median_wall_s": med, "median_peak_mb": peak, "median_cpu_s": cpu,
                       "books_per_s": args.books / med if med else None,
                       "speedup": base / med if base and med else None}
         rows.append([str(w), common.fmt(med), " / ".join(f"{r['wall_s']:.1f}" for r in runs[w]),
                      common.fmt(summary[w]["books_per_s"]), f"{args.books * args.leads / med:,.0f}" if med else "—",
-                     f"{summary[w]['speedup']:.2f}×" if summary[w]["speedup"] else "—", common.fmt(peak, ".0f")])
+                     f"{summary[w]['speedup']:.2f}×" if summary[w]["speedup"] else "—", common.fmt(cpu, ".1f"),
+                     common.fmt(peak, ".0f")])
     common.write_json(args.json, {"environment": common.environment(), "books": args.books, "leads": args.leads,
                                   "repeat": args.repeat, "load_before": load_before, "load_after": load_after,
                                   "progress_bar_drawn": drawn, "summary": summary, "runs": runs})
     print(f"salesbook batch over {args.books} workbooks × {args.leads:,} leads ({os.cpu_count()} CPUs):")
-    print(common.table(rows, ["workers", "median s", "runs s", "books/s", "leads/s", "speed-up", "peak MB"]))
+    print(common.table(rows, ["workers", "median s", "runs s", "books/s", "leads/s", "speed-up", "CPU s",
+                              "peak MB"]))
     print(f"Progress bar drawn without --no-progress: {'yes' if drawn else 'NO'}")
     print(f"Load average before {load_before}, after {load_after}; other processes may have been running.")
     print(f"(raw: {args.json})")

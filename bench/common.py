@@ -135,6 +135,7 @@ class Measurement:
     wall_s: float
     peak_mb: float | None
     returncode: int
+    cpu_s: float | None = None  # user + system CPU seconds of the process tree (GNU time only)
     stdout: str = field(default="", repr=False)
     stderr: str = field(default="", repr=False)
 
@@ -165,20 +166,23 @@ def measure(argv: list[str], *, cwd: Path | None = None, env: dict | None = None
     os.close(fd)
     try:
         if os.path.exists(GNU_TIME):
-            full = [GNU_TIME, "-f", "%M", "-o", report, *argv]
+            full = [GNU_TIME, "-f", "%U %S %M", "-o", report, *argv]
         else:
             full = [PY, "-c", _WRAPPER, report, *argv]
         t0 = time.perf_counter()
         proc = subprocess.run(full, cwd=cwd or REPO, env=env, capture_output=True, text=True, timeout=timeout)
         wall = time.perf_counter() - t0
-        peak = None
+        peak = cpu = None
         try:
             text = Path(report).read_text().strip().splitlines()
-            # GNU time may prefix "Command exited with non-zero status N"; the figure is last.
-            peak = int(text[-1]) / 1024 if text else None
-        except (OSError, ValueError):
+            # GNU time may prefix "Command exited with non-zero status N"; the figures are last.
+            fields = text[-1].split() if text else []
+            peak = int(fields[-1]) / 1024 if fields else None
+            if len(fields) == 3:
+                cpu = float(fields[0]) + float(fields[1])
+        except (OSError, ValueError, IndexError):
             pass
-        return Measurement(wall, peak, proc.returncode, proc.stdout, proc.stderr)
+        return Measurement(wall, peak, proc.returncode, cpu_s=cpu, stdout=proc.stdout, stderr=proc.stderr)
     finally:
         try:
             os.unlink(report)

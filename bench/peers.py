@@ -28,7 +28,6 @@ import math
 import os
 import re
 import sys
-from pathlib import Path
 
 TODAY = dt.date(2026, 11, 18)
 OUTPUT_KEYS = ("grade", "score", "grade_reason", "grade_change", "next_followup", "followup_status", "stale",

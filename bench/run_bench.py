@@ -64,6 +64,7 @@ def run_size(n: int, repeat: int, tools: list[str], timeout: float) -> dict:
             "min_wall_s": min((r["wall_s"] for r in good), default=None),
             "max_wall_s": max((r["wall_s"] for r in good), default=None),
             "median_peak_mb": common.median(r["peak_mb"] for r in good),
+            "median_cpu_s": common.median(r.get("cpu_s") for r in good),
             "ok_runs": len(good), "runs": rs,
             "summary": (good[-1]["stdout"].strip().splitlines() or [""])[-1] if good else None,
         }
@@ -86,10 +87,10 @@ def report(results: dict) -> str:
             mratio = "1.0×" if tool == "salesbook" else (f"{m / bm:.1f}×" if m and bm else "—")
             spread = f"{common.fmt(t['min_wall_s'])}–{common.fmt(t['max_wall_s'])}"
             rate = f"{int(n) / w:,.0f}" if w else "—"
-            rows.append([f"{int(n):,}", LABELS[tool], common.fmt(w), spread, common.fmt(m, ".0f"), ratio, mratio,
-                         rate, f"{t['ok_runs']}/{len(t['runs'])}"])
-    lines.append(common.table(rows, ["leads", "tool", "median s", "min–max s", "peak MB", "time / salesbook",
-                                     "memory / salesbook", "leads/s", "runs ok"]))
+            rows.append([f"{int(n):,}", LABELS[tool], common.fmt(w), spread, common.fmt(t.get("median_cpu_s")),
+                         common.fmt(m, ".0f"), ratio, mratio, rate, f"{t['ok_runs']}/{len(t['runs'])}"])
+    lines.append(common.table(rows, ["leads", "tool", "median s", "min–max s", "CPU s", "peak MB",
+                                     "time / salesbook", "memory / salesbook", "leads/s", "runs ok"]))
     lines.append("")
     lines.append("Targets:")
     for n, res in results["sizes"].items():
