@@ -76,7 +76,7 @@ def render_append(
     """The log sheet's worksheet part with ``rows`` appended (or a new one)."""
     if existing_sheet_xml is None:
         return new_log_sheet(rows, styles)
-    return append_to_sheet(existing_sheet_xml, rows, styles, shared_strings or [])
+    return append_to_sheet(existing_sheet_xml, rows, styles, shared_strings if shared_strings is not None else [])
 
 
 def new_log_sheet(rows: AppendRows, styles) -> bytes:

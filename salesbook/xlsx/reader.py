@@ -29,6 +29,7 @@ import os
 import re
 import threading
 import zipfile
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -312,26 +313,45 @@ def cell_text(pkg: Package, a: dict[bytes, bytes], inner: bytes) -> str | None:
 
 
 class SharedStrings:
-    """The shared strings table, decoded lazily up to the highest index asked for."""
+    """The shared strings table, decoded lazily: only the items asked for are decoded
+    (finding an item's bytes is a cheap scan; decoding rich text is the cost)."""
 
     _SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?si\s*>)", re.S)
 
     def __init__(self, data: bytes):
+        self._data = data
         self._items = self._SI.finditer(data)
-        self._strings: list[str] = []
+        self._starts = array("q")  # byte span of each item's content (-1, -1 when empty)
+        self._ends = array("q")
+        self._decoded: dict[int, str] = {}
 
-    def __getitem__(self, i: int) -> str:
-        while len(self._strings) <= i:
+    def _scan_to(self, i: int) -> None:
+        while len(self._starts) <= i:
             m = next(self._items, None)
             if m is None:
                 raise IndexError(i)
-            self._strings.append(rich_text(m.group(1) or b""))
-        return self._strings[i]
+            self._starts.append(m.start(1) if m.group(1) is not None else -1)
+            self._ends.append(m.end(1) if m.group(1) is not None else -1)
+
+    def __getitem__(self, i: int) -> str:
+        text = self._decoded.get(i)
+        if text is None:
+            self._scan_to(i)
+            start = self._starts[i]
+            text = rich_text(self._data[start:self._ends[i]] if start >= 0 else b"")
+            self._decoded[i] = text
+        return text
+
+    def __len__(self) -> int:
+        """Items found so far (the whole table after ``all``)."""
+        return len(self._starts)
 
     def all(self) -> list[str]:
-        for m in self._items:
-            self._strings.append(rich_text(m.group(1) or b""))
-        return self._strings
+        try:
+            self._scan_to(1 << 62)
+        except IndexError:
+            pass
+        return [self[i] for i in range(len(self._starts))]
 
 
 def shared_strings(pkg: Package) -> SharedStrings:

@@ -340,7 +340,7 @@ def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> No
     existing = writer.get(part) if part else None
     sst = None
     if existing is not None and re.search(rb'\st="s"', existing):
-        sst = shared_strings(pkg).all()
+        sst = shared_strings(pkg)  # lazy: only the header's strings get decoded
     xml = append_mod.render_append(existing, rows, styles, sst)
     if part is None:
         part = writer.add_worksheet(rows.name, xml).part
