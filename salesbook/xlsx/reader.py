@@ -324,6 +324,7 @@ class SharedStrings:
         self._starts = array("q")  # byte span of each item's content (-1, -1 when empty)
         self._ends = array("q")
         self._decoded: dict[int, str] = {}
+        self._pieces: list[bytes] | None = None
 
     def _scan_to(self, i: int) -> None:
         while len(self._starts) <= i:
@@ -336,11 +337,26 @@ class SharedStrings:
     def __getitem__(self, i: int) -> str:
         text = self._decoded.get(i)
         if text is None:
-            self._scan_to(i)
-            start = self._starts[i]
-            text = rich_text(self._data[start:self._ends[i]] if start >= 0 else b"")
-            self._decoded[i] = text
+            text = self._decoded[i] = rich_text(self._item(i))
         return text
+
+    def _item(self, i: int) -> bytes:
+        """The raw content of item i. Unprefixed tables (nearly all) are cut at '<si' in C,
+        one split for the whole table; prefixed ones fall back to the regex scan."""
+        if self._pieces is None:
+            self._pieces = self._data.split(b"<si") if b"<si" in self._data else []
+        if self._pieces:
+            if i + 1 >= len(self._pieces):
+                raise IndexError(i)
+            piece = self._pieces[i + 1]
+            head = piece.find(b">")
+            if head < 0 or piece[head - 1:head] == b"/":
+                return b""  # <si/>
+            end = piece.find(b"</si")
+            return piece[head + 1:end if end >= 0 else len(piece)]
+        self._scan_to(i)
+        start = self._starts[i]
+        return self._data[start:self._ends[i]] if start >= 0 else b""
 
     def __len__(self) -> int:
         """Items found so far (the whole table after ``all``)."""
