@@ -232,9 +232,10 @@ def _archived_notes(book: Book, rows: pd.Index) -> pd.Series | None:
     from .xlsx.notes import sheet_notes
 
     loc = book.loc
-    if book.pkg is None or getattr(loc, "sheet_part", None) is None:
+    pkg = getattr(book, "pkg", None)  # a live Excel book has no package: Excel moves its notes itself
+    if pkg is None or getattr(loc, "sheet_part", None) is None:
         return None
-    notes = sheet_notes(book.pkg, loc.sheet_part)
+    notes = sheet_notes(pkg, loc.sheet_part)
     headers = list(loc.headers)
     texts = {}
     for row in rows:
