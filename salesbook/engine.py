@@ -208,4 +208,4 @@ def check_frame(frame: pd.DataFrame, settings: Settings | None = None) -> pd.Dat
 
 
 __all__ = ["evaluate", "Evaluation", "parse_only", "grade_frame", "followup_frame", "stale_frame",
-           "funnel_report", "check_frame", "np"]
+           "funnel_report", "check_frame"]

@@ -134,39 +134,29 @@ def runall(book) -> str:
 
 def check(book) -> str:
     """Check Data: every bad cell on the Check sheet, with its address."""
-    from .rules.prepare import canonical_frame, prepare
-    from .service import cell_addresses
+    from .service import check_report
 
     lb = _read(book, "check")
-    raw, labels = canonical_frame(lb.leads)
-    problems = prepare(raw, lb.settings, labels).problems
-    day = lb.settings.resolve_today(None)
-    cells = cell_addresses(lb, problems)
-    sheet = report.check_sheet(problems, cells, lb.loc.sheet_name, lb.language, day, labels)
+    _, sheet, summary = check_report(lb)
     live.write(book, lb, None, sheets=[sheet], activate=report.CHECK_SHEET)
-    n_leads = int((~raw.isna().all(axis=1)).sum())
-    if not len(problems):
-        return f"Checked {n_leads:,} leads: no problems found."
-    return (f"Checked {n_leads:,} leads: {len(problems):,} problems in {problems['row'].nunique():,} rows "
-            f"(see the Check sheet).")
+    return summary
 
 
 def archive(book) -> str:
     """Archive Stale: move the leads flagged stale now to the Archive sheet (the VBA
     callback has already asked the user to confirm)."""
     from .engine import evaluate
-    from .service import archive_rows
+    from .service import archive_rows, archive_summary
 
     lb = _read(book, "archive")
     ev = evaluate(lb.leads, lb.settings, only="stale", lang=lb.language)
     rows = ev.stale_rows
     if not len(rows):
-        return "No stale leads to archive."
+        return archive_summary(0, len(lb.leads))
     moved = archive_rows(lb, rows, ev.today or dt.date.today(), ev.language)
     live.status(book, f"{live.STATUS_PREFIX}archiving {len(rows):,} stale leads…")
     live.write(book, lb, None, appends=[moved], delete_rows=rows)
-    return (f"Archived {len(rows):,} stale leads to the Archive sheet; "
-            f"{len(lb.leads) - len(rows):,} rows remain in Leads.")
+    return archive_summary(len(rows), len(lb.leads))
 
 
 def settings(book) -> str:

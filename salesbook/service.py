@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .cells import col_letter
@@ -168,19 +167,33 @@ def run(path, *, only=None, today: dt.date | None = None, output=None, backup: b
                   lines=_problem_lines(book, ev.problems))
 
 
-def check(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
-    """`salesbook check`: every bad cell, on the Check sheet and returned as lines."""
-    book = load(path, force=force, for_write=output is None, need_history=False)
+def check_report(book, today: dt.date | None = None):
+    """Every bad cell of a book (file or live): (problems, the Check sheet, the summary line)."""
     raw, labels = canonical_frame(book.leads)
     problems = prepare(raw, book.settings, labels).problems
     day = book.settings.resolve_today(today)
-    cells = cell_addresses(book, problems)
-    sheet = report.check_sheet(problems, cells, book.loc.sheet_name, book.language, day, labels)
+    sheet = report.check_sheet(problems, cell_addresses(book, problems), book.loc.sheet_name, book.language, day,
+                               labels)
+    n_leads = int((~raw.isna().all(axis=1)).sum())
+    if len(problems):
+        summary = (f"Checked {n_leads:,} leads: {len(problems):,} problems in {problems['row'].nunique():,} rows "
+                   f"(see the Check sheet).")
+    else:
+        summary = f"Checked {n_leads:,} leads: no problems found."
+    return problems, sheet, summary
+
+
+def archive_summary(archived: int, total: int) -> str:
+    if not archived:
+        return "No stale leads to archive."
+    return f"Archived {archived:,} stale leads to the Archive sheet; {total - archived:,} rows remain in Leads."
+
+
+def check(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
+    """`salesbook check`: every bad cell, on the Check sheet and returned as lines."""
+    book = load(path, force=force, for_write=output is None, need_history=False)
+    problems, sheet, summary = check_report(book, today)
     target = _write(book, output=output, backup=backup, force=force, sheets=[sheet])
-    n_rows = problems["row"].nunique() if len(problems) else 0
-    summary = (f"Checked {int((~raw.isna().all(axis=1)).sum()):,} leads: {len(problems):,} problems in {n_rows:,} rows "
-               f"(see the Check sheet)." if len(problems) else
-               f"Checked {int((~raw.isna().all(axis=1)).sum()):,} leads: no problems found.")
     return Result(book.path, summary, _exit_code(problems), problems, None, target, lines=_problem_lines(book, problems))
 
 
@@ -190,13 +203,12 @@ def archive(path, *, today: dt.date | None = None, output=None, backup: bool = F
     ev = evaluate(book.leads, book.settings, today=today, only="stale", lang=book.language)
     rows = ev.stale_rows
     if len(rows) == 0:
-        return Result(book.path, "No stale leads to archive.", _exit_code(ev.problems), ev.problems, ev, None,
+        return Result(book.path, archive_summary(0, len(book.leads)), _exit_code(ev.problems), ev.problems, ev, None,
                       lines=_problem_lines(book, ev.problems))
     moved = archive_rows(book, rows, ev.today or dt.date.today(), ev.language)
     target = _write(book, output=output, backup=backup, force=force, appends=[moved],
                     delete_rows=[int(r) for r in rows])
-    summary = f"Archived {len(rows):,} stale leads to the Archive sheet; {len(book.leads) - len(rows):,} rows remain in Leads."
-    return Result(book.path, summary, _exit_code(ev.problems), ev.problems, ev, target,
+    return Result(book.path, archive_summary(len(rows), len(book.leads)), _exit_code(ev.problems), ev.problems, ev, target,
                   lines=_problem_lines(book, ev.problems))
 
 
@@ -268,4 +280,4 @@ def _problem_lines(book: Book, problems: pd.DataFrame, limit: int = 50) -> list[
     return lines
 
 
-__all__ = ["load", "run", "check", "archive", "Result", "Book", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED", "np"]
+__all__ = ["load", "run", "check", "archive", "Result", "Book", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED"]

@@ -498,5 +498,4 @@ def stage_kind_masks(f: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return f["kind"] == OPEN, f["kind"] == WON, f["kind"] == LOST
 
 
-__all__ = ["Prepared", "prepare", "parse_dates", "lookup", "canonical_frame", "stage_kind_masks", "EXCEL_ERRORS",
-           "COUNT", "NUMBER"]
+__all__ = ["Prepared", "prepare", "parse_dates", "lookup", "canonical_frame", "stage_kind_masks", "EXCEL_ERRORS"]
