@@ -75,27 +75,43 @@ def _kpis(f: pd.DataFrame, settings: Settings) -> dict:
 
 
 def stage_table(f: pd.DataFrame, settings: Settings, reach: pd.Series, extra: pd.DataFrame) -> pd.DataFrame:
-    """Per stage: in stage, value, weighted, reached, conversion, cumulative, days, stale, overdue."""
+    """Per stage: in stage, value, weighted, reached, conversion, cumulative, days, stale, overdue.
+    One ``bincount`` per figure over the stage codes, not a pass per stage."""
     funnel = settings.funnel_stages
-    value = f["deal_value"].fillna(0)
+    n_st = len(settings.stages)
+    stage_i = f["stage_i"].to_numpy().astype(np.int64)
+    bins = np.where(stage_i >= 0, stage_i, n_st)  # unknown stages in a spare last bin
+
+    def per_stage(weights=None, mask=None) -> np.ndarray:
+        b = bins if mask is None else bins[mask]
+        w = weights if weights is None or mask is None else weights[mask]
+        return np.bincount(b, weights=w, minlength=n_st + 1)[:n_st]
+
+    value = f["deal_value"].fillna(0).to_numpy()
+    count = per_stage()
+    values = per_stage(value)
+    days = extra["days_in_stage"].to_numpy(dtype="float64", na_value=np.nan)
+    days_ok = (f["kind"] == OPEN).to_numpy() & ~np.isnan(days)
+    day_sum, day_n = per_stage(np.nan_to_num(days), days_ok), per_stage(None, days_ok)
+    stale_n = per_stage(None, extra["stale_flag"].to_numpy(dtype=bool))
+    overdue_n = per_stage(None, extra["overdue"].to_numpy(dtype=bool))
+    levels = np.bincount(np.clip(reach.to_numpy().astype(np.int64), 0, None), minlength=len(funnel) + 1)
+    reached = [int(levels[k:].sum()) for k in range(1, len(funnel) + 1)]
     rows = []
-    reached = [int((reach >= k).sum()) for k in range(1, len(funnel) + 1)]
     for pos, st in enumerate(settings.stages):
-        here = f["stage_i"] == pos
         in_funnel = st in funnel
         k = funnel.index(st) if in_funnel else None
-        days = extra.loc[here & (f["kind"] == OPEN), "days_in_stage"].dropna()
         rows.append({
             "stage": st.name, "zh": st.zh, "kind": st.kind,
-            "in_stage": int(here.sum()),
-            "value": float(value[here].sum()),
-            "weighted": float(value[here].sum() * st.probability),
+            "in_stage": int(count[pos]),
+            "value": float(values[pos]),
+            "weighted": float(values[pos] * st.probability),
             "reached": reached[k] if in_funnel else None,
             "conversion": (reached[k + 1] / reached[k] if reached[k] else None) if in_funnel and k + 1 < len(funnel) else None,
             "cumulative": (reached[k] / reached[0] if reached[0] else None) if in_funnel else None,
-            "avg_days": float(days.mean()) if len(days) else None,
-            "stale": int((here & extra["stale_flag"]).sum()),
-            "overdue": int((here & extra["overdue"]).sum()),
+            "avg_days": float(day_sum[pos] / day_n[pos]) if day_n[pos] else None,
+            "stale": int(stale_n[pos]),
+            "overdue": int(overdue_n[pos]),
         })
     return pd.DataFrame(rows)
 
@@ -109,28 +125,48 @@ def bottleneck(stages: pd.DataFrame, minimum: int) -> str | None:
 
 
 def group_table(f: pd.DataFrame, settings: Settings, reach: pd.Series, extra: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The funnel per Owner or per Source: size, value, win rate, reached per stage, conversion."""
-    key = f[by].astype("object").where(f[by].notna(), "(blank)")
-    live = f["kind"] != "?"
-    key, ff, rr, ex = key[live], f[live], reach[live], extra[live]
-    is_open, is_won, is_lost = ff["kind"] == OPEN, ff["kind"] == WON, ff["kind"] == LOST
-    prob = np.array([s.probability for s in settings.stages] + [0.0])[ff["stage_i"].to_numpy()]
-    value = ff["deal_value"].fillna(0)
-    g = pd.DataFrame({
-        "leads": 1, "open": is_open.astype(int), "pipeline": value.where(is_open, 0),
-        "weighted": (value * prob).where(is_open, 0), "won": is_won.astype(int), "lost": is_lost.astype(int),
-        "won_value": ff["deal_value"].where(is_won), "stale": ex["stale_flag"].astype(int),
-        "overdue": ex["overdue"].astype(int),
-    }, index=ff.index)
+    """The funnel per Owner or per Source: size, value, win rate, reached per stage, conversion.
+    The groups are the column's distinct values (blank as '(blank)'); every figure is one
+    ``bincount`` over the group codes."""
+    live = (f["kind"] != "?").to_numpy()
+    codes, uniques = pd.factorize(f[by], use_na_sentinel=True)  # Arrow hashing, no Python strings per row
+    codes = codes[live]
+    labels = np.array(list(uniques) + ["(blank)"], dtype=object)
+    label_codes, names = pd.factorize(labels)  # an owner literally named '(blank)' joins the blanks
+    groups = label_codes[np.where(codes >= 0, codes, len(uniques))]
+    k = len(names)
+
+    def total(weights=None) -> np.ndarray:
+        return np.bincount(groups, weights=weights, minlength=k)
+
+    kind = f["kind"].to_numpy()[live]
+    is_open, is_won, is_lost = kind == OPEN, kind == WON, kind == LOST
+    prob = np.array([s.probability for s in settings.stages] + [0.0])[f["stage_i"].to_numpy()[live]]
+    deal = f["deal_value"].to_numpy(dtype="float64", na_value=np.nan)[live]
+    value = np.nan_to_num(deal)
+    won_known = is_won & ~np.isnan(deal)
+    won_n = total(won_known.astype(np.float64))
+    won_sum = total(np.where(won_known, deal, 0.0))
+    agg = pd.DataFrame({
+        "leads": total(), "open": total(is_open.astype(np.float64)),
+        "pipeline": total(np.where(is_open, value, 0.0)),
+        "weighted": total(np.where(is_open, value * prob, 0.0)),
+        "won": total(is_won.astype(np.float64)), "lost": total(is_lost.astype(np.float64)),
+        "stale": total(extra["stale_flag"].to_numpy(dtype=np.float64)[live]),
+        "overdue": total(extra["overdue"].to_numpy(dtype=np.float64)[live]),
+    }, index=pd.Index(names, dtype=object))
+    rr = reach.to_numpy()[live]
     funnel = settings.funnel_stages
-    for k, st in enumerate(funnel, start=1):
-        g[f"reached:{st.name}"] = (rr >= k).astype(int)
-    agg = g.groupby(key.to_numpy()).agg({**{c: "sum" for c in g.columns if c != "won_value"}, "won_value": "mean"})
-    agg = agg.rename(columns={"won_value": "avg_won"})
-    agg.insert(agg.columns.get_loc("avg_won"), "win_rate", _safe_div(agg["won"], agg["won"] + agg["lost"]))
+    for lvl, st in enumerate(funnel, start=1):
+        agg[f"reached:{st.name}"] = total((rr >= lvl).astype(np.float64))
+    int_cols = [c for c in agg.columns if c not in ("pipeline", "weighted")]
+    agg[int_cols] = agg[int_cols].astype(np.int64)
+    agg["win_rate"] = _safe_div(agg["won"], agg["won"] + agg["lost"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        agg["avg_won"] = np.where(won_n > 0, won_sum / np.where(won_n > 0, won_n, 1), np.nan)
     first, last = f"reached:{funnel[0].name}", f"reached:{funnel[-1].name}"
     agg["conversion"] = _safe_div(agg[last], agg[first])
-    agg = agg.sort_values(["pipeline", "leads"], ascending=False, kind="stable")
+    agg = agg[agg["leads"] > 0].sort_index().sort_values(["pipeline", "leads"], ascending=False, kind="stable")
     agg.index.name = by
     return agg.reset_index()
 

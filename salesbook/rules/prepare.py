@@ -81,13 +81,25 @@ def canonical_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Cells as stripped text (Arrow-backed), blanks as NA. Typed columns pass through."""
+    """Cells as stripped text (Arrow-backed), blanks as NA. Typed columns pass through.
+
+    Arrow kernels over the whole column; a mixed object column (texts and datetimes, as a
+    typed Timeline is) is converted once per distinct value, not once per cell."""
     if s.dtype.kind in "Mfiub":
         return s
-    if getattr(s.array, "_pa_array", None) is None:  # object or Python-backed strings
-        s = s.astype(pd.StringDtype("pyarrow"))
-    s = s.str.strip()
-    return s.mask(s == "")
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is None:  # object or Python-backed strings: convert the distinct values only
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        texts = pd.Series(uniques, dtype=object).astype(pd.StringDtype("pyarrow"))
+        arr = pc.take(_arrow(texts), pa.array(codes, mask=codes < 0))
+    elif isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    trimmed = pc.utf8_trim_whitespace(arr)
+    if pc.any(pc.equal(trimmed, "")).as_py():
+        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+    return pd.Series(pd.array(trimmed, dtype=pd.StringDtype("pyarrow")), index=s.index, name=s.name)
 
 
 def as_text(s: pd.Series) -> pd.Series:
@@ -108,13 +120,27 @@ def as_text(s: pd.Series) -> pd.Series:
 def first_position(s: pd.Series) -> np.ndarray:
     """For each row, the position of the first row with the same value (its own position
     for first occurrences and blanks)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, _ = pd.factorize(s, use_na_sentinel=True)
+    return first_of_codes(codes)
+
+
+def first_of_codes(codes: np.ndarray) -> np.ndarray:
+    """``first_position`` over codes numbered in order of first appearance (as
+    ``pd.factorize`` and Arrow's ``dictionary_encode`` number them), -1 for blanks.
+    A row is a first occurrence exactly when its code exceeds every earlier code, so one
+    running maximum finds them all: no sort."""
     n = len(codes)
     positions = np.arange(n)
-    first = np.full(len(uniques) + 1, n, dtype=np.int64)
-    uniq, at = np.unique(codes, return_index=True)  # first occurrence of each code
-    first[uniq] = at  # code -1 lands in the spare last slot
-    return np.where(codes >= 0, first[codes], positions)
+    if n == 0:
+        return positions
+    seen = np.maximum.accumulate(codes)
+    is_first = np.empty(n, dtype=bool)
+    is_first[0] = codes[0] >= 0
+    is_first[1:] = codes[1:] > seen[:-1]
+    first_at = np.flatnonzero(is_first)  # first_at[c] = the first row with code c
+    if not len(first_at):
+        return positions
+    return np.where(codes >= 0, first_at[np.maximum(codes, 0)], positions)
 
 
 def dense_codes(codes: np.ndarray) -> np.ndarray:
@@ -150,11 +176,37 @@ def _email_keys(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(pc.match_substring(clean, "@"), False), clean, pa.scalar(None, clean.type))
 
 
-def _phone_keys(arr: pa.Array) -> pa.Array:
-    """The last 11 digits of a phone number with at least 7 digits; else null."""
-    digits = pc.replace_substring_regex(arr, r"\D+", "")
-    long_enough = pc.fill_null(pc.greater_equal(pc.utf8_length(digits), 7), False)
-    return pc.if_else(long_enough, pc.utf8_slice_codeunits(digits, -11), pa.scalar(None, digits.type))
+def _phone_keys(arr: pa.Array) -> np.ndarray:
+    """Per row, an integer for the last 11 digits of a phone number with at least 7
+    digits (equal numbers, equal integers); -1 where there is none.
+
+    Works on the UTF-8 bytes of the whole column at once: digits are ASCII bytes, so a
+    cumulative digit count gives each row's digits without a regex per cell."""
+    n = len(arr)
+    out = np.full(n, -1, dtype=np.int64)
+    if n == 0 or arr.null_count == n:
+        return out
+    arr = arr.cast(pa.large_string()) if not pa.types.is_large_string(arr.type) else arr
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, np.uint8)
+    data = data[offsets[0]:offsets[-1]]
+    offsets = offsets - offsets[0]
+    is_digit = np.zeros(len(data) + 1, dtype=np.uint8)  # a spare 0 so no row starts past the end
+    is_digit[:-1] = (data >= 48) & (data <= 57)
+    have = np.add.reduceat(is_digit, offsets[:-1], dtype=np.int64)  # digits per row
+    have[offsets[1:] == offsets[:-1]] = 0  # (reduceat gives an empty row the next byte)
+    end = np.cumsum(have)  # one past each row's last digit, in ``digits``
+    if arr.null_count:
+        have[~arr.is_valid().to_numpy(zero_copy_only=False)] = 0
+    digits = data[is_digit[:-1].view(bool)] - np.uint8(48)
+    ok = np.flatnonzero(have >= 7)
+    end, take = end[ok], np.minimum(have[ok], 11)
+    key = take * 10**11  # the length keeps '0123…' apart from '123…'
+    for j in range(11):  # the j-th digit from the right; every key has at least 7
+        d = digits[np.maximum(end - 1 - j, 0)].astype(np.int64)
+        key += (d if j < 7 else np.where(j < take, d, 0)) * 10**j
+    out[ok] = key
+    return out
 
 
 def _codes(arr: pa.Array) -> np.ndarray:
@@ -419,7 +471,7 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
         phone = phone.fillna(combo.where(~is_mail))
     # Keys are integer codes: equal codes = the same normalised value, -1 = none.
     f["email_key"] = _codes(_email_keys(_arrow(email)))
-    f["phone_key"] = _codes(_phone_keys(_arrow(phone)))
+    f["phone_key"] = dense_codes(_phone_keys(_arrow(phone)))
     company_key = norm_codes(texts["company"])
     contact_key = norm_codes(texts["contact"])
     f["person_key"] = dense_codes(np.where((company_key >= 0) & (contact_key >= 0),

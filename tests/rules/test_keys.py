@@ -1,0 +1,61 @@
+"""The vectorised key builders of ``prepare`` against plain per-value Python definitions."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salesbook.rules.prepare import _phone_keys, first_of_codes, first_position
+
+PHONE_TEXT = st.one_of(st.none(), st.text(alphabet="0123456789 +-()x٣７号", max_size=20), st.just(""))
+
+
+def _phone_reference(values: list[str | None]) -> list[str | None]:
+    """The rule: the last 11 digits (ASCII 0-9) of a number with at least 7 digits."""
+    out = []
+    for v in values:
+        digits = re.sub(r"[^0-9]", "", v) if v is not None else ""
+        out.append(digits[-11:] if len(digits) >= 7 else None)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PHONE_TEXT, max_size=30))
+def test_phone_keys_equal_exactly_when_the_last_11_digits_are_equal(values):
+    keys = _phone_keys(pa.array(values, type=pa.large_string()))
+    ref = _phone_reference(values)
+    assert [k < 0 for k in keys] == [r is None for r in ref]
+    for i in range(len(values)):
+        for j in range(len(values)):
+            if ref[i] is not None and ref[j] is not None:
+                assert (keys[i] == keys[j]) == (ref[i] == ref[j]), (values[i], values[j])
+
+
+def test_phone_keys_on_a_sliced_array_with_nulls_holding_bytes():
+    # Arrow arrays can be slices, and a null slot may still own bytes in the data buffer.
+    full = pa.array(["999 9999 999", "+86 138 0013 8000", "138-0013-8000", "12345", "", "0 123 456 7890"],
+                    type=pa.large_string())
+    masked = pa.Array.from_buffers(full.type, len(full), [pa.py_buffer(np.packbits(
+        np.array([1, 1, 0, 1, 1, 1, 0, 0], dtype=bool), bitorder="little").tobytes()), *full.buffers()[1:]])
+    keys = _phone_keys(masked.slice(1))
+    assert keys[0] >= 0 and keys[1] == -1  # the null slot is not a phone, whatever its bytes
+    assert keys[2] == -1 and keys[3] == -1  # too few digits; blank
+    assert keys[4] >= 0 and keys[4] != keys[0]
+    assert _phone_keys(pa.array(["138 0013 8000", "13800138000"], type=pa.large_string())).tolist()[0] == \
+        _phone_keys(pa.array(["13800138000"], type=pa.large_string())).tolist()[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])), max_size=40))
+def test_first_position_is_the_first_row_with_the_same_value(values):
+    s = pd.Series(values, dtype="string")
+    got = first_position(s)
+    want = [values.index(v) if v is not None else i for i, v in enumerate(values)]
+    assert got.tolist() == want
+    codes, _ = pd.factorize(s)
+    assert first_of_codes(codes).tolist() == want
