@@ -88,24 +88,27 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     need_stale = bool({"stale", "funnel"} & set(commands))
     g = grade(p, settings, ts, lang)
     if need_followup:
-        fu = followup(p, settings, g["grade"], ts, lang)
-        fkey = fu.pop("followup_key")
+        fu = followup(p, settings, g["grade_code"], ts, lang)
+        fkey, fcode = fu.pop("followup_key"), fu.pop("followup_code")
     else:
         fu = pd.DataFrame({"next_followup": pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns]"),
                            "followup_status": pd.Series(None, index=f.index, dtype=object)})
-        fkey = fu["followup_status"]
+        fkey, fcode = fu["followup_status"], np.full(len(f), 4, dtype=np.int8)
     if need_stale:
         entered = entered_current_stage(f, history, settings)
         st = stale(p, settings, ts, lang, entered)
     else:
-        st = pd.DataFrame({"stale": None, "stale_reason": None, "days_in_stage": np.nan}, index=f.index)
+        st = pd.DataFrame({"stale": pd.Series(None, index=f.index, dtype=object),
+                           "stale_reason": pd.Series(None, index=f.index, dtype=object),
+                           "days_in_stage": np.nan}, index=f.index)
     outputs = pd.concat([g[["grade", "score", "grade_reason", "grade_change"]], fu,
                          st[["stale", "stale_reason"]]], axis=1)
 
     written = tuple(k for c in commands for k in COMMAND_OUTPUTS[c])
     ev = Evaluation(prepared=p, outputs=outputs, written=written, today=day, language=lang)
-    extra = pd.DataFrame({"grade": g["grade"], "followup_key": fkey, "stale_flag": st["stale"].notna(),
-                          "overdue": fkey == "Overdue", "days_in_stage": st["days_in_stage"]}, index=f.index)
+    extra = pd.DataFrame({"grade": g["grade"], "grade_code": g["grade_code"], "followup_key": fkey,
+                          "followup_code": fcode, "stale_flag": st["stale"].notna(),
+                          "overdue": fcode == 0, "days_in_stage": st["days_in_stage"]}, index=f.index)
 
     if "stale" in commands:
         ev.sheets.append(report.cleanse_sheet(f, outputs, g, settings, lang, labels, day))
@@ -139,19 +142,18 @@ def _say(key: str, lang: str, **kw) -> str:
 
 def summary(commands: tuple[str, ...], outputs: pd.DataFrame, extra: pd.DataFrame, ev: Evaluation, lang: str) -> str:
     """'Graded 1,204 leads: 210 A · 530 B · 440 C · 24 D' and the like, one line, in the book's language."""
-    live = ~ev.prepared.frame["blank_row"]
+    live = ~ev.prepared.frame["blank_row"].to_numpy()
     parts = []
     if "grade" in commands:
-        counts = outputs.loc[live, "grade"].value_counts()
-        n = int(outputs.loc[live, "grade"].notna().sum())
-        mix = " · ".join(f"{int(counts.get(x, 0)):,} {x}" for x in "ABCD")
+        counts = np.bincount(extra["grade_code"].to_numpy()[live] + 1, minlength=5)[1:]  # A … D
+        n = int(counts.sum())
+        mix = " · ".join(f"{int(c):,} {x}" for c, x in zip(counts, "ABCD"))
         parts.append(_say("graded", lang, n=n, leads="lead" if n == 1 else "leads", mix=mix))
     if "followup" in commands:
-        k = extra.loc[live, "followup_key"].value_counts()
-        parts.append(_say("followups", lang, o=int(k.get("Overdue", 0)), d=int(k.get("Due today", 0)),
-                          w=int(k.get("This week", 0))))
+        k = np.bincount(extra["followup_code"].to_numpy()[live], minlength=5)  # followup.STATUSES order
+        parts.append(_say("followups", lang, o=int(k[0]), d=int(k[1]), w=int(k[2])))
     if "stale" in commands:
-        parts.append(_say("stale", lang, n=int(outputs.loc[live, "stale"].notna().sum())))
+        parts.append(_say("stale", lang, n=int(extra["stale_flag"].to_numpy()[live].sum())))
     if "funnel" in commands and ev.report is not None:
         k = ev.report.kpis
         win = f"{k['win_rate']:.0%}" if k["win_rate"] is not None else "n/a"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import GRADES, LOST, OPEN, WON, Settings
-from .prepare import Prepared
+from .prepare import KINDS, Prepared
 from .text import t
 
 FOLLOWUP_DEPENDS = ("budget", "authority", "need", "timeline", "stage", "created", "last_contact", "scheduled")
@@ -26,15 +26,18 @@ def next_working_day(dates: pd.Series, holidays: tuple) -> pd.Series:
 
 
 def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Timestamp, lang: str = "en") -> pd.DataFrame:
-    """Next Follow-up and Follow-up Status for every row, given this run's grades."""
+    """Next Follow-up and Follow-up Status for every row, given this run's grade codes
+    (A=0 … D=3, -1 for none)."""
     f = p.frame
-    kind = f["kind"]
-    interval = pd.Series(np.nan, index=f.index)
+    kind = f["kind"].cat.codes.to_numpy()  # positions in prepare.KINDS
+    gcode = np.asarray(grades, dtype=np.int64)
+    # Days per (stage kind, grade): one small table, looked up by codes.
+    table = np.full((len(KINDS), len(GRADES) + 1), np.nan)
     for cadence, k in ((settings.cadence_open, OPEN), (settings.cadence_won, WON)):
-        for g in GRADES:
-            days = cadence.get(g)
-            if days:
-                interval[(kind == k) & (grades == g)] = days
+        for gi, g in enumerate(GRADES):
+            if cadence.get(g):
+                table[KINDS.index(k), gi] = cadence[g]
+    interval = table[kind, np.where(gcode >= 0, gcode, len(GRADES))]
     base = f["last_contact"].fillna(f["created"])
     due = next_working_day(base + pd.to_timedelta(interval, unit="D"), settings.holidays)
     booked = f["scheduled"].notna() & (f["scheduled"] >= today)
@@ -42,19 +45,22 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
 
     delta = (due - today).dt.days.to_numpy(dtype="float64", na_value=np.nan)
     code = np.select([delta < 0, delta == 0, delta <= 7, delta > 7], [0, 1, 2, 3], default=4)
+
+    bad = (p.bad_any(FOLLOWUP_DEPENDS) | (f["kind"] == "?") & ~f["blank_row"]).to_numpy()
+    blank = f["blank_row"].to_numpy()
+    code[bad | blank] = 4
     keys = np.array(list(STATUSES) + [None], dtype=object)
     words = np.array([t(s, lang) for s in STATUSES] + [None], dtype=object)
-    out = pd.DataFrame({"next_followup": due, "followup_status": words[code], "followup_key": keys[code]},
-                       index=f.index)
-
-    bad = p.bad_any(FOLLOWUP_DEPENDS) | (kind == "?") & ~f["blank_row"]
+    status = words[code]
     if bad.any():
         msg = p.first_problem(FOLLOWUP_DEPENDS)
-        out.loc[bad, "next_followup"] = pd.NaT
-        out.loc[bad, "followup_status"] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore")
-        out.loc[bad, "followup_key"] = None
-    out.loc[f["blank_row"], ["next_followup", "followup_status", "followup_key"]] = [pd.NaT, None, None]
-    return out
+        status[bad] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore").to_numpy(dtype=object)
+        status[bad & blank] = None
+    due = due.mask(bad | blank)
+    return pd.DataFrame({"next_followup": due,
+                         "followup_status": pd.Series(status, index=f.index, dtype=object),
+                         "followup_key": pd.Series(keys[code], index=f.index, dtype=object),
+                         "followup_code": code.astype(np.int8)}, index=f.index)
 
 
 __all__ = ["followup", "next_working_day", "STATUSES", "LOST"]

@@ -172,18 +172,19 @@ def group_table(f: pd.DataFrame, settings: Settings, reach: pd.Series, extra: pd
 
 
 def funnel(f: pd.DataFrame, settings: Settings, extra: pd.DataFrame, hist_max: pd.Series | None = None) -> FunnelReport:
-    """All funnel figures. ``extra`` has per-row grade, followup_key, stale_flag, overdue, days_in_stage."""
+    """All funnel figures. ``extra`` has per-row grade_code (A=0 … D=3, -1 none), followup_code
+    (a position in followup.STATUSES, 4 none), stale_flag, overdue and days_in_stage."""
     reach = reach_level(f, settings, hist_max)
     stages = stage_table(f, settings, reach, extra)
     kpis = _kpis(f, settings)
     kpis["bottleneck"] = bottleneck(stages, settings.bottleneck_min_reached)
-    live = f["kind"] != "?"
-    grades = extra.loc[live, "grade"].value_counts().to_dict()
-    statuses = extra.loc[live, "followup_key"].value_counts().to_dict()
+    live = (f["kind"] != "?").to_numpy()
+    grades = np.bincount(extra["grade_code"].to_numpy()[live] + 1, minlength=5)[1:]  # code -1 (none) → bin 0
+    statuses = np.bincount(extra["followup_code"].to_numpy()[live], minlength=5)
     return FunnelReport(
         kpis=kpis, stages=stages,
         owners=group_table(f, settings, reach, extra, "owner"),
         sources=group_table(f, settings, reach, extra, "source"),
-        grades={g: int(grades.get(g, 0)) for g in ("A", "B", "C", "D")},
-        statuses={s: int(statuses.get(s, 0)) for s in ("Overdue", "Due today", "This week", "Scheduled")},
+        grades={g: int(grades[i]) for i, g in enumerate(("A", "B", "C", "D"))},
+        statuses={s: int(statuses[i]) for i, s in enumerate(("Overdue", "Due today", "This week", "Scheduled"))},
     )

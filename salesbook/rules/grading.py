@@ -60,10 +60,12 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     budget_ok = _value_code(settings, "budget", f["budget_i"], "Confirmed")
     dm = _value_code(settings, "authority", f["authority_i"], "Decision maker")
     soon = pt == 3
+    # Grades as codes into GRADE_ORDER (A=0 … D=3); texts only at the end.
     if settings.grade_method == "score":
-        g = np.select([mismatch, score >= settings.a_threshold, score >= settings.b_threshold], ["D", "A", "B"], "C")
+        gcode = np.select([mismatch, score >= settings.a_threshold, score >= settings.b_threshold], [3, 0, 1], 2)
     else:
-        g = np.select([mismatch, budget_ok & dm & soon, clear], ["D", "A", "B"], "C")
+        gcode = np.select([mismatch, budget_ok & dm & soon, clear], [3, 0, 1], 2)
+    g = np.array(GRADE_ORDER)[gcode]
 
     # Timeline class for the reason: 0-3 by points, 4 = unknown (no bucket, no date).
     unknown_bucket = np.array([c.value == "Unknown" for c in settings.bant["timeline"]] + [False])
@@ -71,12 +73,12 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     tl_class = np.where(tl_unknown, 4, pt)
     gap = np.zeros(n, dtype=np.int64)
     if settings.grade_method == "score":
-        gap = np.where(g == "B", np.ceil(settings.a_threshold - score), np.where(g == "C", np.ceil(settings.b_threshold - score), 0)).astype(np.int64)
+        gap = np.where(gcode == 1, np.ceil(settings.a_threshold - score),
+                       np.where(gcode == 2, np.ceil(settings.b_threshold - score), 0)).astype(np.int64)
     # One integer per combination of the reason's inputs, then one text per distinct code.
-    grade_code = np.searchsorted(np.array(GRADE_ORDER), g)
     closed = f["kind"].isin([WON, LOST]).to_numpy()  # closed deals get no upgrade advice
-    parts = [f["budget_i"].to_numpy() + 1, f["authority_i"].to_numpy() + 1, f["need_i"].to_numpy() + 1, tl_class,
-             grade_code, closed]
+    bi, ai, ni = f["budget_i"].to_numpy(), f["authority_i"].to_numpy(), f["need_i"].to_numpy()
+    parts = [bi + 1, ai + 1, ni + 1, tl_class, gcode, closed]
     if settings.grade_method == "score":
         parts += [gap + 101, score]
     combined = np.zeros(n, dtype=np.int64)
@@ -85,17 +87,10 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     codes, uniques = pd.factorize(combined)
     firsts = np.zeros(len(uniques), dtype=np.int64)
     firsts[codes[::-1]] = np.arange(n)[::-1]  # a row holding each combination
-    bi, ai, ni = f["budget_i"].to_numpy(), f["authority_i"].to_numpy(), f["need_i"].to_numpy()
     texts = np.array([_reason(settings, lang, bi[r], ai[r], ni[r], tl_class[r], g[r], gap[r], score[r], closed[r])
                       for r in firsts],
                      dtype=object)
     reason = texts[codes]
-
-    out = pd.DataFrame({"grade": g, "score": score, "grade_reason": reason}, index=f.index)
-    prev = f["prev_grade"]
-    changed = prev.notna() & (prev != out["grade"])
-    out["grade_change"] = (prev + "→" + out["grade"]).where(changed)
-    out["timeline_pts"] = pt
 
     # A bad cell no output depends on (Deal Value, Lead ID, Owner …) is still named in its
     # row: after the reason, so the grade itself stands.
@@ -105,21 +100,35 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     covered = set(GRADE_DEPENDS) | set(FOLLOWUP_DEPENDS) | set(STALE_DEPENDS)
     other = tuple(k for k in p.bad if k not in covered)
     if other:
-        rows = p.bad_any(other)
-        note = p.first_problem(other)[rows].map(lambda m: t("check", lang, msg=m))
-        out.loc[rows, "grade_reason"] = out.loc[rows, "grade_reason"].astype(object) + sep(lang) + note
+        rows = p.bad_any(other).to_numpy()
+        note = p.first_problem(other)[rows].map(lambda m: t("check", lang, msg=m)).to_numpy(dtype=object)
+        reason[rows] = reason[rows] + sep(lang) + note
 
     # Rows whose BANT cells are bad say so instead of guessing; blank rows stay blank.
-    bad = p.bad_any(GRADE_DEPENDS)
+    bad = p.bad_any(GRADE_DEPENDS).to_numpy()
     if bad.any():
         msg = p.first_problem(GRADE_DEPENDS)
-        out.loc[bad, ["grade", "score", "grade_change"]] = pd.NA
-        out.loc[bad, "grade_reason"] = msg[bad].map(lambda m: t("check", lang, msg=m))
-    blank = f["blank_row"]
-    if blank.any():
-        out.loc[blank, ["grade", "score", "grade_reason", "grade_change"]] = pd.NA
-    out["score"] = out["score"].astype("Float64")
-    return out
+        reason[bad] = msg[bad].map(lambda m: t("check", lang, msg=m)).to_numpy(dtype=object)
+    blank = f["blank_row"].to_numpy()
+    reason[blank] = None
+    gcode[bad | blank] = -1
+    valid = gcode >= 0
+
+    # Grade Change: the previous run's grade → this one, where they differ.
+    prev_code = f["prev_grade_i"].to_numpy().astype(np.int64)
+    changed = valid & (prev_code >= 0) & (prev_code != gcode)
+    moves = np.array([f"{a}→{b}" for a in GRADE_ORDER for b in GRADE_ORDER] + [None], dtype=object)
+    change = moves[np.where(changed, prev_code * 4 + gcode, len(moves) - 1)]
+
+    grade_text = np.array(list(GRADE_ORDER) + [None], dtype=object)[gcode]  # -1 → None
+    return pd.DataFrame({
+        "grade": pd.Series(grade_text, index=f.index, dtype=object),
+        "score": pd.Series(pd.arrays.FloatingArray(score.astype("float64"), ~valid), index=f.index),
+        "grade_reason": pd.Series(reason, index=f.index, dtype=object),
+        "grade_change": pd.Series(change, index=f.index, dtype=object),
+        "timeline_pts": pt,
+        "grade_code": gcode.astype(np.int8),
+    }, index=f.index)
 
 
 def _reason(settings: Settings, lang: str, b: int, a: int, n: int, tl: int, g: str, gap: int, score: int,

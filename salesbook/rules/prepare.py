@@ -540,8 +540,13 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     col.add("created", missing_created, texts["created"], "{label} is empty (required)")
 
     # The previous run's grade, for Grade Change.
-    prev = _text(raw["grade"]) if "grade" in raw.columns else pd.Series(pd.NA, index=idx, dtype="string")
-    f["prev_grade"] = prev.str.upper().str[:1].where(prev.str.upper().str[:1].isin(["A", "B", "C", "D"]))
+    # As a code (A=0 … D=3, -1 none), read once per distinct value.
+    if "grade" in raw.columns:
+        codes, uniques = pd.factorize(_text(raw["grade"]), use_na_sentinel=True)
+        table = np.array(["ABCD".find(str(u).strip()[:1].upper()) if str(u).strip() else -1 for u in uniques] + [-1])
+        f["prev_grade_i"] = table[codes].astype(np.int8)
+    else:
+        f["prev_grade_i"] = np.full(len(idx), -1, dtype=np.int8)
 
     return Prepared(frame=f, problems=col.frame(), bad=col.bad, labels=labels)
 
