@@ -68,6 +68,7 @@ from salesbook.xlsx.reader import LeadsLocation, col_index, col_letter, parse_re
 from salesbook.xlsx.styles import StyleBook
 
 BLOCK_ROWS = 1 << 14
+VECTOR_ROWS = True  # regular data rows a chunk at a time (numpy/Arrow); False: one at a time
 CHUNK_BYTES = 1 << 20
 FLUSH_BYTES = 1 << 20
 MAX_PLANS_PER_BLOCK = 16
@@ -301,7 +302,8 @@ class Cells:
         self.styles = styles
         self._block = -1
         self._tails: dict[int, tuple[pa.Array, np.ndarray]] = {}
-        self._segments: dict[tuple[int, tuple], list[bytes]] = {}
+        self._arrays: dict[tuple[int, tuple], pa.Array] = {}  # the block's segments per plan
+        self._segments: dict[tuple[int, tuple], list[bytes]] = {}  # the same as bytes objects
         self._rownums: pa.Array | None = None
         self._date_style: dict[bytes | None, bytes] = {}
         self._any_value: np.ndarray | None = None
@@ -313,6 +315,7 @@ class Cells:
         a = block * BLOCK_ROWS
         b = min(self.n_rows, a + BLOCK_ROWS)
         self._tails = {}
+        self._arrays = {}
         self._segments = {}
         for run in self.runs:
             for oc in run.columns:
@@ -344,29 +347,38 @@ class Cells:
         self._load(block)
         return block * BLOCK_ROWS, min(self.n_rows, (block + 1) * BLOCK_ROWS)
 
+    def segments_array(self, run_idx: int, plan: tuple, p: bytes) -> pa.Array | bool:
+        """All segments of the loaded block for a plan, as one Arrow binary array
+        (True: too many plans in this block, ask per row)."""
+        key = (run_idx, plan)
+        arr = self._arrays.get(key)
+        if arr is None:
+            if len(self._arrays) >= MAX_PLANS_PER_BLOCK:
+                return True
+            arr = self._arrays[key] = self._build(run_idx, plan, p)
+        return arr
+
     def segments(self, run_idx: int, plan: tuple, p: bytes) -> list[bytes] | bool:
         """All segments of the loaded block for a plan (True: too many plans, ask per row)."""
         key = (run_idx, plan)
         segs = self._segments.get(key)
         if segs is None:
-            if len(self._segments) >= MAX_PLANS_PER_BLOCK:
+            arr = self.segments_array(run_idx, plan, p)
+            if arr is True:
                 return True
-            segs = self._segments[key] = self._build(run_idx, plan, p)
+            segs = self._segments[key] = arr.to_pylist()
         return segs
 
     def segment(self, run_idx: int, i: int, plan: tuple, p: bytes) -> bytes:
         """The new cells of run ``run_idx`` for data row ``i`` given the existing styles."""
         block, j = divmod(i, BLOCK_ROWS)
         self._load(block)
-        key = (run_idx, plan)
-        segs = self._segments.get(key)
-        if segs is None:
-            if len(self._segments) >= MAX_PLANS_PER_BLOCK:
-                return self._segment_row(run_idx, j, plan, p)
-            segs = self._segments[key] = self._build(run_idx, plan, p)
+        segs = self.segments(run_idx, plan, p)
+        if segs is True:
+            return self._segment_row(run_idx, j, plan, p)
         return segs[j]
 
-    def _build(self, run_idx: int, plan: tuple, p: bytes) -> list[bytes]:
+    def _build(self, run_idx: int, plan: tuple, p: bytes) -> pa.Array:
         cells = []
         for oc, s in zip(self.runs[run_idx].columns, plan):
             tails, is_date = self._tails[oc.col]
@@ -384,7 +396,7 @@ class Cells:
             )
             cells.append(pc.coalesce(cell, empty))
         joined = pc.binary_join_element_wise(*cells, pa.scalar(b"")) if len(cells) > 1 else cells[0]
-        return joined.to_pylist()
+        return joined
 
     def _segment_row(self, run_idx: int, j: int, plan: tuple, p: bytes) -> bytes:
         out = []
@@ -497,6 +509,7 @@ class LeadsRewriter:
         self.irregular_re = re.compile(b"<" + ep + rb'c(?! r=")[\s/>]')
         self.runs = make_runs(self.owned, p)
         self.plans: dict[int, dict[tuple, tuple | bool]] = {}  # run -> start tags -> styles
+        self._vplans: dict[tuple, tuple | bool] = {}  # text after owned cells' refs -> styles
         self.col_cache = _ColumnCache()
         self.cells = Cells(self.runs, self.loc.header_row, self.n_rows, self.rows, self.styles, p)
         self._span_cache: dict[bytes, bytes] = {}
@@ -584,13 +597,20 @@ class LeadsRewriter:
 
     def _rows(self, region: bytes, out: "_Output", final: bool) -> None:
         """Process complete rows (``region`` ends with </row>, or is the last bit)."""
-        pieces = region.split(self.ROW_CLOSE)
-        last = pieces.pop()  # after the last </row>: b'' or trailing self-closing rows/space
         fast = bool(self.owned) and not self.rows and self.irregular_re.search(region) is None
-        if fast:
-            self._fast_rows(pieces, out)
+        if fast and VECTOR_ROWS and len(self.runs) == 1:
+            stop = region.rfind(self.ROW_CLOSE)
+            stop = stop + len(self.ROW_CLOSE) if stop >= 0 else 0
+            if stop:
+                self._vector_rows(region, stop, out)
+            last = region[stop:]  # after the last </row>: b'' or trailing self-closing rows/space
         else:
-            self._slow_rows(pieces, out)
+            pieces = region.split(self.ROW_CLOSE)
+            last = pieces.pop()
+            if fast:
+                self._fast_rows(pieces, out)
+            else:
+                self._slow_rows(pieces, out)
         if last:
             if not final:
                 raise AssertionError("row region must end with </row>")
@@ -666,6 +686,100 @@ class LeadsRewriter:
             seen, next_data = self.last_row_seen, self.next_data
         self.last_row_seen, self.next_data = seen, next_data
         out.add(b"".join(parts))
+
+    def _vector_rows(self, region: bytes, stop: int, out: "_Output") -> None:
+        """The rows of ``region[:stop]`` (complete rows), rewritten a chunk at a time.
+
+        The same result as :meth:`_fast_rows`, without a Python step per row: numpy finds
+        the row and cell tags (every ``<``, then the few bytes after it), the rows' numbers,
+        the cells' columns and where each row's owned cells start; the owned cells' start
+        tags are told apart by their text after the reference (Arrow's dictionary encode),
+        which gives each row its plan; Arrow then joins, for all rows at once, each row's
+        bytes up to its owned cells with the new cells of its plan. Rows that do not fit
+        (not the next data row, a cell the fast path would not vouch for, a self-closing
+        row, text between rows...) go through :meth:`_fast_rows` one at a time.
+        """
+        scan = _scan_rows(region, stop, self)
+        if scan is None:
+            return self._fast_rows(region[:stop].split(self.ROW_CLOSE)[:-1], out)
+        ro, rc, n, i, seg, ok, plan_of, plans, quote, tag_end = scan
+        K = len(ro)
+        cons = np.ones(K, dtype=bool)
+        cons[1:] = n[1:] == n[:-1] + 1
+        breaks = np.flatnonzero(~ok | ~cons)
+        oks = np.flatnonzero(ok)
+        seen, next_data = self.last_row_seen, self.next_data
+        k = 0
+        while k < K:
+            if ok[k] and n[k] == seen + 1 and i[k] == next_data:
+                j = int(np.searchsorted(breaks, k, side="right"))
+                e = int(breaks[j]) if j < len(breaks) else K
+                e = min(e, k + BLOCK_ROWS - int(i[k]) % BLOCK_ROWS)  # one block of new cells at a time
+                if self._vector_emit(region, scan, k, e, int(i[k]), out):
+                    seen, next_data = int(n[e - 1]), int(i[e - 1]) + 1
+                    k = e
+                    continue
+            else:
+                j = int(np.searchsorted(oks, k, side="right"))
+                e = int(oks[j]) if j < len(oks) else K
+            self.last_row_seen, self.next_data = seen, next_data
+            self._fast_rows([region[ro[t]:rc[t]] for t in range(k, e)], out)
+            seen, next_data = self.last_row_seen, self.next_data
+            k = e
+        self.last_row_seen, self.next_data = seen, next_data
+
+    def _vector_emit(self, region: bytes, scan: tuple, k: int, e: int, i0: int, out: "_Output") -> bool:
+        """Rows k..e-1 (data rows i0.. in one block), each: its bytes before the owned cells,
+        the new cells, </row>. False when the block has too many plans (then: row by row)."""
+        ro, _, _, _, seg, _, plan_of, plans, quote, tag_end = scan
+        cells = self.cells
+        b_start, _ = cells.bounds(i0)
+        count = e - k
+        which = plan_of[k:e]
+        used = np.unique(which)
+        arrays = []
+        for u in used:
+            arr = cells.segments_array(0, plans[u], self.p)
+            if arr is True:
+                return False
+            arrays.append(arr.slice(i0 - b_start, count))
+        if len(arrays) == 1:
+            new = arrays[0]
+        else:
+            pos = np.searchsorted(used, which).astype(np.int64)
+            new = pa.concat_arrays(arrays).take(pa.array(pos * count + np.arange(count)))
+        if self.appended:  # the row's start tag gets wider spans: cut it after r="n"
+            head, tail, before = _parts(region, [ro[k:e], quote[k:e] + 1, tag_end[k:e], seg[k:e]], 3)
+            enc = pc.dictionary_encode(tail)
+            wide = pa.array([self._spans(t) for t in enc.dictionary.to_pylist()], pa.binary())
+            pieces = [head, wide.take(enc.indices), before]
+        else:
+            pieces = _parts(region, [ro[k:e], seg[k:e]], 1)
+        joined = pc.binary_join_element_wise(*pieces, new, pa.scalar(self.ROW_CLOSE), pa.scalar(b""))
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=len(joined) + 1, offset=4 * joined.offset)
+        out.add(memoryview(joined.buffers()[2])[int(offsets[0]):int(offsets[-1])])
+        return True
+
+    def _vector_plan(self, rests: tuple) -> tuple | bool:
+        """:meth:`_plan` from the text after each owned cell's reference (None: no cell)."""
+        plan = self._vplans.get(rests)
+        if plan is None:
+            plan = self._vplans[rests] = self._vector_plan_new(rests)
+        return plan
+
+    def _vector_plan_new(self, rests: tuple) -> tuple | bool:
+        styles = []
+        for oc, raw in zip(self.runs[0].columns, rests):
+            if raw is None:
+                styles.append(None)
+                continue
+            m = _REST.fullmatch(raw)
+            if m is None:
+                return False
+            if oc.appended and not m.group(2):
+                return False  # an appended column has a non-empty cell: the general path checks it
+            styles.append(_style_of(m.group(1)))
+        return tuple(styles)
 
     def _slow_rows(self, pieces: list[bytes], out: "_Output") -> None:
         ROW_R = self.ROW_R
@@ -1268,6 +1382,145 @@ class _TableRows:
             hi = max(nums + [self.last_col])
             new = self._spans[old] = b"%d:%d" % (lo, hi)
         return tag[: i + 8] + new + tag[j:]
+
+
+# --------------------------------------------------------------------------- rows a chunk at a time
+
+# The text after an owned cell's reference up to the next tag: its other attributes, '/'
+# when it is empty, '>' (and any whitespace). As sig_re reads a cell's start tag.
+_REST = re.compile(rb'([^>]*?)(/?)>[ \t\r\n]*')
+
+
+def _bytes(region: bytes) -> np.ndarray:
+    return np.frombuffer(region, dtype=np.uint8)
+
+
+def _match(buf: np.ndarray, lt: np.ndarray, cand: np.ndarray, pat: bytes) -> np.ndarray:
+    """The indexes in ``lt`` (positions of '<') among ``cand`` (known to hold pat[0:2])
+    where ``pat`` starts."""
+    for k in range(2, len(pat)):
+        if not len(cand):
+            break
+        cand = cand[buf.take(lt[cand] + k, mode="clip") == pat[k]]
+    return cand
+
+
+def _digits_after(region: bytes, at: np.ndarray) -> np.ndarray:
+    """How many ASCII digits start at each position (0..7)."""
+    buf = _bytes(region)
+    d = buf.take(at[:, None] + np.arange(8), mode="clip")
+    return np.argmin((d >= 48) & (d <= 57), axis=1)
+
+
+def _parts(region: bytes, bounds: list[np.ndarray], count: int) -> list[pa.Array]:
+    """Cut ``region`` at ``bounds`` (per row, ascending, each list one cut per row) and
+    return the first ``count`` pieces of each row as Arrow arrays (one copy, no Python
+    object per row): the cuts are the offsets of one binary array over the region."""
+    rows, width = len(bounds[0]), len(bounds)
+    offs = np.empty(rows * width, dtype=np.int32)
+    for t, b in enumerate(bounds):
+        offs[t::width] = b
+    arr = pa.Array.from_buffers(pa.binary(), rows * width - 1, [None, pa.py_buffer(offs), pa.py_buffer(region)])
+    return [arr.take(pa.array(np.arange(t, rows * width - 1, width, dtype=np.int64))) for t in range(count)]
+
+
+def _column_key(col: int) -> int:
+    """A column's letters as _scan_rows keys them: (count, 1st, 2nd, 3rd letter) in one number."""
+    word = col_letter(col).encode()
+    return (len(word) << 24) | sum(c << (16 - 8 * t) for t, c in enumerate(word))
+
+
+def _column_keys(first: int, last: int) -> np.ndarray:
+    return np.array([_column_key(c) for c in range(first, last + 1)], dtype=np.int64)
+
+
+def _scan_rows(region: bytes, stop: int, rw: "LeadsRewriter"):
+    """Where the rows and owned cells of ``region[:stop]`` are, and each row's plan.
+
+    Returns (row starts, row ends (their '</row>'), numbers, data-row indexes, where each
+    row's owned cells start, which rows the chunk path may take, each row's plan index,
+    the plans), or None when the chunk is not a plain sequence of ``<row r="n">...</row>``.
+    """
+    buf = np.frombuffer(region, dtype=np.uint8, count=stop)
+    ROW_R, C_R, CLOSE = rw.ROW_R, rw.C_R, rw.ROW_CLOSE
+    lt = np.flatnonzero(buf == 60)
+    after = buf.take(lt + 1, mode="clip")
+    rc = lt[_match(buf, lt, np.flatnonzero(after == CLOSE[1]), CLOSE)]
+    ro = lt[_match(buf, lt, np.flatnonzero(after == ROW_R[1]), ROW_R)]
+    K = len(rc)
+    if K == 0 or len(ro) != K or ro[0] != 0 or not np.array_equal(ro[1:], rc[:-1] + len(CLOSE)):
+        return None
+    # row numbers
+    lr = len(ROW_R)
+    d = buf.take(ro[:, None] + (lr + np.arange(8)), mode="clip").astype(np.int64)
+    isd = (d >= 48) & (d <= 57)
+    nd = np.argmin(isd, axis=1)
+    ok = (nd >= 1) & (d[np.arange(K), nd] == 34)
+    place = np.arange(8)
+    n = (np.where(place < nd[:, None], d - 48, 0) * 10 ** np.clip(nd[:, None] - 1 - place, 0, 7)).sum(axis=1)
+    i = n - (rw.loc.header_row + 1)
+    ok &= (n <= rw.loc.last_row) & (i >= 0)
+    quote = ro + lr + nd  # the closing quote of r="n"
+    tag_end = lt[np.searchsorted(lt, ro, side="right")]  # the row's next tag (its start tag ends before it)
+    # cells: their column letters as a key that sorts like the column number, and where each
+    # row's owned cells start (its first cell at or right of the run)
+    run = rw.runs[0]
+    first, last = _column_key(run.first), _column_key(run.last)
+    ci = _match(buf, lt, np.flatnonzero(after == C_R[1]), C_R)  # the cells' '<' in lt
+    cp = lt[ci]
+    lc = len(C_R)
+    b0, b1, b2, b3 = (buf.take(cp + (lc + t), mode="clip") for t in range(4))
+    u0, u1, u2 = ((b >= 65) & (b <= 90) for b in (b0, b1, b2))
+    u01 = u0 & u1
+    u012 = u01 & u2
+    nlet = u0.astype(np.int64) + u01 + u012
+    key = (nlet << 24) | (b0.astype(np.int64) << 16) | (np.where(u01, b1, 0).astype(np.int64) << 8) | \
+        np.where(u012, b2, 0)
+    nxt = buf.take(cp + lc + nlet, mode="clip")
+    cell_ok = u0 & (nxt >= 48) & (nxt <= 57)
+    crow = np.repeat(np.arange(K), np.diff(np.append(np.searchsorted(cp, ro), len(cp))))
+    ok[crow[~cell_ok]] = False
+    seg = rc.copy()
+    gi = np.flatnonzero(cell_ok & (key >= first))
+    if len(gi):
+        grow = crow[gi]
+        head = np.ones(len(gi), dtype=bool)
+        head[1:] = grow[1:] != grow[:-1]
+        seg[grow[head]] = cp[gi[head]]
+    si = np.flatnonzero(cp >= seg[crow])  # the cells from there to the row's end
+    skey, srow = key[si], crow[si]
+    bad = ~cell_ok[si] | (skey < first) | (skey > last)
+    bad[1:] |= (srow[1:] == srow[:-1]) & (skey[1:] <= skey[:-1])  # each column once, in order
+    start = cp[si] + lc + nlet[si]
+    nd2 = _digits_after(region, start)
+    bad |= (nd2 < 1) | (buf.take(start + nd2, mode="clip") != 34)
+    ok[srow[bad]] = False
+    good = ok[srow]
+    si, srow = si[good], srow[good]
+    width = run.last - run.first + 1
+    table = np.zeros((K, width), dtype=np.int64)
+    words: list[bytes] = []
+    if len(si):
+        place = np.searchsorted(_column_keys(run.first, run.last), key[si])  # the column in the run
+        rs = (start + nd2 + 1)[good]  # after the reference's closing quote
+        re_ = lt[ci[si] + 1]  # the next tag (nothing between a cell's '<' and rs is a '<')
+        (rests,) = _parts(region, [rs, re_], 1)
+        enc = pc.dictionary_encode(rests)
+        words = enc.dictionary.to_pylist()
+        table[srow, place] = enc.indices.to_numpy() + 1
+    base = len(words) + 1
+    if base ** width < 1 << 62:  # each row's layout as one number
+        layouts, plan_of = np.unique(table @ (base ** np.arange(width, dtype=np.int64)), return_inverse=True)
+        layouts = [[(x // base ** t) % base for t in range(width)] for x in layouts.tolist()]
+    else:
+        layouts, plan_of = np.unique(table, axis=0, return_inverse=True)
+        layouts = layouts.tolist()
+    plan_of = plan_of.reshape(-1)
+    plans = [rw._vector_plan(tuple(words[c - 1] if c else None for c in row)) for row in layouts]
+    for u, plan in enumerate(plans):
+        if plan is False:
+            ok[plan_of == u] = False
+    return ro, rc, n, i, seg, ok, plan_of, plans, quote, tag_end
 
 
 _LETTERS = re.compile(rb"[A-Z]{1,3}")
