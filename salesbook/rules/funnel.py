@@ -139,8 +139,7 @@ def group_table(f: pd.DataFrame, settings: Settings, reach: pd.Series, extra: pd
     def total(weights=None) -> np.ndarray:
         return np.bincount(groups, weights=weights, minlength=k)
 
-    kind = f["kind"].to_numpy()[live]
-    is_open, is_won, is_lost = kind == OPEN, kind == WON, kind == LOST
+    is_open, is_won, is_lost = ((f["kind"] == k).to_numpy()[live] for k in (OPEN, WON, LOST))  # categorical codes
     prob = np.array([s.probability for s in settings.stages] + [0.0])[f["stage_i"].to_numpy()[live]]
     deal = f["deal_value"].to_numpy(dtype="float64", na_value=np.nan)[live]
     value = np.nan_to_num(deal)

@@ -54,27 +54,34 @@ def _stage_codes(s: pd.Series, settings: Settings) -> np.ndarray:
 def changes(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings, today: pd.Timestamp,
             lang: str = "en") -> pd.DataFrame:
     """New History rows: each lead whose stage differs from the last one History recorded."""
-    from .prepare import first_position
+    from .prepare import first_of_codes
 
-    cur = frame.loc[frame["lead_id"].notna() & (frame["stage_i"] >= 0), ["lead_id", "stage_i"]]
-    cur = cur[first_position(cur["lead_id"]) == np.arange(len(cur))]  # first row of each Lead ID
+    keep = frame["lead_id"].notna().to_numpy() & (frame["stage_i"] >= 0).to_numpy()
+    at = np.flatnonzero(keep)
+    if "lead_code" in frame.columns:
+        codes = frame["lead_code"].to_numpy()[at]
+    else:
+        codes = pd.factorize(frame["lead_id"].iloc[at], use_na_sentinel=True)[0]
+    at = at[first_of_codes(codes) == np.arange(len(at))]  # the first row of each Lead ID
+    ids = frame["lead_id"].iloc[at]
+    stage_i = frame["stage_i"].to_numpy()[at]
     if len(history):
         last = history.drop_duplicates("lead_id", keep="last").set_index("lead_id")["to"]
         last_code = pd.Series(_stage_codes(last, settings), index=last.index)
-        prev = cur["lead_id"].map(last_code)
-        prev_text = cur["lead_id"].map(last)
+        prev = ids.map(last_code).to_numpy(dtype="float64", na_value=np.nan)
+        prev_text = ids.map(last).astype(object)
+        prev_text = prev_text.where(prev_text.notna(), "").to_numpy(dtype=object)
     else:
-        prev = pd.Series(np.nan, index=cur.index)
-        prev_text = pd.Series(pd.NA, index=cur.index, dtype="object")
-    moved = prev.isna() | (prev != cur["stage_i"])
+        prev = np.full(len(at), np.nan)
+        prev_text = np.full(len(at), "", dtype=object)
+    moved = np.isnan(prev) | (prev != stage_i)
     # The same stage written in the other language is no change.
     names = np.array([s.zh if lang == "zh" and s.zh else s.name for s in settings.stages], dtype=object)
-    new = cur[moved]
     return pd.DataFrame({
-        "lead_id": new["lead_id"].astype("object").to_numpy(),
-        "from": prev_text[moved].astype("object").where(prev_text[moved].notna(), "").to_numpy(),
-        "to": names[new["stage_i"].to_numpy()],
-        "date": np.full(len(new), today.to_datetime64()),
+        "lead_id": ids[moved].reset_index(drop=True),
+        "from": pd.Series(prev_text[moved], dtype=object),
+        "to": pd.Series(names[stage_i[moved]], dtype=object),
+        "date": np.full(int(moved.sum()), today.to_datetime64()),
     })
 
 

@@ -140,6 +140,12 @@ def first_of_codes(codes: np.ndarray) -> np.ndarray:
     first_at = np.flatnonzero(is_first)  # first_at[c] = the first row with code c
     if not len(first_at):
         return positions
+    if not np.array_equal(codes[first_at], np.arange(len(first_at))) or seen[-1] != len(first_at) - 1:
+        # Not numbered in order of appearance: renumber so, then it holds.
+        valid = codes >= 0
+        renumbered = np.full(n, -1, dtype=np.int64)
+        renumbered[valid] = pd.factorize(codes[valid])[0]
+        return first_of_codes(renumbered)
     return np.where(codes >= 0, first_at[np.maximum(codes, 0)], positions)
 
 
@@ -453,7 +459,9 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
 
     # Duplicate Lead IDs: reported on the later rows, never merged.
     ids = texts["lead_id"]
-    first = first_position(ids)
+    lead_code, _ = pd.factorize(ids, use_na_sentinel=True)
+    f["lead_code"] = lead_code  # equal codes = the same Lead ID (History and duplicates use it)
+    first = first_of_codes(lead_code)
     dup = pd.Series(first < np.arange(len(ids)), index=idx)
     if dup.any():
         rows = np.asarray(idx)

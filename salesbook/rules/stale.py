@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..settings import OPEN, Settings
-from .prepare import Prepared
+from .prepare import Prepared, first_of_codes
 from .text import sep, t
 
 STALE_DEPENDS = ("stage", "need", "unanswered", "created", "last_contact", "stage_since", "scheduled", "snooze_until")
@@ -27,32 +27,30 @@ def days_in_stage(p: Prepared, today: pd.Timestamp, entered: pd.Series | None = 
 
 def duplicate_of(f: pd.DataFrame, keys: tuple[str, ...] = ("email_key", "phone_key", "person_key")) -> pd.Series:
     """For each row that repeats an earlier row's email, phone or company + contact (integer
-    key codes, -1 for none), the Lead ID of the earliest such row (else NA)."""
+    key codes numbered in order of first appearance, -1 for none), the Lead ID of the
+    earliest such row (else NA)."""
     n = len(f)
     positions = np.arange(n)
     found = np.full(n, -1, dtype=np.int64)
     for key in keys:
         codes = np.asarray(f[key], dtype=np.int64)
-        valid = codes >= 0
-        if not valid.any():
+        if not (codes >= 0).any():
             continue
-        first = np.full(codes.max() + 1, n, dtype=np.int64)
-        uniq, at = np.unique(codes[valid], return_index=True)
-        first[uniq] = positions[valid][at]
-        earlier = np.zeros(n, dtype=bool)
-        earlier[valid] = first[codes[valid]] < positions[valid]
-        take = earlier & (found < 0)
-        found[take] = first[codes[take]]
+        first = first_of_codes(codes)
+        take = (first < positions) & (found < 0)
+        found[take] = first[take]
     out = pd.Series(pd.NA, index=f.index, dtype=object)
-    hit = found >= 0
-    if hit.any():
-        all_ids = f["lead_id"].astype(object).where(f["lead_id"].notna(), "").to_numpy(dtype=object)
-        ids = all_ids[found[hit]]
-        rows = np.asarray(f.index)[found[hit]]
-        same = (ids == all_ids[hit]) & (ids != "")  # the same ID twice is Check's business
+    hit = np.flatnonzero(found >= 0)
+    if len(hit):
+        lead_ids = f["lead_id"]
+        own = lead_ids.iloc[hit].astype(object).where(lead_ids.iloc[hit].notna(), "").to_numpy(dtype=object)
+        firsts = found[hit]
+        ids = lead_ids.iloc[firsts].astype(object).where(lead_ids.iloc[firsts].notna(), "").to_numpy(dtype=object)
+        rows = np.asarray(f.index)[firsts]
+        same = (ids == own) & (ids != "")  # the same ID twice is Check's business
         labels = np.where(ids == "", np.char.add("row ", rows.astype(str)), ids).astype(object)
-        vals = pd.Series(labels, index=f.index[hit]).mask(same)
-        out[hit] = vals.to_numpy()
+        labels[same] = pd.NA
+        out.iloc[hit] = labels
     return out
 
 
@@ -82,25 +80,30 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     flags = {k: v & eligible for k, v in zip(REASONS, (r_unanswered, r_mismatch, r_no_contact, r_stuck, r_dup))}
     flagged = np.logical_or.reduce(list(flags.values()))
 
+    # Reasons only for the flagged rows: each rule's text once per distinct value, then
+    # joined row-wise with Arrow.
+    at = np.flatnonzero(flagged)
     parts = []
     if flags["unanswered"].any():
-        parts.append(_texts(flags["unanswered"], f.index, {"n": n_unanswered},
+        parts.append(_texts(flags["unanswered"][at], {"n": n_unanswered[at]},
                             lambda n: t("stale.unanswered", lang, n=int(n))))
     if flags["mismatch"].any():
-        parts.append(pd.Series(np.where(flags["mismatch"], t("stale.mismatch", lang), None), index=f.index))
+        parts.append(np.where(flags["mismatch"][at], t("stale.mismatch", lang), None))
     if flags["no_contact"].any():
-        parts.append(_texts(flags["no_contact"], f.index, {"n": since_contact.to_numpy()},
+        parts.append(_texts(flags["no_contact"][at], {"n": since_contact.to_numpy()[at]},
                             lambda n: t("stale.no_contact", lang, n=int(n))))
     if flags["stuck"].any():
         names = [s.zh if lang == "zh" and s.zh else s.name for s in settings.stages]
-        parts.append(_texts(flags["stuck"], f.index, {"s": stage_i, "n": in_stage.to_numpy(dtype="float64", na_value=-1)},
+        parts.append(_texts(flags["stuck"][at], {"s": stage_i[at], "n": in_stage.to_numpy(dtype="float64", na_value=-1)[at]},
                             lambda s, n: t("stale.stuck", lang, stage=names[s], n=int(n), limit=int(limits[s]))))
     if flags["duplicate"].any():
-        parts.append(_texts(flags["duplicate"], f.index, {"id": dup_of.to_numpy(dtype=object)},
+        parts.append(_texts(flags["duplicate"][at], {"id": dup_of.to_numpy(dtype=object)[at]},
                             lambda i: t("stale.duplicate", lang, id=i)))
-
-    reason = _join(parts, f.index, sep(lang))
-    out = pd.DataFrame({"stale": np.where(flagged, t("Yes", lang), None), "stale_reason": reason.where(flagged)}, index=f.index)
+    reason = np.full(len(f), None, dtype=object)
+    reason[at] = _join(parts, len(at), sep(lang))
+    stale_yes = np.where(flagged, t("Yes", lang), None).astype(object)
+    out = pd.DataFrame({"stale": pd.Series(stale_yes, index=f.index, dtype=object),
+                        "stale_reason": pd.Series(reason, index=f.index, dtype=object)}, index=f.index)
     for k, v in flags.items():
         out[f"flag_{k}"] = v
     out["days_in_stage"] = in_stage
@@ -115,9 +118,9 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     return out
 
 
-def _texts(mask: np.ndarray, index: pd.Index, keys: dict[str, np.ndarray], make) -> pd.Series:
-    """One text per flagged row, built once per distinct combination of ``keys``."""
-    out = pd.Series(None, index=index, dtype="object")
+def _texts(mask: np.ndarray, keys: dict[str, np.ndarray], make) -> np.ndarray:
+    """One text where ``mask`` holds (None elsewhere), built once per distinct combination of ``keys``."""
+    out = np.full(len(mask), None, dtype=object)
     columns = [v[mask] for v in keys.values()]
     codes = np.zeros(int(mask.sum()), dtype=np.int64)
     for c in columns:  # one code per combination: factorise each column, then combine
@@ -131,11 +134,11 @@ def _texts(mask: np.ndarray, index: pd.Index, keys: dict[str, np.ndarray], make)
     return out
 
 
-def _join(parts: list[pd.Series], index: pd.Index, separator: str) -> pd.Series:
+def _join(parts: list[np.ndarray], n: int, separator: str) -> np.ndarray:
     """Join the non-blank texts of each row with Arrow kernels (no Python per row)."""
-    result = pa.nulls(len(index), pa.string())
+    result = pa.nulls(n, pa.string())
     for part in parts:
-        arr = pa.array(part.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        arr = pa.array(part, type=pa.string(), from_pandas=True)
         both = pc.binary_join_element_wise(result, arr, separator)  # null where either is null
         result = pc.coalesce(both, result, arr)
-    return pd.Series(result.to_numpy(zero_copy_only=False), index=index, dtype=object)
+    return result.to_numpy(zero_copy_only=False)

@@ -59,3 +59,8 @@ def test_first_position_is_the_first_row_with_the_same_value(values):
     assert got.tolist() == want
     codes, _ = pd.factorize(s)
     assert first_of_codes(codes).tolist() == want
+
+
+def test_first_of_codes_renumbers_codes_not_in_order_of_appearance():
+    codes = np.array([5, 2, 5, -1, 2, 9])
+    assert first_of_codes(codes).tolist() == [0, 1, 0, 3, 1, 5]
