@@ -96,10 +96,39 @@ def _text(s: pd.Series) -> pd.Series:
         arr = arr.combine_chunks()
     if not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.large_string())
-    trimmed = pc.utf8_trim_whitespace(arr)
-    if pc.any(pc.equal(trimmed, "")).as_py():
-        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
-    return pd.Series(pd.array(trimmed, dtype=pd.StringDtype("pyarrow")), index=s.index, name=s.name)
+    first, last = _end_bytes(arr)
+    maybe_error = bool((first == ord("#")).any())
+    if ((first <= 32) | (first >= 128) | (last <= 32) | (last >= 128)).any():  # some cell may need trimming
+        arr = pc.utf8_trim_whitespace(arr)
+        maybe_error = True  # (' #N/A' starts with '#' once trimmed)
+    if pc.any(pc.equal(arr, "")).as_py():
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    out = pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=s.index, name=s.name)
+    out.attrs["maybe_error"] = maybe_error  # False: no cell starts with '#', so none is an Excel error
+    return out
+
+
+def _utf8(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The (offsets, bytes) buffers of a large_string array, as numpy views (no copy);
+    offsets start at 0 into the returned bytes."""
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, np.uint8)
+    data = data[offsets[0]:offsets[-1]]
+    return offsets - offsets[0], data
+
+
+def _end_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's first and last byte, read straight from the column's buffer. An empty
+    or null cell shows a neighbour's byte instead; callers only use these to rule
+    things out (no cell starts with '#', none starts or ends with white space), for
+    which a neighbour's byte can only cause a needless exact check, never a miss."""
+    offsets, data = _utf8(arr)
+    if len(data) == 0:
+        return np.zeros(0, np.uint8), np.zeros(0, np.uint8)
+    return data[np.minimum(offsets[:-1], len(data) - 1)], data[np.maximum(offsets[1:] - 1, 0)]
 
 
 def as_text(s: pd.Series) -> pd.Series:
@@ -178,7 +207,12 @@ def _arrow(s: pd.Series) -> pa.Array:
 
 def _email_keys(arr: pa.Array) -> pa.Array:
     """Lower-cased addresses without spaces; null where there is no '@'."""
-    clean = pc.replace_substring(pc.utf8_lower(arr), " ", "")
+    _, data = _utf8(arr)
+    clean = arr
+    if ((data >= 65) & (data <= 90) | (data >= 128)).any():  # only when something could be upper case
+        clean = pc.utf8_lower(clean)
+    if (data == 32).any():
+        clean = pc.replace_substring(clean, " ", "")
     return pc.if_else(pc.fill_null(pc.match_substring(clean, "@"), False), clean, pa.scalar(None, clean.type))
 
 
@@ -193,10 +227,7 @@ def _phone_keys(arr: pa.Array) -> np.ndarray:
     if n == 0 or arr.null_count == n:
         return out
     arr = arr.cast(pa.large_string()) if not pa.types.is_large_string(arr.type) else arr
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, np.uint8)
-    data = data[offsets[0]:offsets[-1]]
-    offsets = offsets - offsets[0]
+    offsets, data = _utf8(arr)
     is_digit = np.zeros(len(data) + 1, dtype=np.uint8)  # a spare 0 so no row starts past the end
     is_digit[:-1] = (data >= 48) & (data <= 57)
     have = np.add.reduceat(is_digit, offsets[:-1], dtype=np.int64)  # digits per row
@@ -281,6 +312,8 @@ class _Collector:
 def _excel_error(s: pd.Series) -> pd.Series:
     if s.dtype.kind in "Mfiub":
         return pd.Series(False, index=s.index)
+    if s.attrs.get("maybe_error") is False:  # _text saw no cell starting with '#'
+        return pd.Series(False, index=s.index)
     hashed = s.str.startswith("#").fillna(False).astype(bool)  # cheap first pass
     return hashed & s.isin(EXCEL_ERRORS) if hashed.any() else hashed
 
@@ -313,6 +346,15 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         return dates, num.notna() & ~ok
     s = _text(s)
     arr = _arrow(s)
+    if len(arr) >= 1000:  # a lead sheet has few distinct dates: parse each once
+        enc = pc.dictionary_encode(arr)
+        if len(enc.dictionary) * 4 < len(arr):
+            codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+            texts = pd.Series(pd.array(enc.dictionary, dtype=pd.StringDtype("pyarrow")))
+            dates, bad = parse_dates(texts)
+            dates = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+            bad = np.append(bad.to_numpy(dtype=bool), False)
+            return pd.Series(dates[codes], index=s.index), pd.Series(bad[codes], index=s.index)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if arr.null_count < len(arr):
         found = pa.nulls(len(arr), pa.timestamp("s"))

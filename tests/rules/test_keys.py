@@ -64,3 +64,26 @@ def test_first_position_is_the_first_row_with_the_same_value(values):
 def test_first_of_codes_renumbers_codes_not_in_order_of_appearance():
     codes = np.array([5, 2, 5, -1, 2, 9])
     assert first_of_codes(codes).tolist() == [0, 1, 0, 3, 1, 5]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=" \t\u3000\u00a0aZ#@.李", max_size=6)), max_size=20))
+def test_text_cells_are_trimmed_with_blanks_as_na(values):
+    from salesbook.rules.prepare import _email_keys, _excel_error, _text
+
+    s = pd.Series(values, dtype=pd.StringDtype("pyarrow"))
+    got = _text(s)
+    want = [None if v is None or not v.strip() else v.strip() for v in values]
+    assert [None if pd.isna(v) else v for v in got] == want
+    errors = _excel_error(got)
+    assert errors.tolist() == [False] * len(values)  # none of these is an Excel error text
+    keys = _email_keys(pa.array(want, type=pa.large_string())).to_pylist()
+    ref = [None if v is None else v.lower().replace(" ", "") for v in want]
+    assert keys == [r if r is not None and "@" in r else None for r in ref]
+
+
+def test_excel_errors_are_found_by_their_text():
+    from salesbook.rules.prepare import _excel_error, _text
+
+    s = _text(pd.Series(["#N/A", "#REF!", "#hashtag", "ok", None], dtype=pd.StringDtype("pyarrow")))
+    assert _excel_error(s).tolist() == [True, True, False, False, False]
