@@ -23,7 +23,7 @@ from .rules.prepare import canonical_frame, parse_dates, prepare
 from .schema import BY_KEY, DATE, NUMBER, COUNT, REQUIRED, closest_header, duplicate_headers, match_headers
 from .settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
 from .sheetmodel import AppendRows
-from .xlsx import safety
+from .xlsx import memory, safety
 
 EXIT_OK, EXIT_ROW_PROBLEMS, EXIT_REFUSED = 0, 1, 2
 
@@ -86,6 +86,8 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
     history = None
     if need_history:
         _, history = _sheet_grid(pkg, (report.HISTORY_SHEET, "历史"))
+    pkg.cache.pop("calamine", None)  # Settings and History are read: drop calamine's copy of the workbook
+    memory.release()
     return Book(path, pkg, loc, leads, settings, history, language(settings, loc.headers))
 
 
@@ -161,6 +163,8 @@ def run(path, *, only=None, today: dt.date | None = None, output=None, backup: b
     book = load(path, force=force, for_write=output is None, need_history="funnel" in commands)
     ev = evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows, only=commands,
                   lang=book.language)
+    book.leads = book.history_rows = None  # graded: the input table is not needed for writing
+    memory.release()
     target = _write(book, output=output, backup=backup, force=force, columns=_output_columns(book, ev),
                     sheets=ev.sheets, appends=ev.appends)
     return Result(book.path, ev.summary, _exit_code(ev.problems), ev.problems, ev, target,

@@ -37,6 +37,7 @@ import pandas as pd
 
 from salesbook import schema
 from salesbook.errors import Refusal
+from salesbook.xlsx import memory
 from salesbook.xlsx.package import Package, SheetInfo, TableInfo
 from ..cells import col_index, col_letter
 
@@ -502,6 +503,7 @@ def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
         _release(pkg)
         if owned:
             pkg.close()
+        memory.release()  # fastexcel's copy of the sheet is gone: give its memory back
 
 
 def _merged_cells(merges: list[str], loc: LeadsLocation, names: list[str]) -> list[tuple[str, int, int, tuple[str, ...]]]:

@@ -24,6 +24,7 @@ import pandas as pd
 from salesbook import schema
 from salesbook.errors import Refusal
 from salesbook.sheetmodel import AppendRows, SheetModel
+from salesbook.xlsx import memory
 from salesbook.xlsx.leads_writer import (
     BackgroundWriter,
     LeadsRewriter,
@@ -89,13 +90,16 @@ def write_workbook(
             owned = owned_columns(loc, columns, pkg)
             if owned or rows:
                 _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp)
+                memory.release()
             if sheets or appends:
                 renderers = _renderers(render)
                 added: dict[str, str] = {}
                 for model in sheets:
                     _write_model(pkg, writer, model, styles, renderers, added)
+                    memory.release()  # each rendering's buffers, before the next one builds its own
                 for rows_to_add in appends:
                     _write_append(pkg, writer, rows_to_add, styles, renderers, added)
+                    memory.release()
             if styles.changed():
                 _put_styles(writer, styles_part, styles)
             writer.write(dst)
