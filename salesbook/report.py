@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from .rules.funnel import FunnelReport
@@ -146,25 +147,35 @@ def _group_frame(t: pd.DataFrame, settings: Settings, lang: str, by: str) -> tup
 
 def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, settings: Settings, lang: str,
                   labels: dict[str, str], day: dt.date | None = None) -> SheetModel:
-    flagged = outputs["stale"].notna()
-    names = [s.zh if lang == "zh" and s.zh else s.name for s in settings.stages] + [""]
-    sub = f[flagged]
+    flagged = outputs["stale"].notna().to_numpy()
+    at = np.flatnonzero(flagged)
+    names = np.array([s.zh if lang == "zh" and s.zh else s.name for s in settings.stages] + [""], dtype=object)
 
     def h(key: str) -> str:
         return labels.get(key) or BY_KEY[key].header(lang)
 
+    # Sorted by owner (blanks last), then row: by the owners' sorted codes, not by comparing texts.
+    owner_codes, owners = pd.factorize(f["owner"].iloc[at], use_na_sentinel=True)
+    rank = np.empty(len(owners) + 1, dtype=np.int64)
+    rank[np.argsort(np.asarray(owners, dtype=object), kind="stable")] = np.arange(len(owners))
+    rank[len(owners)] = len(owners)  # blank owners (code -1) last
+    order = at[np.lexsort((at, rank[owner_codes]))]
+
+    def col(key: str) -> np.ndarray:  # object column: what renderers and xlwings take as text
+        values = f[key].iloc[order]
+        return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+
     frame = pd.DataFrame({
-        lbl("row", lang): sub.index.to_numpy(),
-        h("lead_id"): sub["lead_id"].astype("object").to_numpy(),
-        h("company"): sub["company"].astype("object").to_numpy(),
-        h("owner"): sub["owner"].astype("object").to_numpy(),
-        h("stage"): [names[i] for i in sub["stage_i"].to_numpy()],
-        h("grade"): g.loc[flagged, "grade"].astype("object").to_numpy(),
-        h("last_contact"): sub["last_contact"].to_numpy(),
-        h("unanswered"): sub["unanswered"].to_numpy(),
-        lbl("reason", lang): outputs.loc[flagged, "stale_reason"].astype("object").to_numpy(),
+        lbl("row", lang): f.index.to_numpy()[order],
+        h("lead_id"): col("lead_id"),
+        h("company"): col("company"),
+        h("owner"): col("owner"),
+        h("stage"): names[f["stage_i"].to_numpy()[order]],
+        h("grade"): g["grade"].to_numpy(dtype=object)[order],
+        h("last_contact"): f["last_contact"].to_numpy()[order],
+        h("unanswered"): f["unanswered"].to_numpy()[order],
+        lbl("reason", lang): outputs["stale_reason"].to_numpy(dtype=object)[order],
     })
-    frame = frame.sort_values([h("owner"), lbl("row", lang)], kind="stable", na_position="last")
     day_text = day.isoformat() if day else ""
     note = lbl("cleanse_note", lang, n=f"{len(frame):,}", d=day_text)
     room = EXCEL_ROWS - 3  # title, note and header lines above the list
