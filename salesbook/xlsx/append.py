@@ -310,7 +310,8 @@ def append_to_sheet(doc: bytes, rows: AppendRows, styles, shared_strings: list[s
         raise ValueError(f"sheet {rows.name!r} is full: {last_data:,} rows would exceed Excel's {MAX_ROWS:,}")
 
     data_xml, widths = _data_rows_xml(frame, targets, rows.formats, first_data, st, p)
-    inserted = (header_xml + data_xml).encode("utf-8")
+    inserted = header_xml.encode("utf-8") + data_xml if header_xml else data_xml
+    del data_xml
     if span.self_closing:
         opening = doc[span.start : span.open_end - 2].rstrip() + b">"
         edits.append((span.start, span.open_end, opening + inserted + f"</{p}sheetData>".encode()))
@@ -338,7 +339,7 @@ def _last_header_style(cells: dict[int, tuple[str, int | None]]) -> int | None:
 
 def _data_rows_xml(
     frame: pd.DataFrame, targets: list[int], formats: dict[str, str], first: int, st: StyleCache, p: str
-) -> tuple[str, dict[int, float]]:
+) -> tuple[bytes, dict[int, float]]:
     """The new rows, cells in column order; and the width each target column needs."""
     rownums = row_numbers(first, len(frame))
     columns: list[pd.Series] = []
@@ -350,6 +351,7 @@ def _data_rows_xml(
         columns.append(cells)
         widths[targets[j]] = width
     xml = join_columns(columns)
+    del columns
     rows = np.arange(first, first + len(frame), dtype=np.int64)
     body, _ = rows_xml([Fragment(rows, min(targets), max(targets), xml)], p)
     return body, widths

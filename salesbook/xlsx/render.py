@@ -8,8 +8,9 @@ relationships; the parts only refer to them by fixed ids:
 - the worksheet refers to its drawing as ``<drawing r:id="rIdDrawing1"/>``;
 - the drawing refers to chart *i* (1-based, in model order) as ``r:id="rIdChart{i}"``.
 
-Cells are rendered a whole column at a time with pandas string operations, so a
-100k-row sheet renders in well under a second. Rendering is deterministic: the same
+Cells are rendered a whole column at a time with pandas string operations and put
+together into rows with Arrow joins (one allocation per column, the rows' bytes taken
+straight from Arrow's buffer), so a 100k-row sheet renders in a fraction of a second. Rendering is deterministic: the same
 model and the same style indexes give the same bytes.
 
 What is written where:
@@ -38,6 +39,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from salesbook.sheetmodel import FORMATS, Block, Chart, SheetModel
 from ..cells import col_letter
@@ -91,9 +94,10 @@ def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None) ->
     """Render a whole add-in sheet: cells, column widths, frozen rows and charts."""
     st = StyleCache(styles)
     fragments = _model_fragments(model, st)
-    sheet_data, bounds = assemble_rows(fragments)
+    body, bounds = rows_xml(fragments)
     widths = _column_widths(model, fragments)
-    parts = [
+    del fragments  # the cells are in ``body`` now
+    head = [
         XML_DECL,
         _worksheet_open(sheet_pr),
         sheet_pr.decode("utf-8") if sheet_pr else "",
@@ -101,13 +105,17 @@ def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None) ->
         sheet_views_xml(model.freeze_rows),
         '<sheetFormatPr defaultRowHeight="15"/>',
         cols_xml(widths),
-        sheet_data,
+        "<sheetData>" if bounds is not None else "<sheetData/>",
+    ]
+    tail = [
+        "</sheetData>" if bounds is not None else "",
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
         _ignored_errors_xml(bounds),
         f'<drawing r:id="{DRAWING_RID}"/>' if model.charts else "",
         "</worksheet>",
     ]
-    sheet_xml = "".join(parts).encode("utf-8")
+    sheet_xml = b"".join(["".join(head).encode("utf-8"), body, "".join(tail).encode("utf-8")])
+    del body
     if not model.charts:
         return RenderedSheet(sheet_xml, None, [])
     drawing = drawing_xml(model.charts)
@@ -295,6 +303,8 @@ def split_kinds(values: pd.Series) -> list[tuple[str, pd.Series]]:
 
 def _split_object(values: pd.Series) -> list[tuple[str, pd.Series]]:
     inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("string", "empty"):  # texts and missing values: no per-value conversion
+        return [("str", _as_str_series(values))]
     kind = _INFERRED_KIND.get(inferred)
     if kind is not None:
         return _convert(kind, values)
@@ -445,16 +455,39 @@ def column_cells(
             out[conv.index.to_numpy()] = body.to_numpy(dtype=object)
             width = max(width, _display_width(kind, fmt, raw))
         bodies = pd.Series(out, dtype="str")
-    refs = f'<{p}c r="{col_letter(col)}' + rows
-    return (refs + bodies.set_axis(rows.index)).fillna(""), width
+    start = _text_scalar(f'<{p}c r="{col_letter(col)}')
+    cells = pc.binary_join_element_wise(start, _arrow_text(rows), _arrow_text(bodies), _text_scalar(""))
+    return pc.fill_null(cells, _text_scalar("")), width  # no body: no cell
 
 
-def join_columns(columns: list[pd.Series]) -> pd.Series:
-    """Concatenate per-row cell strings of several columns (Arrow '+' beats str.cat)."""
-    xml = columns[0]
-    for cells in columns[1:]:
-        xml = xml + cells
-    return xml
+def join_columns(columns: list) -> pa.Array:
+    """Concatenate per-row cell strings of several columns, in one Arrow join."""
+    return pc.binary_join_element_wise(*[_arrow_text(c) for c in columns], _text_scalar(""))
+
+
+def _text_scalar(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
+
+
+def _arrow_text(values) -> pa.Array:
+    """A str Series (or an Arrow array) as one Arrow large_string array, nulls where missing."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(values, type=pa.large_string(), from_pandas=True)
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+    return values if values.type == pa.large_string() else values.cast(pa.large_string())
+
+
+def _arrow_bytes(values: pa.Array) -> bytes:
+    """The concatenated texts of an Arrow string array (nulls left out), as UTF-8 bytes."""
+    if values.null_count:
+        values = values.drop_null()
+    if not len(values):
+        return b""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64, count=len(values) + 1, offset=8 * values.offset)
+    return values.buffers()[2][int(offsets[0]):int(offsets[-1])].to_pybytes()
 
 
 def text_cell(row: int, col: int, text: str, style: int | None, p: str = "") -> str:
@@ -483,7 +516,7 @@ class Fragment:
     rows: np.ndarray  # int64 row numbers
     col: int
     end: int
-    xml: pd.Series  # str, aligned with rows
+    xml: pd.Series | pa.Array  # text, aligned with rows
     widths: dict[int, float] | None = None  # column -> width it needs (data and headers)
 
 
@@ -491,28 +524,33 @@ def _single(row: int, col: int, end: int, xml: str, widths: dict[int, float] | N
     return Fragment(np.array([row], dtype=np.int64), col, end, pd.Series([xml], dtype="str"), widths)
 
 
-def assemble_rows(fragments: Sequence[Fragment], p: str = "") -> tuple[str, tuple[int, int, int, int] | None]:
-    """``<sheetData>`` with the fragments merged per row, and the used range."""
+def assemble_rows(fragments: Sequence[Fragment], p: str = "") -> tuple[bytes, tuple[int, int, int, int] | None]:
+    """``<sheetData>`` with the fragments merged per row (UTF-8), and the used range."""
     body, bounds = rows_xml(fragments, p)
     if bounds is None:
-        return f"<{p}sheetData/>", None
-    return f"<{p}sheetData>{body}</{p}sheetData>", bounds
+        return f"<{p}sheetData/>".encode(), None
+    return f"<{p}sheetData>".encode() + body + f"</{p}sheetData>".encode(), bounds
 
 
-def rows_xml(fragments: Sequence[Fragment], p: str = "") -> tuple[str, tuple[int, int, int, int] | None]:
-    """``<row>`` elements with the fragments merged per row, ascending, and the used range.
+def rows_xml(fragments: Sequence[Fragment], p: str = "") -> tuple[bytes, tuple[int, int, int, int] | None]:
+    """``<row>`` elements (UTF-8) with the fragments merged per row, ascending, and the used range.
 
     Fragments may share rows (blocks side by side); they must not share cells.
     """
     fragments = [f for f in fragments if len(f.rows)]
     if not fragments:
-        return "", None
+        return b"", None
+    alone = _rows_apart(fragments)
+    if alone is not None:  # no row shared: each fragment's rows as they are, fragment after fragment
+        body = b"".join(_fragment_rows(f, p) for f in alone)
+        bounds = (int(alone[0].rows[0]), min(f.col for f in alone), int(alone[-1].rows[-1]), max(f.end for f in alone))
+        return body, bounds
     frame = pd.DataFrame(
         {
             "row": np.concatenate([f.rows for f in fragments]),
             "col": np.concatenate([np.full(len(f.rows), f.col) for f in fragments]),
             "end": np.concatenate([np.full(len(f.rows), f.end) for f in fragments]),
-            "xml": pd.concat([f.xml for f in fragments], ignore_index=True),
+            "xml": pd.concat([_str_series(f.xml) for f in fragments], ignore_index=True),
         }
     )
     frame = frame.sort_values(["row", "col"], kind="stable", ignore_index=True)
@@ -524,7 +562,36 @@ def rows_xml(fragments: Sequence[Fragment], p: str = "") -> tuple[str, tuple[int
     closes = pd.Series(np.where(last, f"</{p}row>", ""), dtype="str")
     body = (opens + frame["xml"] + closes).str.cat()
     bounds = (int(rows[0]), int(frame["col"].min()), int(rows[-1]), int(frame["end"].max()))
-    return body, bounds
+    return body.encode("utf-8"), bounds
+
+
+def _rows_apart(fragments: Sequence[Fragment]) -> list[Fragment] | None:
+    """The fragments in row order when no two hold the same row (each one's rows
+    ascending, each starting below the one before); None otherwise."""
+    order = sorted(fragments, key=lambda f: (int(f.rows[0]), f.col))
+    bottom = 0
+    for f in order:
+        rows = f.rows
+        if int(rows[0]) <= bottom or (len(rows) > 1 and not bool((rows[1:] > rows[:-1]).all())):
+            return None
+        bottom = int(rows[-1])
+    return order
+
+
+def _fragment_rows(f: Fragment, p: str) -> bytes:
+    """``<row r="n">`` + the fragment's cells + ``</row>`` for each of its rows (rows whose
+    cells are missing left out, as ``str.cat`` leaves them out)."""
+    if len(f.rows) == 1 and isinstance(f.xml, pd.Series):
+        xml = f.xml.iloc[0]
+        return b"" if pd.isna(xml) else f'<{p}row r="{int(f.rows[0])}">{xml}</{p}row>'.encode("utf-8")
+    numbers = pa.array(f.rows, type=pa.int64()).cast(pa.large_string())
+    rows = pc.binary_join_element_wise(_text_scalar(f'<{p}row r="'), numbers, _text_scalar('">'), _arrow_text(f.xml),
+                                       _text_scalar(f"</{p}row>"), _text_scalar(""))
+    return _arrow_bytes(rows)
+
+
+def _str_series(xml) -> pd.Series:
+    return xml if isinstance(xml, pd.Series) else pd.Series(xml.to_pylist(), dtype="str")
 
 
 def _check_overlaps(frame: pd.DataFrame) -> None:
