@@ -107,7 +107,7 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     written = tuple(k for c in commands for k in COMMAND_OUTPUTS[c])
     ev = Evaluation(prepared=p, outputs=outputs, written=written, today=day, language=lang)
     extra = pd.DataFrame({"grade": g["grade"], "grade_code": g["grade_code"], "followup_key": fkey,
-                          "followup_code": fcode, "stale_flag": st["stale"].notna(),
+                          "followup_code": fcode, "stale_flag": pd.notna(st["stale"].to_numpy(dtype=object)),
                           "overdue": fcode == 0, "days_in_stage": st["days_in_stage"]}, index=f.index)
 
     if "stale" in commands:

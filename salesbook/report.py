@@ -147,7 +147,7 @@ def _group_frame(t: pd.DataFrame, settings: Settings, lang: str, by: str) -> tup
 
 def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, settings: Settings, lang: str,
                   labels: dict[str, str], day: dt.date | None = None) -> SheetModel:
-    flagged = outputs["stale"].notna().to_numpy()
+    flagged = pd.notna(outputs["stale"].to_numpy(dtype=object))
     at = np.flatnonzero(flagged)
     names = np.array([s.zh if lang == "zh" and s.zh else s.name for s in settings.stages] + [""], dtype=object)
 
@@ -165,16 +165,19 @@ def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, setti
         values = f[key].iloc[order]
         return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
 
+    def text(values: np.ndarray) -> pd.Series:  # kept as objects: no conversion to Arrow strings
+        return pd.Series(values, dtype=object)
+
     frame = pd.DataFrame({
         lbl("row", lang): f.index.to_numpy()[order],
-        h("lead_id"): col("lead_id"),
-        h("company"): col("company"),
-        h("owner"): col("owner"),
-        h("stage"): names[f["stage_i"].to_numpy()[order]],
-        h("grade"): g["grade"].to_numpy(dtype=object)[order],
+        h("lead_id"): text(col("lead_id")),
+        h("company"): text(col("company")),
+        h("owner"): text(col("owner")),
+        h("stage"): text(names[f["stage_i"].to_numpy()[order]]),
+        h("grade"): text(g["grade"].to_numpy(dtype=object)[order]),
         h("last_contact"): f["last_contact"].to_numpy()[order],
         h("unanswered"): f["unanswered"].to_numpy()[order],
-        lbl("reason", lang): outputs["stale_reason"].to_numpy(dtype=object)[order],
+        lbl("reason", lang): text(outputs["stale_reason"].to_numpy(dtype=object)[order]),
     })
     day_text = day.isoformat() if day else ""
     note = lbl("cleanse_note", lang, n=f"{len(frame):,}", d=day_text)
