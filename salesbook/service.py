@@ -66,11 +66,23 @@ def _sheet_grid(pkg, names: tuple[str, ...]) -> tuple[str | None, list[list[obje
 
 def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True, need_history: bool = True) -> Book:
     """Check and read a workbook. Raises Refusal for anything that stops the command."""
+    path = Path(path)
+    crc = safety.preflight(path, force=force, for_write=for_write, crc_later=True)  # CRCs checked beside the read
+    try:
+        book = _read(path, need_history=need_history)
+    except BaseException:
+        if crc is not None:
+            crc.wait()  # a damaged member is the reason, as a plain preflight would have said first
+        raise
+    if crc is not None:
+        crc.wait()
+    return book
+
+
+def _read(path: Path, *, need_history: bool) -> Book:
     from .xlsx.package import Package
     from .xlsx.reader import locate_leads, read_leads
 
-    path = Path(path)
-    safety.preflight(path, force=force, for_write=for_write)
     try:
         pkg = Package.open(path)
     except Refusal:

@@ -1,0 +1,76 @@
+"""``preflight(crc_later=True)``: the CRC check runs beside the read, with the same outcome."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from salesbook import service
+from salesbook.errors import Refusal
+from salesbook.xlsx import safety
+
+
+def _book(path: Path, rows: int = 3000) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Lead ID", "Company", "Owner", "Stage", "Created"])
+    for i in range(rows):
+        ws.append([f"L-{i:05d}", f"Company {i}", "Ann", "Proposal", "2026-01-02"])
+    ws.append(["L-END", "CRCMARK", "Ann", "Proposal", "2026-01-02"])
+    wb.save(path)
+    return path
+
+
+def _damaged(src: Path, dst: Path) -> Path:
+    """The same workbook stored uncompressed, one byte of the Leads sheet's shared strings changed."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+    data = bytearray(dst.read_bytes())
+    at = data.find(b"CRCMARK")
+    assert at > 0
+    data[at] = ord("X")
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def test_a_bad_crc_is_refused_as_by_the_plain_preflight(tmp_path):
+    path = _damaged(_book(tmp_path / "src.xlsx"), tmp_path / "bad.xlsx")
+    with pytest.raises(Refusal) as plain:
+        safety.preflight(path, for_write=False)
+    pending = safety.preflight(path, for_write=False, crc_later=True)
+    assert pending is not None
+    with pytest.raises(Refusal) as later:
+        pending.wait()
+    assert later.value.message == plain.value.message and later.value.detail == plain.value.detail
+    with pytest.raises(Refusal) as loaded:
+        service.load(path, for_write=False)
+    assert loaded.value.message == plain.value.message and "CRC" in loaded.value.detail
+
+
+def test_the_crc_refusal_wins_over_a_later_one(tmp_path, monkeypatch):
+    path = _damaged(_book(tmp_path / "src.xlsx"), tmp_path / "bad.xlsx")
+
+    def refuse(*args, **kwargs):
+        raise Refusal("the file is open in Excel", path=path)
+
+    monkeypatch.setattr(safety, "_check_target_writable", refuse)
+    with pytest.raises(Refusal) as err:
+        safety.preflight(path, for_write=True, crc_later=True)
+    assert "CRC" in err.value.detail
+    monkeypatch.setattr(service, "_read", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("read failed")))
+    with pytest.raises(Refusal) as err:
+        service.load(path, for_write=False)
+    assert "CRC" in err.value.detail
+
+
+def test_a_sound_book_loads(tmp_path):
+    path = _book(tmp_path / "ok.xlsx", rows=10)
+    assert safety.preflight(path, for_write=False) is None
+    pending = safety.preflight(path, for_write=False, crc_later=True)
+    pending.wait()
+    assert len(service.load(path, for_write=False).leads) == 11
