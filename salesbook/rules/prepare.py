@@ -248,6 +248,44 @@ def _phone_keys(arr: pa.Array) -> np.ndarray:
     return out
 
 
+class _Inline:
+    """An executor that runs the job at once (small tables: a thread costs more than it saves)."""
+
+    class _Done:
+        def __init__(self, value):
+            self.value = value
+
+        def result(self):
+            return self.value
+
+    def submit(self, fn, *args):
+        return self._Done(fn(*args))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _pool(n_rows: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1) if n_rows >= 50_000 else _Inline()
+
+
+def _contact_keys(email: pd.Series, phone: pd.Series, company: pd.Series, contact: pd.Series):
+    """Integer keys (equal codes = the same normalised value, -1 = none) for e-mail, phone
+    and company + contact, numbered in order of first appearance."""
+    email_key = _codes(_email_keys(_arrow(email)))
+    phone_key = dense_codes(_phone_keys(_arrow(phone)))
+    company_key = norm_codes(company)
+    contact_key = norm_codes(contact)
+    person_key = dense_codes(np.where((company_key >= 0) & (contact_key >= 0),
+                                      company_key * (max(int(contact_key.max()), 0) + 2) + contact_key, -1))
+    return email_key, phone_key, person_key
+
+
 def _codes(arr: pa.Array) -> np.ndarray:
     """Dictionary codes of an Arrow array, -1 for nulls."""
     if arr.null_count == len(arr):
@@ -510,32 +548,29 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
             col.add(key, missing, texts[key], "{label} is empty (required)")
 
     # Duplicate Lead IDs: reported on the later rows, never merged.
-    ids = texts["lead_id"]
-    lead_code, _ = pd.factorize(ids, use_na_sentinel=True)
-    f["lead_code"] = lead_code  # equal codes = the same Lead ID (History and duplicates use it)
-    first = first_of_codes(lead_code)
-    dup = pd.Series(first < np.arange(len(ids)), index=idx)
-    if dup.any():
-        rows = np.asarray(idx)
-        msgs = pd.Series(None, index=idx, dtype=object)
-        msgs[dup] = [f"{col.label('lead_id')} {i} is also on row {rows[p]}"
-                     for i, p in zip(ids[dup].astype(object), first[dup.to_numpy()])]
-        col.add("lead_id", dup, ids, msgs)
-
-    # Contact keys for duplicate detection.
+    # The contact keys for duplicate detection hash ~1M texts each; Arrow and numpy release
+    # the GIL, so they run on a second core while the Lead IDs are checked here.
     email, phone = texts["email"], texts["phone"]
     combo = texts["email_phone"]
     if combo.notna().any():
         is_mail = combo.str.contains("@", regex=False).fillna(False).astype(bool)
         email = email.fillna(combo.where(is_mail))
         phone = phone.fillna(combo.where(~is_mail))
-    # Keys are integer codes: equal codes = the same normalised value, -1 = none.
-    f["email_key"] = _codes(_email_keys(_arrow(email)))
-    f["phone_key"] = dense_codes(_phone_keys(_arrow(phone)))
-    company_key = norm_codes(texts["company"])
-    contact_key = norm_codes(texts["contact"])
-    f["person_key"] = dense_codes(np.where((company_key >= 0) & (contact_key >= 0),
-                                           company_key * (max(int(contact_key.max()), 0) + 2) + contact_key, -1))
+    with _pool(len(idx)) as pool:
+        keys = pool.submit(_contact_keys, email, phone, texts["company"], texts["contact"])
+
+        ids = texts["lead_id"]
+        lead_code, _ = pd.factorize(ids, use_na_sentinel=True)
+        f["lead_code"] = lead_code  # equal codes = the same Lead ID (History and duplicates use it)
+        first = first_of_codes(lead_code)
+        dup = pd.Series(first < np.arange(len(ids)), index=idx)
+        if dup.any():
+            rows = np.asarray(idx)
+            msgs = pd.Series(None, index=idx, dtype=object)
+            msgs[dup] = [f"{col.label('lead_id')} {i} is also on row {rows[p]}"
+                         for i, p in zip(ids[dup].astype(object), first[dup.to_numpy()])]
+            col.add("lead_id", dup, ids, msgs)
+        f["email_key"], f["phone_key"], f["person_key"] = keys.result()
 
     # Stages.
     stage_index = settings.stage_index()

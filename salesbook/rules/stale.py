@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..settings import OPEN, Settings
 from .prepare import Prepared, first_of_codes
@@ -80,15 +78,15 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     flags = {k: v & eligible for k, v in zip(REASONS, (r_unanswered, r_mismatch, r_no_contact, r_stuck, r_dup))}
     flagged = np.logical_or.reduce(list(flags.values()))
 
-    # Reasons only for the flagged rows: each rule's text once per distinct value, then
-    # joined row-wise with Arrow.
+    # Reasons only for the flagged rows: each rule's text once per distinct value, and the
+    # joined reason once per distinct combination of those.
     at = np.flatnonzero(flagged)
     parts = []
     if flags["unanswered"].any():
         parts.append(_texts(flags["unanswered"][at], {"n": n_unanswered[at]},
                             lambda n: t("stale.unanswered", lang, n=int(n))))
     if flags["mismatch"].any():
-        parts.append(np.where(flags["mismatch"][at], t("stale.mismatch", lang), None))
+        parts.append(_texts(flags["mismatch"][at], {}, lambda: t("stale.mismatch", lang)))
     if flags["no_contact"].any():
         parts.append(_texts(flags["no_contact"][at], {"n": since_contact.to_numpy()[at]},
                             lambda n: t("stale.no_contact", lang, n=int(n))))
@@ -101,26 +99,31 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
                             lambda i: t("stale.duplicate", lang, id=i)))
     reason = np.full(len(f), None, dtype=object)
     reason[at] = _join(parts, len(at), sep(lang))
-    stale_yes = np.where(flagged, t("Yes", lang), None).astype(object)
+    stale_yes = np.full(len(f), None, dtype=object)
+    stale_yes[at] = t("Yes", lang)
+
+    blank = f["blank_row"].to_numpy()
+    bad = (p.bad_any(STALE_DEPENDS) | (f["kind"] == "?")).to_numpy() & ~blank
+    if bad.any():
+        msg = p.first_problem(STALE_DEPENDS)
+        stale_yes[bad] = None
+        reason[bad] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore").to_numpy(dtype=object)
+        for k in REASONS:
+            flags[k] = flags[k] & ~bad
+    stale_yes[blank] = None
+    reason[blank] = None
     out = pd.DataFrame({"stale": pd.Series(stale_yes, index=f.index, dtype=object),
                         "stale_reason": pd.Series(reason, index=f.index, dtype=object)}, index=f.index)
     for k, v in flags.items():
         out[f"flag_{k}"] = v
     out["days_in_stage"] = in_stage
-
-    bad = p.bad_any(STALE_DEPENDS) | (f["kind"] == "?") & ~f["blank_row"]
-    if bad.any():
-        msg = p.first_problem(STALE_DEPENDS)
-        out.loc[bad, "stale"] = None
-        out.loc[bad, "stale_reason"] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore")
-        out.loc[bad, [f"flag_{k}" for k in REASONS]] = False
-    out.loc[f["blank_row"], ["stale", "stale_reason"]] = None
     return out
 
 
-def _texts(mask: np.ndarray, keys: dict[str, np.ndarray], make) -> np.ndarray:
-    """One text where ``mask`` holds (None elsewhere), built once per distinct combination of ``keys``."""
-    out = np.full(len(mask), None, dtype=object)
+def _texts(mask: np.ndarray, keys: dict[str, np.ndarray], make) -> tuple[np.ndarray, list[str]]:
+    """Where ``mask`` holds, a code into a list of texts (-1 elsewhere); ``make`` builds
+    one text per distinct combination of ``keys``."""
+    out = np.full(len(mask), -1, dtype=np.int64)
     columns = [v[mask] for v in keys.values()]
     codes = np.zeros(int(mask.sum()), dtype=np.int64)
     for c in columns:  # one code per combination: factorise each column, then combine
@@ -129,16 +132,19 @@ def _texts(mask: np.ndarray, keys: dict[str, np.ndarray], make) -> np.ndarray:
     codes, _ = pd.factorize(codes)
     firsts = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
     firsts[codes[::-1]] = np.arange(len(codes))[::-1]  # a row holding each combination
-    texts = np.array([make(*(c[r] for c in columns)) for r in firsts], dtype=object)
-    out[mask] = texts[codes]
-    return out
+    out[mask] = codes
+    return out, [make(*(c[r] for c in columns)) for r in firsts]
 
 
-def _join(parts: list[np.ndarray], n: int, separator: str) -> np.ndarray:
-    """Join the non-blank texts of each row with Arrow kernels (no Python per row)."""
-    result = pa.nulls(n, pa.string())
-    for part in parts:
-        arr = pa.array(part, type=pa.string(), from_pandas=True)
-        both = pc.binary_join_element_wise(result, arr, separator)  # null where either is null
-        result = pc.coalesce(both, result, arr)
-    return result.to_numpy(zero_copy_only=False)
+def _join(parts: list[tuple[np.ndarray, list[str]]], n: int, separator: str) -> np.ndarray:
+    """Per row, the parts' texts joined by ``separator`` (None where no part has one): one
+    code per distinct combination of the parts' codes, one join per combination."""
+    if not parts:
+        return np.full(n, None, dtype=object)
+    combined = np.zeros(n, dtype=np.int64)
+    for codes, texts in parts:
+        combined, _ = pd.factorize(combined * (len(texts) + 1) + (codes + 1))
+    firsts = np.zeros(combined.max() + 1 if n else 0, dtype=np.int64)
+    firsts[combined[::-1]] = np.arange(n)[::-1]
+    joined = [separator.join(texts[codes[r]] for codes, texts in parts if codes[r] >= 0) or None for r in firsts]
+    return np.array(joined, dtype=object)[combined] if n else np.full(0, None, dtype=object)
