@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..settings import LOST, OPEN, WON, Settings
 from .history import funnel_levels
+from .prepare import KINDS
 
 
 @dataclass
@@ -124,42 +125,68 @@ def bottleneck(stages: pd.DataFrame, minimum: int) -> str | None:
     return str(cand.loc[cand["conversion"].astype(float).idxmin(), "stage"])
 
 
-def group_table(f: pd.DataFrame, settings: Settings, reach: pd.Series, extra: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The funnel per Owner or per Source: size, value, win rate, reached per stage, conversion.
-    The groups are the column's distinct values (blank as '(blank)'); every figure is one
-    ``bincount`` over the group codes."""
+@dataclass
+class _Facts:
+    """Per live lead (stage known), what the per-owner and per-source tables add up."""
+
+    live: np.ndarray        # bool per row of the lead table
+    state: np.ndarray       # 0 open, 1 won, 2 lost
+    open_value: np.ndarray  # deal value of open leads, else 0
+    open_weighted: np.ndarray
+    won_known: np.ndarray   # 1 for a won lead with a deal value
+    won_value: np.ndarray
+    flags: np.ndarray       # 2 × stale + overdue
+    reach: np.ndarray       # funnel position reached, 0 … number of funnel stages
+
+
+def _facts(f: pd.DataFrame, settings: Settings, reach: pd.Series, extra: pd.DataFrame) -> _Facts:
     live = (f["kind"] != "?").to_numpy()
+    kinds = f["kind"].cat.codes.to_numpy()[live]  # positions in prepare.KINDS: open, won, lost
+    state = np.select([kinds == KINDS.index(OPEN), kinds == KINDS.index(WON)], [0, 1], 2)
+    prob = np.array([s.probability for s in settings.stages] + [0.0])[f["stage_i"].to_numpy()[live]]
+    deal = f["deal_value"].to_numpy(dtype="float64", na_value=np.nan)[live]
+    value = np.nan_to_num(deal)
+    is_open = state == 0
+    won_known = (state == 1) & ~np.isnan(deal)
+    flags = 2 * extra["stale_flag"].to_numpy(dtype=np.int64)[live] + extra["overdue"].to_numpy(dtype=np.int64)[live]
+    return _Facts(live, state, np.where(is_open, value, 0.0), np.where(is_open, value * prob, 0.0),
+                  won_known.astype(np.int64), np.where(won_known, deal, 0.0), flags,
+                  np.clip(reach.to_numpy().astype(np.int64)[live], 0, len(settings.funnel_stages)))
+
+
+def group_table(f: pd.DataFrame, settings: Settings, reach: pd.Series, extra: pd.DataFrame, by: str,
+                facts: _Facts | None = None) -> pd.DataFrame:
+    """The funnel per Owner or per Source: size, value, win rate, reached per stage, conversion.
+    The groups are the column's distinct values (blank as '(blank)'); the counts come from one
+    ``bincount`` over (group, category) pairs, the sums from one per amount."""
+    x = facts or _facts(f, settings, reach, extra)
     codes, uniques = pd.factorize(f[by], use_na_sentinel=True)  # Arrow hashing, no Python strings per row
-    codes = codes[live]
+    codes = codes[x.live]
     labels = np.array(list(uniques) + ["(blank)"], dtype=object)
     label_codes, names = pd.factorize(labels)  # an owner literally named '(blank)' joins the blanks
     groups = label_codes[np.where(codes >= 0, codes, len(uniques))]
     k = len(names)
 
-    def total(weights=None) -> np.ndarray:
+    def counts(category: np.ndarray, n: int) -> np.ndarray:  # k × n table of counts
+        return np.bincount(groups * n + category, minlength=k * n).reshape(k, n)
+
+    def total(weights: np.ndarray) -> np.ndarray:
         return np.bincount(groups, weights=weights, minlength=k)
 
-    is_open, is_won, is_lost = ((f["kind"] == k).to_numpy()[live] for k in (OPEN, WON, LOST))  # categorical codes
-    prob = np.array([s.probability for s in settings.stages] + [0.0])[f["stage_i"].to_numpy()[live]]
-    deal = f["deal_value"].to_numpy(dtype="float64", na_value=np.nan)[live]
-    value = np.nan_to_num(deal)
-    won_known = is_won & ~np.isnan(deal)
-    won_n = total(won_known.astype(np.float64))
-    won_sum = total(np.where(won_known, deal, 0.0))
-    agg = pd.DataFrame({
-        "leads": total(), "open": total(is_open.astype(np.float64)),
-        "pipeline": total(np.where(is_open, value, 0.0)),
-        "weighted": total(np.where(is_open, value * prob, 0.0)),
-        "won": total(is_won.astype(np.float64)), "lost": total(is_lost.astype(np.float64)),
-        "stale": total(extra["stale_flag"].to_numpy(dtype=np.float64)[live]),
-        "overdue": total(extra["overdue"].to_numpy(dtype=np.float64)[live]),
-    }, index=pd.Index(names, dtype=object))
-    rr = reach.to_numpy()[live]
+    states = counts(x.state, 3)
+    flags = counts(x.flags, 4)
     funnel = settings.funnel_stages
+    levels = counts(x.reach, len(funnel) + 1)
+    reached = np.cumsum(levels[:, ::-1], axis=1)[:, ::-1]  # reached[:, L] = leads at level ≥ L
+    won_n, won_sum = counts(x.won_known, 2)[:, 1], total(x.won_value)
+    agg = pd.DataFrame({
+        "leads": states.sum(axis=1), "open": states[:, 0],
+        "pipeline": total(x.open_value), "weighted": total(x.open_weighted),
+        "won": states[:, 1], "lost": states[:, 2],
+        "stale": flags[:, 2] + flags[:, 3], "overdue": flags[:, 1] + flags[:, 3],
+    }, index=pd.Index(names, dtype=object))
     for lvl, st in enumerate(funnel, start=1):
-        agg[f"reached:{st.name}"] = total((rr >= lvl).astype(np.float64))
-    int_cols = [c for c in agg.columns if c not in ("pipeline", "weighted")]
-    agg[int_cols] = agg[int_cols].astype(np.int64)
+        agg[f"reached:{st.name}"] = reached[:, lvl]
     agg["win_rate"] = _safe_div(agg["won"], agg["won"] + agg["lost"])
     with np.errstate(divide="ignore", invalid="ignore"):
         agg["avg_won"] = np.where(won_n > 0, won_sum / np.where(won_n > 0, won_n, 1), np.nan)
@@ -180,10 +207,11 @@ def funnel(f: pd.DataFrame, settings: Settings, extra: pd.DataFrame, hist_max: p
     live = (f["kind"] != "?").to_numpy()
     grades = np.bincount(extra["grade_code"].to_numpy()[live] + 1, minlength=5)[1:]  # code -1 (none) → bin 0
     statuses = np.bincount(extra["followup_code"].to_numpy()[live], minlength=5)
+    facts = _facts(f, settings, reach, extra)
     return FunnelReport(
         kpis=kpis, stages=stages,
-        owners=group_table(f, settings, reach, extra, "owner"),
-        sources=group_table(f, settings, reach, extra, "source"),
+        owners=group_table(f, settings, reach, extra, "owner", facts),
+        sources=group_table(f, settings, reach, extra, "source", facts),
         grades={g: int(grades[i]) for i, g in enumerate(("A", "B", "C", "D"))},
         statuses={s: int(statuses[i]) for i, s in enumerate(("Overdue", "Due today", "This week", "Scheduled"))},
     )

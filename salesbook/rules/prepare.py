@@ -249,7 +249,7 @@ def _phone_keys(arr: pa.Array) -> np.ndarray:
 
 
 class _Inline:
-    """An executor that runs the job at once (small tables: a thread costs more than it saves)."""
+    """An executor that runs each job at once (small tables: threads cost more than they save)."""
 
     class _Done:
         def __init__(self, value):
@@ -261,29 +261,31 @@ class _Inline:
     def submit(self, fn, *args):
         return self._Done(fn(*args))
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+    def shutdown(self):
+        pass
 
 
 def _pool(n_rows: int):
+    """Where the contact keys are hashed: on other threads for big tables (Arrow and numpy
+    release the GIL, so they use the other cores while prepare goes on), else inline."""
     from concurrent.futures import ThreadPoolExecutor
 
-    return ThreadPoolExecutor(max_workers=1) if n_rows >= 50_000 else _Inline()
+    return ThreadPoolExecutor(max_workers=2) if n_rows >= 50_000 else _Inline()
 
 
-def _contact_keys(email: pd.Series, phone: pd.Series, company: pd.Series, contact: pd.Series):
-    """Integer keys (equal codes = the same normalised value, -1 = none) for e-mail, phone
-    and company + contact, numbered in order of first appearance."""
-    email_key = _codes(_email_keys(_arrow(email)))
+def _email_codes(email: pd.Series) -> np.ndarray:
+    """E-mail keys: equal codes = the same normalised address, -1 = none."""
+    return _codes(_email_keys(_arrow(email)))
+
+
+def _other_keys(phone: pd.Series, company: pd.Series, contact: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Phone keys and company + contact keys, numbered in order of first appearance, -1 = none."""
     phone_key = dense_codes(_phone_keys(_arrow(phone)))
     company_key = norm_codes(company)
     contact_key = norm_codes(contact)
     person_key = dense_codes(np.where((company_key >= 0) & (contact_key >= 0),
                                       company_key * (max(int(contact_key.max()), 0) + 2) + contact_key, -1))
-    return email_key, phone_key, person_key
+    return phone_key, person_key
 
 
 def _codes(arr: pa.Array) -> np.ndarray:
@@ -556,21 +558,20 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
         is_mail = combo.str.contains("@", regex=False).fillna(False).astype(bool)
         email = email.fillna(combo.where(is_mail))
         phone = phone.fillna(combo.where(~is_mail))
-    with _pool(len(idx)) as pool:
-        keys = pool.submit(_contact_keys, email, phone, texts["company"], texts["contact"])
+    pool = _pool(len(idx))
+    keys = [pool.submit(_email_codes, email), pool.submit(_other_keys, phone, texts["company"], texts["contact"])]
 
-        ids = texts["lead_id"]
-        lead_code, _ = pd.factorize(ids, use_na_sentinel=True)
-        f["lead_code"] = lead_code  # equal codes = the same Lead ID (History and duplicates use it)
-        first = first_of_codes(lead_code)
-        dup = pd.Series(first < np.arange(len(ids)), index=idx)
-        if dup.any():
-            rows = np.asarray(idx)
-            msgs = pd.Series(None, index=idx, dtype=object)
-            msgs[dup] = [f"{col.label('lead_id')} {i} is also on row {rows[p]}"
-                         for i, p in zip(ids[dup].astype(object), first[dup.to_numpy()])]
-            col.add("lead_id", dup, ids, msgs)
-        f["email_key"], f["phone_key"], f["person_key"] = keys.result()
+    ids = texts["lead_id"]
+    lead_code, _ = pd.factorize(ids, use_na_sentinel=True)
+    f["lead_code"] = lead_code  # equal codes = the same Lead ID (History and duplicates use it)
+    first = first_of_codes(lead_code)
+    dup = pd.Series(first < np.arange(len(ids)), index=idx)
+    if dup.any():
+        rows = np.asarray(idx)
+        msgs = pd.Series(None, index=idx, dtype=object)
+        msgs[dup] = [f"{col.label('lead_id')} {i} is also on row {rows[p]}"
+                     for i, p in zip(ids[dup].astype(object), first[dup.to_numpy()])]
+        col.add("lead_id", dup, ids, msgs)
 
     # Stages.
     stage_index = settings.stage_index()
@@ -643,6 +644,9 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     else:
         f["prev_grade_i"] = np.full(len(idx), -1, dtype=np.int8)
 
+    f["email_key"] = keys[0].result()
+    f["phone_key"], f["person_key"] = keys[1].result()
+    pool.shutdown()
     return Prepared(frame=f, problems=col.frame(), bad=col.bad, labels=labels)
 
 
