@@ -67,9 +67,12 @@ def _sheet_grid(pkg, names: tuple[str, ...]) -> tuple[str | None, list[list[obje
 def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True, need_history: bool = True) -> Book:
     """Check and read a workbook. Raises Refusal for anything that stops the command."""
     path = Path(path)
-    crc = safety.preflight(path, force=force, for_write=for_write, crc_later=True)  # CRCs checked beside the read
+    from .xlsx.reader import SheetScan
+
+    # CRCs checked beside the read, in the same pass that finds the Leads sheet's merges
+    crc = safety.preflight(path, force=force, for_write=for_write, crc_later=True, scan=SheetScan.for_member)
     try:
-        book = _read(path, need_history=need_history)
+        book = _read(path, need_history=need_history, scans=crc)
     except BaseException:
         if crc is not None:
             crc.wait()  # a damaged member is the reason, as a plain preflight would have said first
@@ -79,9 +82,9 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
     return book
 
 
-def _read(path: Path, *, need_history: bool) -> Book:
+def _read(path: Path, *, need_history: bool, scans=None) -> Book:
     from .xlsx.package import Package
-    from .xlsx.reader import locate_leads, read_leads
+    from .xlsx.reader import MEMBER_SCAN, locate_leads, read_leads
 
     try:
         pkg = Package.open(path)
@@ -92,7 +95,10 @@ def _read(path: Path, *, need_history: bool) -> Book:
                       path=path, detail=repr(exc)) from None
     loc = locate_leads(pkg)
     _check_headers(path, loc)
+    if scans is not None:
+        pkg.cache[MEMBER_SCAN] = scans
     leads = read_leads(pkg, loc)
+    pkg.cache.pop(MEMBER_SCAN, None)
     settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
     settings = settings_from_grid(grid, sheet=settings_sheet or "Settings")
     history = None

@@ -237,6 +237,7 @@ def preflight(
     for_write: bool = True,
     limits: Limits = DEFAULT_LIMITS,
     crc_later: bool = False,
+    scan: Callable[[str], object] | None = None,
 ) -> "PendingCrc | None":
     """Raise Refusal unless ``path`` is a readable, safe .xlsx/.xlsm workbook.
 
@@ -245,14 +246,16 @@ def preflight(
     folder must accept a new file. With ``--output OUT`` call
     ``preflight(book, for_write=False)`` and ``preflight_output(OUT)``.
     With ``crc_later`` the CRC check runs in a thread: the :class:`PendingCrc`
-    returned must be waited for (see the module notes).
+    returned must be waited for (see the module notes). ``scan(name)`` may give, per
+    member, an object whose ``feed(chunk)`` sees the member's bytes on that pass (so a
+    reader learns what it needs without inflating the member once more).
     """
     p = Path(path)
     size = _check_regular_file(p)
     head = _read_head(p)
     pending = None
     if head.startswith(ZIP_MAGIC):
-        pending = _check_ooxml(p, limits, crc_later=crc_later)
+        pending = _check_ooxml(p, limits, crc_later=crc_later, scan=scan)
     elif head.startswith(OLE_MAGIC):
         raise _ole_refusal(p)
     else:
@@ -415,7 +418,7 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Va
                KeyError)
 
 
-def _check_ooxml(p: Path, limits: Limits, *, crc_later: bool = False) -> "PendingCrc | None":
+def _check_ooxml(p: Path, limits: Limits, *, crc_later: bool = False, scan=None) -> "PendingCrc | None":
     later = crc_later and limits.verify_crc
     try:
         with zipfile.ZipFile(p) as zf:
@@ -428,18 +431,24 @@ def _check_ooxml(p: Path, limits: Limits, *, crc_later: bool = False) -> "Pendin
         raise
     except _ZIP_ERRORS as exc:
         raise _damaged(p, f"zip: {exc!r}") from None
-    return PendingCrc(p) if later else None
+    return PendingCrc(p, scan) if later else None
 
 
 class PendingCrc:
     """The CRC-32 check of every zip member, running in a thread (``preflight(crc_later=True)``).
 
-    ``wait()`` raises the Refusal the preflight would have raised for a damaged member.
+    ``wait()`` raises the Refusal the preflight would have raised for a damaged member;
+    ``scanned(name)`` gives the member's scan (see ``preflight``) once the member's CRC
+    has checked out, or None (no scan, or the check stopped before it).
     """
 
-    def __init__(self, p: Path):
+    def __init__(self, p: Path, scan: Callable[[str], object] | None = None):
         self._p = p
+        self._scan = scan
         self._error: BaseException | None = None
+        self._scans: dict[str, object] = {}
+        self._finished = False
+        self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="salesbook-crc", daemon=True)
         self._thread.start()
 
@@ -449,11 +458,30 @@ class PendingCrc:
                 for info in sorted(zf.infolist(), key=lambda i: i.header_offset):
                     if info.is_dir():
                         continue
+                    scan = self._scan(info.filename) if self._scan is not None else None
                     with zf.open(info) as f:
-                        while f.read(_CHUNK):  # zipfile raises BadZipFile on a CRC mismatch
-                            pass
+                        while True:
+                            chunk = f.read(_CHUNK)  # zipfile raises BadZipFile on a CRC mismatch
+                            if not chunk:
+                                break
+                            if scan is not None:
+                                scan.feed(chunk)
+                    if scan is not None:
+                        with self._cond:
+                            self._scans[info.filename] = scan
+                            self._cond.notify_all()
         except BaseException as exc:  # handed to the caller in wait()
             self._error = exc
+        finally:
+            with self._cond:
+                self._finished = True
+                self._cond.notify_all()
+
+    def scanned(self, name: str) -> object | None:
+        with self._cond:
+            while name not in self._scans and not self._finished:
+                self._cond.wait()
+            return self._scans.get(name)
 
     def wait(self) -> None:
         self._thread.join()

@@ -74,3 +74,20 @@ def test_a_sound_book_loads(tmp_path):
     pending = safety.preflight(path, for_write=False, crc_later=True)
     pending.wait()
     assert len(service.load(path, for_write=False).leads) == 11
+
+
+def test_error_cells_read_through_the_shared_pass(tmp_path):
+    """The CRC pass also tells the reader about error cells (fastexcel's fast load drops them)."""
+    import xlsxwriter
+
+    path = tmp_path / "errors.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Leads")
+    ws.write_row(0, 0, ["Lead ID", "Company", "Owner", "Stage", "Created"])
+    for i in range(1, 50):
+        ws.write_row(i, 0, [f"L-{i:03d}", "Acme", "Ann", "Proposal", "2026-01-02"])
+    ws.write_formula(7, 1, "=NA()", None, "#N/A")
+    wb.close()
+    leads = service.load(path, for_write=False).leads
+    assert leads.loc[8, "Company"] == "#N/A"
+    assert leads.loc[9, "Company"] == "Acme"
