@@ -4,8 +4,10 @@
     python bench/rules_only.py --n 100000 --repeat 5
 
 Generates the leads once with ``salesbook.sample.sample_leads`` (not timed) and times
-``evaluate`` (Run All: grade, follow-up, stale, funnel; no History) after one untimed
-warm-up call on 1,000 rows (lazy imports), on:
+``evaluate`` (Run All: grade, follow-up, stale, funnel, and the Cleanse and Funnel sheet
+layouts; no History) after one untimed warm-up call on 1,000 rows (lazy imports). The first
+full-size call is timed and printed on its own ("first call"): it pays for fresh memory, as
+a CLI run does once. The median is over the calls after it (the steady state). On:
 
 - the typed frame ``sample_leads`` returns (str / datetime64 / float / int columns): the
   figure the target "1,000,000 leads ≤ 1.5 s" is about;
@@ -53,17 +55,24 @@ def as_read(frame):
     return pd.DataFrame(out, index=pd.RangeIndex(2, len(frame) + 2))
 
 
-def time_evaluate(frame, repeat: int) -> list[float]:
+def time_evaluate(frame, repeat: int) -> tuple[float, list[float]]:
+    """(the first full-size call, then ``repeat`` more). The first call of a process pays
+    for fresh memory (page faults, allocator growth; on this VM about as much again as
+    the work), which a CLI run pays once too; the median of the others is the steady state."""
     from salesbook.engine import evaluate
 
     evaluate(frame.iloc[:1000], today=common.TODAY)  # warm-up: lazy imports, first-call caches
+    gc.collect()
+    t0 = time.perf_counter()
+    evaluate(frame, today=common.TODAY)
+    first = time.perf_counter() - t0
     times = []
     for _ in range(repeat):
         gc.collect()
         t0 = time.perf_counter()
         evaluate(frame, today=common.TODAY)
         times.append(time.perf_counter() - t0)
-    return times
+    return first, times
 
 
 def step_times(frame) -> dict[str, float]:
@@ -124,17 +133,17 @@ def main(argv: list[str] | None = None) -> int:
         variants.append(("text cells (as read from the sheet)", as_read(typed)))
     rows = []
     for label, frame in variants:
-        times = time_evaluate(frame, args.repeat)
+        first, times = time_evaluate(frame, args.repeat)
         med = statistics.median(times)
         steps = step_times(frame)
-        results["variants"][label] = {"times_s": times, "median_s": med, "steps_s": steps}
-        rows.append([label, f"{args.n:,}", f"{med:.2f}", " / ".join(f"{t:.2f}" for t in times),
+        results["variants"][label] = {"first_call_s": first, "times_s": times, "median_s": med, "steps_s": steps}
+        rows.append([label, f"{args.n:,}", f"{med:.2f}", " / ".join(f"{t:.2f}" for t in times), f"{first:.2f}",
                      f"{args.n / med:,.0f}"])
     results["load_after"] = common.load_average()
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     common.write_json(args.json, results)
 
-    print(common.table(rows, ["input", "leads", "median s", "runs s", "leads/s"]))
+    print(common.table(rows, ["input", "leads", "median s", "runs s", "first call s", "leads/s"]))
     print()
     for label, v in results["variants"].items():
         steps = sorted(((k, s) for k, s in v["steps_s"].items() if k != "total"), key=lambda kv: -kv[1])
@@ -143,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     target = TARGET_S.get(args.n)
     if target:
         med = results["variants"]["typed frame (sample_leads)"]["median_s"]
-        print(f"\nTarget: {args.n:,} leads ≤ {target:g} s → {med:.2f} s: {'met' if med <= target else 'MISSED'}")
+        first = results["variants"]["typed frame (sample_leads)"]["first_call_s"]
+        print(f"\nTarget: {args.n:,} leads ≤ {target:g} s → median {med:.2f} s: {'met' if med <= target else 'MISSED'}"
+              f" (first call of the process {first:.2f} s: {'met' if first <= target else 'missed'})")
     print(f"Peak RSS of this process {results['peak_rss_mb']:.0f} MB (generation included). "
           f"Load average before {load_before}, after {results['load_after']}; other processes may have been running.")
     print(f"(raw: {args.json})")

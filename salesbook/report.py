@@ -162,8 +162,7 @@ def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, setti
     order = at[np.lexsort((at, rank[owner_codes]))]
 
     def col(key: str) -> np.ndarray:  # object column: what renderers and xlwings take as text
-        values = f[key].iloc[order]
-        return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+        return f[key].iloc[order].to_numpy(dtype=object, na_value=None)
 
     def text(values: np.ndarray) -> pd.Series:  # kept as objects: no conversion to Arrow strings
         return pd.Series(values, dtype=object)
