@@ -517,9 +517,10 @@ def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
         if errors is None and found[0].error_cells:  # error cells: load again, asking which they are
             batch = None
             batch, errors = _load_block(pkg, *block)
+        batch, booleans = _fix_dates(batch)
         frame = _to_frame(batch, n)
         del batch
-        _fix_values(frame, pkg, loc, errors or [])
+        _fix_values(frame, pkg, loc, errors or [], booleans)
         frame.columns = unique_names(loc.headers)
         frame.index = pd.RangeIndex(loc.header_row + 1, loc.last_row + 1)
         merges = _merges_in(found[0].tail, _bounds(loc))
@@ -573,16 +574,40 @@ _MIDNIGHT = " 00:00:00"
 _DATETIME = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
 
 
-def _fix_values(frame: pd.DataFrame, pkg: Package, loc: LeadsLocation, errors) -> None:
-    """Turn fastexcel's string forms into ours: dates, booleans, error texts."""
-    for col in frame.columns:
+def _fix_dates(batch):
+    """fastexcel's dates at midnight ('2026-01-02 00:00:00') as dates ('2026-01-02'), with
+    Arrow over each column of the batch; and which columns hold 'true'/'false' (booleans,
+    or that text: see _fix_booleans)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns, booleans = [], []
+    for j, arr in enumerate(batch.columns):
+        if arr.null_count < len(arr):
+            midnight = pc.ends_with(arr, _MIDNIGHT)
+            if pc.any(midnight).as_py():
+                is_dt = pc.and_(midnight, pc.match_substring_regex(arr, _DATETIME)).fill_null(False)
+                arr = pc.if_else(is_dt, pc.utf8_slice_codeunits(arr, 0, 10), arr)
+            if pc.any(pc.is_in(arr, value_set=pa.array(["true", "false"], arr.type))).as_py():
+                booleans.append(j)
+        columns.append(arr)
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names), booleans
+
+
+def _fix_values(frame: pd.DataFrame, pkg: Package, loc: LeadsLocation, errors, booleans=None) -> None:
+    """Turn fastexcel's string forms into ours: dates (unless _fix_dates did), booleans,
+    error texts. ``booleans``: the columns _fix_dates found 'true'/'false' in."""
+    for j, col in enumerate(frame.columns):
+        if booleans is not None and j not in booleans:
+            continue
         s = frame[col]
         if not s.notna().any():
             continue
-        midnight = s.str.endswith(_MIDNIGHT, na=False)
-        if midnight.any():
-            is_dt = midnight & s.str.match(_DATETIME, na=False)
-            frame.loc[is_dt, col] = s[is_dt].str.slice(0, 10)
+        if booleans is None:
+            midnight = s.str.endswith(_MIDNIGHT, na=False)
+            if midnight.any():
+                is_dt = midnight & s.str.match(_DATETIME, na=False)
+                frame.loc[is_dt, col] = s[is_dt].str.slice(0, 10)
         lower = s.isin(("true", "false"))
         if lower.any():
             _fix_booleans(frame, col, lower, pkg, loc)
