@@ -88,6 +88,8 @@ def _text(s: pd.Series) -> pd.Series:
     if s.dtype.kind in "Mfiub":
         return s
     arr = getattr(s.array, "_pa_array", None)
+    if arr is not None and s.attrs.get("trimmed") == id(arr):  # this very array came out of _text
+        return s
     if arr is None:  # object or Python-backed strings: convert the distinct values only
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         texts = pd.Series(uniques, dtype=object).astype(pd.StringDtype("pyarrow"))
@@ -105,6 +107,7 @@ def _text(s: pd.Series) -> pd.Series:
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
     out = pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=s.index, name=s.name)
     out.attrs["maybe_error"] = maybe_error  # False: no cell starts with '#', so none is an Excel error
+    out.attrs["trimmed"] = id(out.array._pa_array)  # (any later change makes a new array)
     return out
 
 
