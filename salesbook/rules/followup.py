@@ -38,12 +38,23 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
             if cadence.get(g):
                 table[KINDS.index(k), gi] = cadence[g]
     interval = table[kind, np.where(gcode >= 0, gcode, len(GRADES))]
-    base = f["last_contact"].fillna(f["created"])
-    due = next_working_day(base + pd.to_timedelta(interval, unit="D"), settings.holidays)
-    booked = f["scheduled"].notna() & (f["scheduled"] >= today)
-    due = due.mask(booked, f["scheduled"])
+    # In whole days (datetime64[D]): NaT stays NaT through the arithmetic.
+    last, created = f["last_contact"].to_numpy(dtype="datetime64[D]"), f["created"].to_numpy(dtype="datetime64[D]")
+    base = np.where(np.isnat(last), created, last)
+    with np.errstate(invalid="ignore"):
+        days = np.where(np.isnan(interval), np.timedelta64("NaT", "D"), interval.astype("timedelta64[D]"))
+    due = base + days
+    ok = ~np.isnat(due)
+    if ok.any():
+        hol = np.array(sorted(settings.holidays), dtype="datetime64[D]") if settings.holidays else np.array([], "datetime64[D]")
+        due[ok] = np.busday_offset(due[ok], 0, roll="forward", holidays=hol)
+    scheduled = f["scheduled"].to_numpy(dtype="datetime64[D]")
+    day = np.datetime64(today.date(), "D")
+    booked = ~np.isnat(scheduled) & (scheduled >= day)
+    due = np.where(booked, scheduled, due)
 
-    delta = (due - today).dt.days.to_numpy(dtype="float64", na_value=np.nan)
+    delta = (due - day).astype("float64")
+    delta[np.isnat(due)] = np.nan
     code = np.select([delta < 0, delta == 0, delta <= 7, delta > 7], [0, 1, 2, 3], default=4)
 
     bad = (p.bad_any(FOLLOWUP_DEPENDS) | (f["kind"] == "?") & ~f["blank_row"]).to_numpy()
@@ -56,8 +67,8 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
         msg = p.first_problem(FOLLOWUP_DEPENDS)
         status[bad] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore").to_numpy(dtype=object)
         status[bad & blank] = None
-    due = due.mask(bad | blank)
-    return pd.DataFrame({"next_followup": due,
+    due[bad | blank] = np.datetime64("NaT", "D")
+    return pd.DataFrame({"next_followup": pd.Series(due.astype("datetime64[ns]"), index=f.index),
                          "followup_status": pd.Series(status, index=f.index, dtype=object),
                          "followup_key": pd.Series(keys[code], index=f.index, dtype=object),
                          "followup_code": code.astype(np.int8)}, index=f.index)

@@ -388,9 +388,17 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     numbers, and the common ways people type dates (2025/3/1, 2025年3月1日, 1.3.2025 …).
     Arrow's strptime does the bulk; pandas only sees the odd leftovers. Dates outside
     1900–2199 count as unparseable (they would overflow the rules' date arithmetic)."""
-    if s.dtype.kind == "M":
-        ok = _in_range(s)
-        return s.where(ok).astype("datetime64[ns]").dt.normalize(), s.notna() & ~ok
+    if s.dtype.kind == "M":  # on the int64 nanoseconds: one pass when the dates are clean
+        values = s.to_numpy(dtype="datetime64[ns]")
+        ns = values.view(np.int64)
+        ok = (ns >= FIRST_DATE.value) & (ns <= LAST_DATE.value)  # NaT (the smallest int64) is out
+        bad = (ns != np.iinfo(np.int64).min) & ~ok
+        if not ok.all():
+            values = np.where(ok, values, np.datetime64("NaT", "ns"))
+        day = 86_400 * 10**9
+        if (ns[ok] % day).any():  # times of day: keep the date
+            values = values.astype("datetime64[D]").astype("datetime64[ns]")
+        return pd.Series(values, index=s.index), pd.Series(bad, index=s.index)
     if s.dtype.kind in "fiu":
         num = s.astype("float64")
         dates, ok = _serials(num)
