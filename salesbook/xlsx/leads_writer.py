@@ -597,14 +597,18 @@ class LeadsRewriter:
 
     def _rows(self, region: bytes, out: "_Output", final: bool) -> None:
         """Process complete rows (``region`` ends with </row>, or is the last bit)."""
-        fast = bool(self.owned) and not self.rows and self.irregular_re.search(region) is None
-        if fast and VECTOR_ROWS and len(self.runs) == 1:
-            stop = region.rfind(self.ROW_CLOSE)
-            stop = stop + len(self.ROW_CLOSE) if stop >= 0 else 0
-            if stop:
-                self._vector_rows(region, stop, out)
+        chunked = bool(self.owned) and not self.rows and VECTOR_ROWS and len(self.runs) == 1
+        stop = region.rfind(self.ROW_CLOSE) + len(self.ROW_CLOSE) if chunked else 0  # (-1 + 6: none)
+        stop = stop if stop >= len(self.ROW_CLOSE) else 0
+        scan = _scan_rows(region, stop, self) if stop else None
+        if scan is not None and stop < len(region) and self.irregular_re.search(region, stop) is not None:
+            scan = _IRREGULAR
+        if scan is not None and scan is not _IRREGULAR:  # (the scan looks for irregular cells too)
+            self._vector_rows(region, stop, scan, out)
             last = region[stop:]  # after the last </row>: b'' or trailing self-closing rows/space
         else:
+            fast = bool(self.owned) and not self.rows and (
+                scan is None and self.irregular_re.search(region) is None)
             pieces = region.split(self.ROW_CLOSE)
             last = pieces.pop()
             if fast:
@@ -687,7 +691,7 @@ class LeadsRewriter:
         self.last_row_seen, self.next_data = seen, next_data
         out.add(b"".join(parts))
 
-    def _vector_rows(self, region: bytes, stop: int, out: "_Output") -> None:
+    def _vector_rows(self, region: bytes, stop: int, scan: tuple, out: "_Output") -> None:
         """The rows of ``region[:stop]`` (complete rows), rewritten a chunk at a time.
 
         The same result as :meth:`_fast_rows`, without a Python step per row: numpy finds
@@ -699,9 +703,6 @@ class LeadsRewriter:
         (not the next data row, a cell the fast path would not vouch for, a self-closing
         row, text between rows...) go through :meth:`_fast_rows` one at a time.
         """
-        scan = _scan_rows(region, stop, self)
-        if scan is None:
-            return self._fast_rows(region[:stop].split(self.ROW_CLOSE)[:-1], out)
         ro, rc, n, i, seg, ok, plan_of, plans, quote, tag_end = scan
         K = len(ro)
         cons = np.ones(K, dtype=bool)
@@ -1434,17 +1435,30 @@ def _column_keys(first: int, last: int) -> np.ndarray:
     return np.array([_column_key(c) for c in range(first, last + 1)], dtype=np.int64)
 
 
+_IRREGULAR = object()  # _scan_rows: a cell not written <c r="...
+
+
 def _scan_rows(region: bytes, stop: int, rw: "LeadsRewriter"):
     """Where the rows and owned cells of ``region[:stop]`` are, and each row's plan.
 
     Returns (row starts, row ends (their '</row>'), numbers, data-row indexes, where each
     row's owned cells start, which rows the chunk path may take, each row's plan index,
-    the plans), or None when the chunk is not a plain sequence of ``<row r="n">...</row>``.
+    the plans, the closing quotes of r="n", where the rows' start tags end); _IRREGULAR
+    when a cell of the chunk does not start with ``<c r="`` (``irregular_re``: then the
+    general path takes the chunk); None when the chunk is not a plain sequence of
+    ``<row r="n">...</row>`` (then irregular_re decides).
     """
     buf = np.frombuffer(region, dtype=np.uint8, count=stop)
     ROW_R, C_R, CLOSE = rw.ROW_R, rw.C_R, rw.ROW_CLOSE
     lt = np.flatnonzero(buf == 60)
     after = buf.take(lt + 1, mode="clip")
+    ci = _match(buf, lt, np.flatnonzero(after == C_R[1]), C_R[:len(C_R) - 4])  # '<c' (prefixed: '<x:c')
+    mark = buf.take(lt[ci] + (len(C_R) - 4), mode="clip")  # what follows '<c': a cell when [\s/>]
+    ci = ci[(mark == 32) | ((mark >= 9) & (mark <= 13)) | (mark == 47) | (mark == 62)]
+    cells = len(ci)
+    ci = _match(buf, lt, ci, C_R)  # the cells' '<' in lt
+    if len(ci) != cells:
+        return _IRREGULAR
     rc = lt[_match(buf, lt, np.flatnonzero(after == CLOSE[1]), CLOSE)]
     ro = lt[_match(buf, lt, np.flatnonzero(after == ROW_R[1]), ROW_R)]
     K = len(rc)
@@ -1466,7 +1480,6 @@ def _scan_rows(region: bytes, stop: int, rw: "LeadsRewriter"):
     # row's owned cells start (its first cell at or right of the run)
     run = rw.runs[0]
     first, last = _column_key(run.first), _column_key(run.last)
-    ci = _match(buf, lt, np.flatnonzero(after == C_R[1]), C_R)  # the cells' '<' in lt
     cp = lt[ci]
     lc = len(C_R)
     b0, b1, b2, b3 = (buf.take(cp + (lc + t), mode="clip") for t in range(4))
