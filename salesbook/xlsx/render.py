@@ -211,6 +211,23 @@ def _as_str_series(values: Iterable) -> pd.Series:
         return pd.Series(cleaned, dtype="str")
 
 
+# Any text that _xml_text may change (beyond cutting it to Excel's length).
+_NEEDS_ESCAPE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff&<>\\r]|_x"
+_EDGE_SPACE = r"^[ \t\n]|[ \t\n]$"
+
+
+def _xml_text_arrow(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """``_xml_text`` on an Arrow array: only the texts that need escaping go through it."""
+    if len(arr) and (pc.max(pc.utf8_length(arr)).as_py() or 0) > MAX_CELL_CHARS:
+        arr = pc.utf8_slice_codeunits(arr, 0, MAX_CELL_CHARS)
+    special = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_ESCAPE), False)
+    if pc.any(special).as_py():
+        escaped, _ = _xml_text(pd.Series(pd.array(arr.filter(special), dtype="str")))
+        arr = pc.replace_with_mask(arr, special, _arrow_text(escaped))
+    preserve = pc.fill_null(pc.match_substring_regex(arr, _EDGE_SPACE), False)
+    return arr, preserve
+
+
 def _xml_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Escape a string Series for ``<t>``; also says which need ``xml:space``."""
     s = s.str.slice(0, MAX_CELL_CHARS)
@@ -229,12 +246,21 @@ def number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
         return values.astype("str"), pd.Series(False, index=values.index)
     arr = values.to_numpy(dtype="float64", na_value=np.nan)
-    empty = pd.Series(~np.isfinite(arr), index=values.index)
+    finite = np.isfinite(arr)
+    empty = pd.Series(~finite, index=values.index)
     if pd.api.types.is_integer_dtype(values.dtype):
         txt = values.astype("str")
+    elif _whole_numbers(arr[finite]):  # (dates at midnight, counts): as integers, the same text, faster
+        txt = pd.Series(np.where(finite, arr, 0).astype(np.int64), index=values.index).astype("str")
     else:
         txt = pd.Series(arr, index=values.index).astype("str").str.removesuffix(".0")
     return txt, empty
+
+
+def _whole_numbers(arr: np.ndarray) -> bool:
+    """Whole numbers whose repr is the integer and '.0' (below 1e15, and no -0.0)."""
+    return bool(np.all(arr == np.floor(arr)) and np.all(np.abs(arr) < 1e15)
+                and not np.any((arr == 0) & np.signbit(arr)))
 
 
 def date_serials(values: pd.Series) -> pd.Series:
@@ -405,12 +431,19 @@ def _kind_bodies(kind: str, values: pd.Series, style: int | None, p: str) -> tup
     s = _style_attr(style)
     empty_body = f'"{s}/>' if style is not None else None  # unstyled empty cells are left out
     if kind == "str":
-        text, preserve = _xml_text(values)
-        lengths = values.str.len() + values.str.count(_CJK)
-        width = float(lengths.max()) if len(values) and lengths.notna().any() else 0.0
-        space = pd.Series(np.where(preserve.to_numpy(bool), ' xml:space="preserve">', ">"), dtype="str")
-        body = f'"{s} t="inlineStr"><{p}is><{p}t' + space.set_axis(text.index) + text + f"</{p}t></{p}is></{p}c>"
-        return body.where(values.notna() & (values != ""), empty_body), width
+        raw = _arrow_text(values)
+        text, preserve = _xml_text_arrow(raw)
+        lengths = pc.utf8_length(raw)
+        if not pc.all(pc.string_is_ascii(raw)).as_py():  # wide characters count twice
+            lengths = pc.add(lengths, pc.count_substring_regex(raw, _CJK))
+        longest = pc.max(lengths).as_py() if len(raw) else None
+        width = float(longest) if longest is not None else 0.0
+        head = pc.if_else(preserve, _text_scalar(f'"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">'),
+                          _text_scalar(f'"{s} t="inlineStr"><{p}is><{p}t>'))
+        body = pc.binary_join_element_wise(head, text, _text_scalar(f"</{p}t></{p}is></{p}c>"), _text_scalar(""))
+        keep = pc.fill_null(pc.and_kleene(pc.is_valid(raw), pc.not_equal(raw, "")), False)
+        body = pc.if_else(keep, body, pa.scalar(empty_body, pa.large_string()))
+        return pd.Series(pd.array(body, dtype="str"), index=values.index), width
     if kind == "bool":
         flags = pd.Series(np.where(values.fillna(False).to_numpy(bool), "1", "0"), index=values.index, dtype="str")
         body = f'"{s} t="b"><{p}v>' + flags + f"</{p}v></{p}c>"
