@@ -94,6 +94,10 @@ def _escape(arr: pa.Array) -> pa.Array:
 def _as_arrow_text(values: pd.Series) -> pa.Array:
     """Values as an Arrow string array, '' and missing values as null."""
     s = values
+    if isinstance(s.dtype, pd.CategoricalDtype):  # each category once, then its codes
+        texts = _as_arrow_text(pd.Series(s.cat.categories))
+        codes = s.cat.codes.to_numpy()
+        return texts.take(pa.array(codes.astype(np.int64), mask=codes < 0))
     arr = None
     if isinstance(s.array, pd.arrays.ArrowStringArray) or (pd.api.types.is_string_dtype(s.dtype) and s.dtype != object):
         try:

@@ -162,3 +162,18 @@ def test_regular_rows_take_the_chunk_path(monkeypatch):
     assert data.count(b"</row>") == 2001
     assert b'<row r="2001" spans="1:3"><c r="A2001"><v>2001</v></c><c r="B2001" s="2" t="inlineStr"><is><t>A</t>' \
            b'</is></c><c r="C2001" s="1"><v>1999</v></c></row>' in data
+
+
+@pytest.mark.parametrize("kind", ["text", "number", "date"])
+def test_categorical_outputs_are_written_as_object_ones(kind):
+    """The rules may hand over text outputs as pandas Categoricals: same cells as object columns."""
+    from salesbook.xlsx import cellxml
+
+    base = {"text": ["A", None, "", "B & <C>", "A", " lead", "中文"],
+            "number": [1.5, None, "", "7", 3, "x", 2.0],
+            "date": [pd.Timestamp("2026-01-02"), None, "", "2026-02-03", pd.NaT, "soon", pd.Timestamp("1899-12-31")]}[kind]
+    values = pd.Series(base * 50, dtype=object)
+    expected_tails, expected_dates = cellxml.encode(values, kind)
+    tails, dates = cellxml.encode(values.astype("category"), kind)
+    assert tails.to_pylist() == expected_tails.to_pylist()
+    assert list(dates) == list(expected_dates)
