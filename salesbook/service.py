@@ -66,6 +66,7 @@ def _sheet_grid(pkg, names: tuple[str, ...]) -> tuple[str | None, list[list[obje
 
 def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True, need_history: bool = True) -> Book:
     """Check and read a workbook. Raises Refusal for anything that stops the command."""
+    memory.use_system_allocator()  # freed memory can go back to the system between steps
     path = Path(path)
     from .xlsx.reader import SheetScan
 
