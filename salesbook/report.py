@@ -161,17 +161,17 @@ def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, setti
     rank[len(owners)] = len(owners)  # blank owners (code -1) last
     order = at[np.lexsort((at, rank[owner_codes]))]
 
-    def col(key: str) -> np.ndarray:  # object column: what renderers and xlwings take as text
-        return f[key].iloc[order].to_numpy(dtype=object, na_value=None)
+    def col(key: str) -> pd.Series:  # the lead table's own (Arrow) strings, taken by position
+        return f[key].iloc[order].reset_index(drop=True)
 
     def text(values: np.ndarray) -> pd.Series:  # kept as objects: no conversion to Arrow strings
         return pd.Series(values, dtype=object)
 
     frame = pd.DataFrame({
         lbl("row", lang): f.index.to_numpy()[order],
-        h("lead_id"): text(col("lead_id")),
-        h("company"): text(col("company")),
-        h("owner"): text(col("owner")),
+        h("lead_id"): col("lead_id"),
+        h("company"): col("company"),
+        h("owner"): col("owner"),
         h("stage"): text(names[f["stage_i"].to_numpy()[order]]),
         h("grade"): text(g["grade"].to_numpy(dtype=object)[order]),
         h("last_contact"): f["last_contact"].to_numpy()[order],
