@@ -380,6 +380,11 @@ class CompressedBlob:
     file_size: int
     crc: int
 
+    def read(self) -> bytes:
+        """The part, inflated again."""
+        self.file.seek(self.offset)
+        return zlib.decompress(self.file.read(self.compress_size), -15)
+
 
 class DeflateSink:
     """Deflates a part written in pieces into a temporary file, for :class:`PackageWriter`."""
@@ -427,8 +432,19 @@ class PackageWriter:
         """The part as it will be written (pending edits included)."""
         data = self._data.get(name)
         if isinstance(data, CompressedBlob):
-            raise ValueError(f"{name} is a streamed part")
+            return data.read()
         return data if data is not None else self.pkg.read(name)
+
+    def pending(self, name: str) -> bytes | CompressedBlob | None:
+        """The replaced or added data of a part, as it was put (None: the source's part)."""
+        return self._data.get(name)
+
+    def swap(self, name: str, old: bytes | CompressedBlob, new: bytes | CompressedBlob) -> bool:
+        """Put ``new`` for a part whose pending data is still ``old`` (the same object)."""
+        if self._data.get(name) is not old:
+            return False
+        self._data[name] = new
+        return True
 
     def put(self, name: str, data: bytes | CompressedBlob) -> None:
         """Replace a part in place, or add it at the end when it is new."""

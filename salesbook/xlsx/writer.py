@@ -14,6 +14,7 @@ import os
 import posixpath
 import re
 import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,9 +81,11 @@ def write_workbook(
     if os.path.exists(dst) and os.path.exists(src) and os.path.samefile(src, dst):
         raise ValueError("write_workbook needs a destination other than its source")
     pkg = Package.open(src)
+    deflater = None
     try:
         with tempfile.TemporaryFile(prefix="salesbook-") as tmp:
             writer = PackageWriter(pkg)
+            deflater = _Deflater(writer)
             styles_part = _styles_part(pkg)
             styles = StyleBook(pkg.read(styles_part) if styles_part and pkg.has(styles_part) else None)
             rows = RowMap(delete_rows)
@@ -95,19 +98,67 @@ def write_workbook(
                 renderers = _renderers(render)
                 added: dict[str, str] = {}
                 for model in sheets:
-                    _write_model(pkg, writer, model, styles, renderers, added)
+                    deflater.submit(_write_model(pkg, writer, model, styles, renderers, added))
                     memory.release()  # each rendering's buffers, before the next one builds its own
                 for rows_to_add in appends:
-                    _write_append(pkg, writer, rows_to_add, styles, renderers, added)
+                    deflater.submit(_write_append(pkg, writer, rows_to_add, styles, renderers, added))
                     memory.release()
             if styles.changed():
                 _put_styles(writer, styles_part, styles)
+            deflater.finish()
             writer.write(dst)
     except BaseException:
         _remove_quietly(dst)
         raise
     finally:
+        if deflater is not None:
+            deflater.close()
         pkg.close()
+
+
+class _Deflater:
+    """Deflates big rendered parts in threads while the next sheet renders (zlib releases
+    the GIL), and drops each part's XML as soon as its compressed copy is in a temporary
+    file: the zip writer then copies the compressed bytes, as for the Leads sheet."""
+
+    BIG = 1 << 20  # smaller parts are deflated by the zip writer as before
+
+    def __init__(self, writer: PackageWriter):
+        self._writer = writer
+        self._threads: list[threading.Thread] = []
+        self._files: list = []
+        self._errors: list[BaseException] = []
+
+    def submit(self, part: str | None) -> None:
+        data = self._writer.pending(part) if part else None
+        if not isinstance(data, bytes) or len(data) < self.BIG:
+            return
+        thread = threading.Thread(target=self._deflate, args=(part, data), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _deflate(self, part: str, data: bytes) -> None:
+        try:
+            file = tempfile.TemporaryFile(prefix="salesbook-")
+            self._files.append(file)
+            sink = DeflateSink(file, self._writer.level)
+            sink.write(data)
+            self._writer.swap(part, data, sink.close())  # unless the part was put again meanwhile
+        except BaseException as exc:  # raised in finish(), in the caller's thread
+            self._errors.append(exc)
+
+    def finish(self) -> None:
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+        if self._errors:
+            raise self._errors[0]
+
+    def close(self) -> None:
+        for thread in self._threads:
+            thread.join()
+        for file in self._files:
+            file.close()
 
 
 # --------------------------------------------------------------------------- leads sheet
@@ -264,7 +315,8 @@ def sheet_pr(xml: bytes) -> bytes | None:
     return pr
 
 
-def _write_model(pkg, writer, model: SheetModel, styles, renderers, added) -> None:
+def _write_model(pkg, writer, model: SheetModel, styles, renderers, added) -> str:
+    """Render a sheet model into its part (replaced in place or added); returns the part."""
     render_mod, _ = renderers
     part = _find_sheet(pkg, writer, model.name, added)
     pr = sheet_pr(writer.get(part)) if part else None
@@ -275,6 +327,7 @@ def _write_model(pkg, writer, model: SheetModel, styles, renderers, added) -> No
     else:
         writer.put(part, rendered.sheet_xml)
     _set_drawing(writer, part, rendered.drawing_xml, list(rendered.charts or []))
+    return part
 
 
 def _set_drawing(writer: PackageWriter, sheet_part: str, drawing: bytes | None, charts: list[bytes]) -> None:
@@ -338,7 +391,8 @@ def _remove_part(writer: PackageWriter, part: str) -> None:
     writer.remove_content_type(part)
 
 
-def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> None:
+def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> str:
+    """Append rows to a log sheet (added when missing); returns its part."""
     _, append_mod = renderers
     part = _find_sheet(pkg, writer, rows.name, added)
     existing = writer.get(part) if part else None
@@ -351,6 +405,7 @@ def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> No
         added[rows.name.casefold()] = part
     else:
         writer.put(part, xml)
+    return part
 
 
 # --------------------------------------------------------------------------- styles
