@@ -108,7 +108,7 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     ev = Evaluation(prepared=p, outputs=outputs, written=written, today=day, language=lang)
     extra = pd.DataFrame({"grade": g["grade"], "grade_code": g["grade_code"], "followup_key": fkey,
                           "followup_code": fcode, "stale_flag": pd.notna(st["stale"].to_numpy(dtype=object)),
-                          "overdue": fcode == 0, "days_in_stage": st["days_in_stage"]}, index=f.index)
+                          "overdue": fcode == 0, "days_in_stage": st["days_in_stage"]}, index=f.index, copy=False)
 
     if "stale" in commands:
         ev.sheets.append(report.cleanse_sheet(f, outputs, g, settings, lang, labels, day))

@@ -177,7 +177,7 @@ def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, setti
         h("last_contact"): f["last_contact"].to_numpy()[order],
         h("unanswered"): f["unanswered"].to_numpy()[order],
         lbl("reason", lang): text(outputs["stale_reason"].to_numpy(dtype=object)[order]),
-    })
+    }, copy=False)
     day_text = day.isoformat() if day else ""
     note = lbl("cleanse_note", lang, n=f"{len(frame):,}", d=day_text)
     room = EXCEL_ROWS - 3  # title, note and header lines above the list

@@ -71,7 +71,7 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
     return pd.DataFrame({"next_followup": pd.Series(due.astype("datetime64[ns]"), index=f.index),
                          "followup_status": pd.Series(status, index=f.index, dtype=object),
                          "followup_key": pd.Series(keys[code], index=f.index, dtype=object),
-                         "followup_code": code.astype(np.int8)}, index=f.index)
+                         "followup_code": code.astype(np.int8)}, index=f.index, copy=False)
 
 
 __all__ = ["followup", "next_working_day", "STATUSES", "LOST"]

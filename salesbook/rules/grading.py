@@ -128,7 +128,7 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
         "grade_change": pd.Series(change, index=f.index, dtype=object),
         "timeline_pts": pt,
         "grade_code": gcode.astype(np.int8),
-    }, index=f.index)
+    }, index=f.index, copy=False)
 
 
 def _reason(settings: Settings, lang: str, b: int, a: int, n: int, tl: int, g: str, gap: int, score: int,

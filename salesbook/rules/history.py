@@ -82,7 +82,7 @@ def changes(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings, toda
         "from": pd.Series(prev_text[moved], dtype=object),
         "to": pd.Series(names[stage_i[moved]], dtype=object),
         "date": np.full(int(moved.sum()), today.to_datetime64()),
-    })
+    }, copy=False)
 
 
 def entered_current_stage(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings) -> pd.Series:

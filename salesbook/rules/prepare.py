@@ -71,7 +71,7 @@ def canonical_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     Returns the renamed frame (known columns only) and key -> original header."""
     found = match_headers(list(frame.columns))
     cols = {key: frame.columns[i] for key, i in found.items()}
-    out = pd.DataFrame({key: frame[col] for key, col in cols.items()}, index=frame.index)
+    out = pd.DataFrame({key: frame[col] for key, col in cols.items()}, index=frame.index, copy=False)
     merged = frame.attrs.get("merged_cells")
     if merged:  # (ref, first row, last row, column names) → the same with canonical keys
         key_of = {str(col): key for key, col in cols.items()}

@@ -113,7 +113,7 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     stale_yes[blank] = None
     reason[blank] = None
     out = pd.DataFrame({"stale": pd.Series(stale_yes, index=f.index, dtype=object),
-                        "stale_reason": pd.Series(reason, index=f.index, dtype=object)}, index=f.index)
+                        "stale_reason": pd.Series(reason, index=f.index, dtype=object)}, index=f.index, copy=False)
     for k, v in flags.items():
         out[f"flag_{k}"] = v
     out["days_in_stage"] = in_stage
