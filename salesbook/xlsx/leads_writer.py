@@ -28,8 +28,12 @@ DOM). Only these things change:
 
 Every other byte of the part is copied as it is. Rows are processed with a fast
 path for the common layout (every cell has an ``r`` written first) and a general
-path for anything else (positional cells, odd attribute order, rich text...).
-For speed, the new cell XML of the output columns is built for blocks of 64k rows
+path for anything else (positional cells, odd attribute order, rich text...). The
+fast path takes a whole chunk (~1 MB) of consecutive data rows at once when it can
+(:meth:`LeadsRewriter._vector_rows`: numpy finds the tags, Arrow joins the rows, no
+Python step per row) and one row at a time otherwise (:meth:`LeadsRewriter._fast_rows`);
+both write the same bytes (``VECTOR_ROWS = False`` switches the chunk path off).
+For speed, the new cell XML of the output columns is built for blocks of 16k rows
 at a time with Arrow (see ``cellxml``), once per distinct style layout of a row.
 
 Cell notes (comments and their VML shapes) and defined names referring to this sheet
