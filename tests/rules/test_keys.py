@@ -87,3 +87,15 @@ def test_excel_errors_are_found_by_their_text():
 
     s = _text(pd.Series(["#N/A", "#REF!", "#hashtag", "ok", None], dtype=pd.StringDtype("pyarrow")))
     assert _excel_error(s).tolist() == [True, True, False, False, False]
+
+
+def test_sorted_lead_ids_take_the_fast_path_and_others_are_hashed():
+    from salesbook.rules.prepare import _increasing_codes, _text
+
+    def text(values):
+        return _text(pd.Series(values, dtype=pd.StringDtype("pyarrow")))
+
+    assert _increasing_codes(text(["L-1", "L-2", "L-3"])).tolist() == [0, 1, 2]
+    assert _increasing_codes(text(["L-1", "L-1", "L-3"])) is None  # a repeat is not increasing
+    assert _increasing_codes(text(["L-2", "L-10"])) is None  # byte order only, else hashing decides
+    assert _increasing_codes(text(["L-1", None, "L-3"])) is None
