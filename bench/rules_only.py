@@ -52,7 +52,9 @@ def as_read(frame):
                               na_action="ignore").astype("str")
         else:
             out[name] = s.astype("str")
-    return pd.DataFrame(out, index=pd.RangeIndex(2, len(frame) + 2))
+    # Excel row numbers as the index (set_axis: a DataFrame(..., index=...) would align the
+    # columns on their old index and drop the first two leads).
+    return pd.DataFrame(out).set_axis(pd.RangeIndex(2, len(frame) + 2))
 
 
 def time_evaluate(frame, repeat: int) -> tuple[float, list[float]]:
