@@ -114,8 +114,8 @@ def test_million_rows_result_fits_in_excels_grid(million):
         assert not rows or rows[-1] <= corpus.MAX_ROWS, (part, rows[-1])
 
 
-@pytest.mark.xfail(strict=True, reason="peak RSS ~5.2 GB: rendering the Cleanse sheet with 1,048,575 flagged "
-                                       "rows (writer 'sheets' step) takes ~3.8 GB on top of ~1.4 GB for the rules")
+@pytest.mark.xfail(strict=True, reason="peak RSS ~2.4 GB (5.2 GB before session 2's speed work): every one of "
+                                       "the 1,048,575 rows is flagged, so the Cleanse sheet is as long as Leads")
 def test_million_rows_stay_within_the_memory_bound(million):
     _, child = million
     assert child.peak_rss < MEMORY_BOUND, f"peak RSS {child.peak_rss / 1e9:.2f} GB"
