@@ -39,8 +39,10 @@ def history_from_grid(rows: list[list[object]] | None) -> pd.DataFrame:
                           for k in ("lead_id", "from", "to", "date")})
     for k in ("lead_id", "from", "to"):
         frame[k] = frame[k].astype(pd.StringDtype("pyarrow")).str.strip()
-    frame["date"], _ = parse_dates(frame["date"].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-                                   .astype(pd.StringDtype("pyarrow")))
+    # Date cells as ISO text (History dates repeat: each distinct value is converted once).
+    codes, uniques = pd.factorize(frame["date"], use_na_sentinel=True)
+    iso = np.array([v.isoformat() if hasattr(v, "isoformat") else v for v in uniques] + [None], dtype=object)
+    frame["date"], _ = parse_dates(pd.Series(iso[codes], index=frame.index, dtype=object).astype(pd.StringDtype("pyarrow")))
     return frame[frame["lead_id"].notna() & (frame["lead_id"] != "")].reset_index(drop=True)
 
 
@@ -107,11 +109,16 @@ def max_stage_seen(frame: pd.DataFrame, history: pd.DataFrame, settings: Setting
     if not len(history):
         return pd.Series(0, index=frame.index)
     level = funnel_levels(settings)
-    codes = np.concatenate([_stage_codes(history["to"], settings), _stage_codes(history["from"], settings)])
-    ids = pd.concat([history["lead_id"], history["lead_id"]], ignore_index=True)
-    lv = pd.Series(level[codes], index=ids.to_numpy())
-    best = lv.groupby(level=0).max()
-    return frame["lead_id"].map(best).fillna(0).astype("int64")
+    best_to = level[_stage_codes(history["to"], settings)]
+    best = np.maximum(best_to, level[_stage_codes(history["from"], settings)])  # per History row
+    # Per Lead ID: codes shared by History and the lead table, then one maximum per code.
+    ids = pd.concat([history["lead_id"].astype(object), frame["lead_id"].astype(object)], ignore_index=True)
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    hist_codes, lead_codes = codes[:len(history)], codes[len(history):]
+    per_id = np.zeros(len(uniques) + 1, dtype=np.int64)
+    ok = hist_codes >= 0
+    np.maximum.at(per_id, hist_codes[ok], best[ok])
+    return pd.Series(per_id[np.where(lead_codes >= 0, lead_codes, len(uniques))], index=frame.index)
 
 
 def funnel_levels(settings: Settings) -> np.ndarray:
