@@ -13,18 +13,6 @@ FOLLOWUP_DEPENDS = ("budget", "authority", "need", "timeline", "stage", "created
 STATUSES = ("Overdue", "Due today", "This week", "Scheduled")
 
 
-def next_working_day(dates: pd.Series, holidays: tuple) -> pd.Series:
-    """Move each date forward to the next Monday–Friday that is not a holiday."""
-    ok = dates.notna().to_numpy()
-    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
-    if ok.any():
-        days = dates[ok].to_numpy().astype("datetime64[D]")
-        hol = np.array(sorted(holidays), dtype="datetime64[D]") if holidays else np.array([], dtype="datetime64[D]")
-        rolled = np.busday_offset(days, 0, roll="forward", holidays=hol)
-        out[ok] = rolled.astype("datetime64[ns]")
-    return out
-
-
 def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Timestamp, lang: str = "en") -> pd.DataFrame:
     """Next Follow-up and Follow-up Status for every row, given this run's grade codes
     (A=0 … D=3, -1 for none)."""
@@ -74,4 +62,4 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
                          "followup_code": code.astype(np.int8)}, index=f.index, copy=False)
 
 
-__all__ = ["followup", "next_working_day", "STATUSES", "LOST"]
+__all__ = ["followup", "STATUSES", "LOST"]
