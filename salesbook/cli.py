@@ -78,6 +78,8 @@ _output = click.option("--output", "-o", type=click.Path(dir_okay=False, path_ty
 _backup = click.option("--backup", is_flag=True, help="Keep the previous version as NAME.bak.xlsx beside it.")
 _force = click.option("--force", is_flag=True, help="Go on even though the workbook seems open in Excel.")
 _book = click.argument("book", type=click.Path(path_type=Path))
+_only_option = click.option("--only", metavar="LIST", callback=_only,
+                            help="Comma-separated subset of grade,followup,stale,funnel.")
 
 
 def _report(result, quiet: bool = False) -> None:
@@ -97,7 +99,7 @@ def main() -> None:
 
 @main.command(epilog="Examples:\n\n" + EXAMPLES["run"])
 @_book
-@click.option("--only", metavar="LIST", callback=_only, help="Comma-separated subset of grade,followup,stale,funnel.")
+@_only_option
 @_today
 @_output
 @_backup
@@ -178,7 +180,7 @@ def demo(path, n, language, seed, today):
 @main.command(epilog="Examples:\n\n" + EXAMPLES["batch"])
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--workers", "-w", default=1, show_default=True, help="Workbooks processed in parallel (up to the CPU count).")
-@click.option("--only", metavar="LIST", callback=_only, help="Comma-separated subset of grade,followup,stale,funnel.")
+@_only_option
 @_today
 @_backup
 @_force

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import LOST, WON, Settings
-from .prepare import Prepared
+from .prepare import Prepared, first_rows
 from .text import sep, t
 
 GRADE_DEPENDS = ("budget", "authority", "need", "timeline")
@@ -84,11 +84,9 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     combined = np.zeros(n, dtype=np.int64)
     for part in parts:
         combined = combined * 256 + part.astype(np.int64)
-    codes, uniques = pd.factorize(combined)
-    firsts = np.zeros(len(uniques), dtype=np.int64)
-    firsts[codes[::-1]] = np.arange(n)[::-1]  # a row holding each combination
+    codes, _ = pd.factorize(combined)
     texts = np.array([_reason(settings, lang, bi[r], ai[r], ni[r], tl_class[r], g[r], gap[r], score[r], closed[r])
-                      for r in firsts],
+                      for r in first_rows(codes)],  # a row holding each combination
                      dtype=object)
     reason = texts[codes]
 

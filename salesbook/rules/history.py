@@ -60,10 +60,7 @@ def changes(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings, toda
 
     keep = frame["lead_id"].notna().to_numpy() & (frame["stage_i"] >= 0).to_numpy()
     at = np.flatnonzero(keep)
-    if "lead_code" in frame.columns:
-        codes = frame["lead_code"].to_numpy()[at]
-    else:
-        codes = pd.factorize(frame["lead_id"].iloc[at], use_na_sentinel=True)[0]
+    codes = frame["lead_code"].to_numpy()[at]  # prepare's Lead ID codes
     at = at[first_of_codes(codes) == np.arange(len(at))]  # the first row of each Lead ID
     ids = frame["lead_id"].iloc[at]
     stage_i = frame["stage_i"].to_numpy()[at]

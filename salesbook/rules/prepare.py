@@ -81,15 +81,19 @@ def canonical_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Cells as stripped text (Arrow-backed), blanks as NA. Typed columns pass through.
+    """Cells as stripped text (Arrow-backed), blanks as NA. Typed columns pass through."""
+    return _trim(s)[0]
+
+
+def _trim(s: pd.Series) -> tuple[pd.Series, bool]:
+    """``_text`` of the column, and whether any cell may be an Excel error text (False when
+    no cell starts with '#', which ``_excel_error`` then need not look for).
 
     Arrow kernels over the whole column; a mixed object column (texts and datetimes, as a
     typed Timeline is) is converted once per distinct value, not once per cell."""
     if s.dtype.kind in "Mfiub":
-        return s
+        return s, False
     arr = getattr(s.array, "_pa_array", None)
-    if arr is not None and s.attrs.get("trimmed") == id(arr):  # this very array came out of _text
-        return s
     if arr is None:  # object or Python-backed strings: convert the distinct values only
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         texts = pd.Series(uniques, dtype=object).astype(pd.StringDtype("pyarrow"))
@@ -105,10 +109,7 @@ def _text(s: pd.Series) -> pd.Series:
         maybe_error = True  # (' #N/A' starts with '#' once trimmed)
     if pc.any(pc.equal(arr, "")).as_py():
         arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
-    out = pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=s.index, name=s.name)
-    out.attrs["maybe_error"] = maybe_error  # False: no cell starts with '#', so none is an Excel error
-    out.attrs["trimmed"] = id(out.array._pa_array)  # (any later change makes a new array)
-    return out
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow")), index=s.index, name=s.name), maybe_error
 
 
 def _utf8(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -149,41 +150,37 @@ def as_text(s: pd.Series) -> pd.Series:
     return out.astype(pd.StringDtype("pyarrow"))
 
 
-def first_position(s: pd.Series) -> np.ndarray:
-    """For each row, the position of the first row with the same value (its own position
-    for first occurrences and blanks)."""
-    codes, _ = pd.factorize(s, use_na_sentinel=True)
-    return first_of_codes(codes)
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The row where each code first appears (entry c for code c), for codes numbered in
+    order of first appearance as ``pd.factorize`` numbers them (-1 for blanks is skipped).
+    A row is a first occurrence exactly when its code exceeds every earlier code, so one
+    running maximum finds them all: no sort."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    seen = np.maximum.accumulate(codes)
+    is_first = np.empty(len(codes), dtype=bool)
+    is_first[0] = codes[0] >= 0
+    is_first[1:] = codes[1:] > seen[:-1]
+    return np.flatnonzero(is_first)
 
 
 def first_of_codes(codes: np.ndarray) -> np.ndarray:
-    """``first_position`` over codes numbered in order of first appearance (as
-    ``pd.factorize`` and Arrow's ``dictionary_encode`` number them), -1 for blanks.
-    A row is a first occurrence exactly when its code exceeds every earlier code, so one
-    running maximum finds them all: no sort."""
+    """For each row, the position of the first row with the same code (its own position for
+    first occurrences and for -1, a blank). Codes not numbered in order of first appearance
+    are renumbered so first."""
     n = len(codes)
     positions = np.arange(n)
-    if n == 0:
-        return positions
-    seen = np.maximum.accumulate(codes)
-    is_first = np.empty(n, dtype=bool)
-    is_first[0] = codes[0] >= 0
-    is_first[1:] = codes[1:] > seen[:-1]
-    first_at = np.flatnonzero(is_first)  # first_at[c] = the first row with code c
+    first_at = first_rows(codes)
     if not len(first_at):
         return positions
-    if not np.array_equal(codes[first_at], np.arange(len(first_at))) or seen[-1] != len(first_at) - 1:
-        # Not numbered in order of appearance: renumber so, then it holds.
-        valid = codes >= 0
-        renumbered = np.full(n, -1, dtype=np.int64)
-        renumbered[valid] = pd.factorize(codes[valid])[0]
-        return first_of_codes(renumbered)
+    if not np.array_equal(codes[first_at], np.arange(len(first_at))) or codes.max() != len(first_at) - 1:
+        return first_of_codes(dense_codes(codes))  # dense_codes numbers in order of appearance
     return np.where(codes >= 0, first_at[np.maximum(codes, 0)], positions)
 
 
 def dense_codes(codes: np.ndarray) -> np.ndarray:
-    """Renumber non-negative codes 0..k-1 (keeping -1 for none), so arrays indexed by
-    code stay as small as the number of distinct values."""
+    """Renumber non-negative codes 0..k-1 in order of first appearance (keeping -1 for
+    none), so arrays indexed by code stay as small as the number of distinct values."""
     out = np.full(len(codes), -1, dtype=np.int64)
     valid = codes >= 0
     out[valid] = pd.factorize(codes[valid])[0]
@@ -311,24 +308,37 @@ def _codes(arr: pa.Array) -> np.ndarray:
     return pc.fill_null(pc.dictionary_encode(arr).indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def _distinct(arr: pa.Array) -> tuple[np.ndarray, pd.Series] | None:
+    """(codes, the distinct texts) when a column of 1,000 cells or more has few distinct
+    texts (a quarter of its length or less): parsers then parse each distinct text once
+    and spread the results by code (-1 for blanks). None otherwise."""
+    if len(arr) < 1000:
+        return None
+    enc = pc.dictionary_encode(arr)
+    if len(enc.dictionary) * 4 >= len(arr):
+        return None
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, pd.Series(pd.array(enc.dictionary, dtype=pd.StringDtype("pyarrow")))
+
+
 _NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
-def to_number(s: pd.Series) -> pd.Series:
-    """Text cells → float64 (NaN where the text is not a plain number). Arrow kernels, no Python per cell."""
+def to_number(s: pd.Series, *, trimmed: bool = False) -> pd.Series:
+    """Text cells → float64 (NaN where the text is not a plain number). Arrow kernels, no
+    Python per cell. ``trimmed``: the cells already went through ``_text``."""
     if s.dtype.kind in "fiub":
         return s.astype("float64")
     if s.dtype.kind == "M":
         return pd.Series(np.nan, index=s.index)
-    arr = _arrow(_text(s))
+    arr = _arrow(s if trimmed else _text(s))
     if arr.null_count == len(arr):
         return pd.Series(np.nan, index=s.index, dtype="float64")
-    if len(arr) >= 1000:  # amounts and counts repeat: parse each distinct text once
-        enc = pc.dictionary_encode(arr)
-        if len(enc.dictionary) * 4 < len(arr):
-            codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-            vals = to_number(pd.Series(pd.array(enc.dictionary, dtype=pd.StringDtype("pyarrow")))).to_numpy()
-            return pd.Series(np.append(vals, np.nan)[codes], index=s.index, dtype="float64")
+    distinct = _distinct(arr)  # amounts and counts repeat
+    if distinct is not None:
+        codes, texts = distinct
+        vals = np.append(to_number(texts, trimmed=True).to_numpy(), np.nan)
+        return pd.Series(vals[codes], index=s.index, dtype="float64")
     ok = pc.fill_null(pc.match_substring_regex(arr, _NUMBER), False)
     vals = pc.cast(pc.if_else(ok, arr, pa.scalar(None, arr.type)), pa.float64())
     return pd.Series(vals.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
@@ -373,10 +383,9 @@ class _Collector:
         return out.sort_values(["row", "_k"], kind="stable").drop(columns="_k").reset_index(drop=True)
 
 
-def _excel_error(s: pd.Series) -> pd.Series:
-    if s.dtype.kind in "Mfiub":
-        return pd.Series(False, index=s.index)
-    if s.attrs.get("maybe_error") is False:  # _text saw no cell starting with '#'
+def _excel_error(s: pd.Series, maybe: bool = True) -> pd.Series:
+    """Cells holding an Excel error text (#N/A …). ``maybe`` False (from ``_trim``): none can."""
+    if s.dtype.kind in "Mfiub" or not maybe:
         return pd.Series(False, index=s.index)
     hashed = s.str.startswith("#").fillna(False).astype(bool)  # cheap first pass
     return hashed & s.isin(EXCEL_ERRORS) if hashed.any() else hashed
@@ -394,13 +403,14 @@ def _serials(num: pd.Series) -> tuple[pd.Series, pd.Series]:
     return dates, ok
 
 
-def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_dates(s: pd.Series, *, trimmed: bool = False) -> tuple[pd.Series, pd.Series]:
     """Cells → datetime64 (day precision). Returns (dates, unparseable-mask).
 
     Takes date cells as readers give them (datetime64, or ISO text), Excel serial
     numbers, and the common ways people type dates (2025/3/1, 2025年3月1日, 1.3.2025 …).
     Arrow's strptime does the bulk; pandas only sees the odd leftovers. Dates outside
-    1900–2199 count as unparseable (they would overflow the rules' date arithmetic)."""
+    1900–2199 count as unparseable (they would overflow the rules' date arithmetic).
+    ``trimmed``: the cells already went through ``_text``."""
     if s.dtype.kind == "M":  # on the int64 nanoseconds: one pass when the dates are clean
         values = s.to_numpy(dtype="datetime64[ns]")
         ns = values.view(np.int64)
@@ -416,17 +426,15 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         num = s.astype("float64")
         dates, ok = _serials(num)
         return dates, num.notna() & ~ok
-    s = _text(s)
+    s = s if trimmed else _text(s)
     arr = _arrow(s)
-    if len(arr) >= 1000:  # a lead sheet has few distinct dates: parse each once
-        enc = pc.dictionary_encode(arr)
-        if len(enc.dictionary) * 4 < len(arr):
-            codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-            texts = pd.Series(pd.array(enc.dictionary, dtype=pd.StringDtype("pyarrow")))
-            dates, bad = parse_dates(texts)
-            dates = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
-            bad = np.append(bad.to_numpy(dtype=bool), False)
-            return pd.Series(dates[codes], index=s.index), pd.Series(bad[codes], index=s.index)
+    distinct = _distinct(arr)  # a lead sheet has few distinct dates
+    if distinct is not None:
+        codes, texts = distinct
+        dates, bad = parse_dates(texts, trimmed=True)
+        dates = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+        bad = np.append(bad.to_numpy(dtype=bool), False)
+        return pd.Series(dates[codes], index=s.index), pd.Series(bad[codes], index=s.index)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if arr.null_count < len(arr):
         found = pa.nulls(len(arr), pa.timestamp("s"))
@@ -445,7 +453,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     todo = out.isna() & s.notna()
     bad = pd.Series(False, index=s.index)
     if todo.any():  # Excel serial numbers typed as text, then whatever dateutil can read
-        num = to_number(s[todo])
+        num = to_number(s[todo], trimmed=True)
         dates, serial = _serials(num)
         out[serial[serial].index] = dates[serial].to_numpy()
         bad[num.index[num.notna() & ~serial]] = True  # a number, but not a date Excel can show
@@ -529,15 +537,17 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     col = _Collector(idx, labels)
     f = pd.DataFrame(index=idx)
 
-    def get(key: str) -> pd.Series:
+    def get(key: str) -> tuple[pd.Series, bool]:
         if key not in raw.columns:
-            return pd.Series(pd.NA, index=idx, dtype=pd.StringDtype("pyarrow"))
+            return pd.Series(pd.NA, index=idx, dtype=pd.StringDtype("pyarrow")), False
         s = raw[key]
         if BY_KEY[key].kind in (DATE, NUMBER, COUNT) or s.dtype.kind not in "Mfiub":
-            return _text(s)
-        return _text(as_text(s))
+            return _trim(s)
+        return _trim(as_text(s))
 
-    texts = {c.key: get(c.key) for c in INPUTS}
+    texts, maybe_error = {}, {}
+    for c in INPUTS:
+        texts[c.key], maybe_error[c.key] = get(c.key)
     present = [k for k in texts if k in raw.columns]
     blank_row = pd.Series(True, index=idx)
     for k in present:
@@ -561,7 +571,7 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
 
     # Excel error values anywhere in an input column: the cell is unusable.
     for k in present:
-        err = _excel_error(texts[k]) & live
+        err = _excel_error(texts[k], maybe_error[k]) & live
         if err.any():
             col.add(k, err, texts[k], "{label} has the Excel error {value}; fix the formula or type the value")
             texts[k] = texts[k].mask(err)
@@ -626,7 +636,7 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     tl = texts["timeline"]
     codes = lookup(tl, settings.choice_index("timeline"))
     maybe_date = codes == -1
-    dates, bad_date = parse_dates(tl.where(maybe_date))
+    dates, bad_date = parse_dates(tl.where(maybe_date), trimmed=True)
     unknown = maybe_date & bad_date & live
     names = [c.value for c in settings.bant["timeline"]]
     col.add("timeline", unknown, tl, "{label} '{value}' is neither a date nor a known period", _suggest(tl, unknown, names))
@@ -636,7 +646,7 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     f["timeline_date"] = dates
 
     # Numbers.
-    value = to_number(texts["deal_value"])
+    value = to_number(texts["deal_value"], trimmed=True)
     junk = value.isna() & texts["deal_value"].notna()
     if junk.any():  # '¥120,000', '$5,000', '8000元': currency and thousands separators are fine
         value[junk] = to_number(texts["deal_value"][junk].str.replace(_MONEY_JUNK, "", regex=True)).to_numpy()
@@ -644,7 +654,7 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     col.add("deal_value", bad, texts["deal_value"], "{label} '{value}' is not an amount of 0 or more")
     f["deal_value"] = value.where(~bad).astype("float64")
 
-    count = to_number(texts["unanswered"])
+    count = to_number(texts["unanswered"], trimmed=True)
     bad = texts["unanswered"].notna() & (count.isna() | (count < 0) | np.isinf(count) | (count != np.floor(count))) & live
     col.add("unanswered", bad, texts["unanswered"], "{label} '{value}' is not a whole number of 0 or more")
     f["unanswered"] = count.where(~bad).astype("float64")
@@ -653,7 +663,7 @@ def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None
     for c in INPUTS:
         if c.kind != DATE:
             continue
-        dates, bad = parse_dates(texts[c.key])
+        dates, bad = parse_dates(texts[c.key], trimmed=True)
         bad &= live
         msg = "{label} '{value}' is not a date" if c.key != "created" else "{label} '{value}' is not a date (required)"
         col.add(c.key, bad, texts[c.key], msg)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import OPEN, Settings
-from .prepare import Prepared, first_of_codes
+from .prepare import Prepared, first_of_codes, first_rows
 from .text import sep, t
 
 STALE_DEPENDS = ("stage", "need", "unanswered", "created", "last_contact", "stage_since", "scheduled", "snooze_until")
@@ -130,10 +130,8 @@ def _texts(mask: np.ndarray, keys: dict[str, np.ndarray], make) -> tuple[np.ndar
         part, uniq = pd.factorize(c, use_na_sentinel=False)
         codes = codes * (len(uniq) + 1) + part
     codes, _ = pd.factorize(codes)
-    firsts = np.zeros(codes.max() + 1 if len(codes) else 0, dtype=np.int64)
-    firsts[codes[::-1]] = np.arange(len(codes))[::-1]  # a row holding each combination
     out[mask] = codes
-    return out, [make(*(c[r] for c in columns)) for r in firsts]
+    return out, [make(*(c[r] for c in columns)) for r in first_rows(codes)]
 
 
 def _join(parts: list[tuple[np.ndarray, list[str]]], n: int, separator: str) -> np.ndarray:
@@ -144,7 +142,6 @@ def _join(parts: list[tuple[np.ndarray, list[str]]], n: int, separator: str) -> 
     combined = np.zeros(n, dtype=np.int64)
     for codes, texts in parts:
         combined, _ = pd.factorize(combined * (len(texts) + 1) + (codes + 1))
-    firsts = np.zeros(combined.max() + 1 if n else 0, dtype=np.int64)
-    firsts[combined[::-1]] = np.arange(n)[::-1]
-    joined = [separator.join(texts[codes[r]] for codes, texts in parts if codes[r] >= 0) or None for r in firsts]
+    joined = [separator.join(texts[codes[r]] for codes, texts in parts if codes[r] >= 0) or None
+              for r in first_rows(combined)]
     return np.array(joined, dtype=object)[combined] if n else np.full(0, None, dtype=object)

@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesbook.rules.prepare import _phone_keys, first_of_codes, first_position
+from salesbook.rules.prepare import _phone_keys, first_of_codes, first_rows
 
 PHONE_TEXT = st.one_of(st.none(), st.text(alphabet="0123456789 +-()x٣７号", max_size=20), st.just(""))
 
@@ -54,11 +54,11 @@ def test_phone_keys_on_a_sliced_array_with_nulls_holding_bytes():
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])), max_size=40))
 def test_first_position_is_the_first_row_with_the_same_value(values):
     s = pd.Series(values, dtype="string")
-    got = first_position(s)
     want = [values.index(v) if v is not None else i for i, v in enumerate(values)]
-    assert got.tolist() == want
     codes, _ = pd.factorize(s)
     assert first_of_codes(codes).tolist() == want
+    distinct = list(dict.fromkeys(v for v in values if v is not None))
+    assert first_rows(codes).tolist() == [values.index(v) for v in distinct]
 
 
 def test_first_of_codes_renumbers_codes_not_in_order_of_appearance():
