@@ -594,20 +594,15 @@ def _fix_dates(batch):
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names), booleans
 
 
-def _fix_values(frame: pd.DataFrame, pkg: Package, loc: LeadsLocation, errors, booleans=None) -> None:
-    """Turn fastexcel's string forms into ours: dates (unless _fix_dates did), booleans,
-    error texts. ``booleans``: the columns _fix_dates found 'true'/'false' in."""
+def _fix_values(frame: pd.DataFrame, pkg: Package, loc: LeadsLocation, errors, booleans: list[int]) -> None:
+    """Turn fastexcel's string forms into ours once _fix_dates has done the dates: booleans
+    and error texts. ``booleans``: the columns _fix_dates found 'true'/'false' in."""
     for j, col in enumerate(frame.columns):
-        if booleans is not None and j not in booleans:
+        if j not in booleans:
             continue
         s = frame[col]
         if not s.notna().any():
             continue
-        if booleans is None:
-            midnight = s.str.endswith(_MIDNIGHT, na=False)
-            if midnight.any():
-                is_dt = midnight & s.str.match(_DATETIME, na=False)
-                frame.loc[is_dt, col] = s[is_dt].str.slice(0, 10)
         lower = s.isin(("true", "false"))
         if lower.any():
             _fix_booleans(frame, col, lower, pkg, loc)
