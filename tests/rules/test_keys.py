@@ -99,3 +99,12 @@ def test_sorted_lead_ids_take_the_fast_path_and_others_are_hashed():
     assert _increasing_codes(text(["L-1", "L-1", "L-3"])) is None  # a repeat is not increasing
     assert _increasing_codes(text(["L-2", "L-10"])) is None  # byte order only, else hashing decides
     assert _increasing_codes(text(["L-1", None, "L-3"])) is None
+
+
+def test_phone_keys_compare_exactly_the_last_11_digits():
+    keys = _phone_keys(pa.array(["2 1234567890", "3-1234567890", "+86 5 21234567890", "123 4567", "1234567",
+                                 "01234567"], type=pa.large_string())).tolist()
+    assert keys[0] != keys[1]  # they differ in the 11th digit from the right
+    assert keys[0] == keys[2]  # the same last 11 digits, whatever comes before
+    assert keys[3] == keys[4] != -1  # 7 digits is enough; spaces do not count
+    assert keys[4] != keys[5]  # a leading 0 is a digit: '01234567' is not '1234567'
