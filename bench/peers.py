@@ -6,7 +6,7 @@
 
 - ``openpyxl_script``: what a competent analyst writes by hand with openpyxl: load the
   workbook, loop over the rows, compute grade / score / follow-up / stale with the default
-  rules of PRODUCT.md §2 (simplified where the full rules would be unreasonable for a hand
+  rules of docs/spec.md §2 (simplified where the full rules would be unreasonable for a hand
   script; each simplification is marked SIMPLIFIED below), write the 8 output cells per row,
   a Cleanse list, a small Funnel table and the History rows, save in place.
 - ``pandas_openpyxl``: ``pd.read_excel(engine="openpyxl", keep_default_na=False)``, then
@@ -38,7 +38,7 @@ OUTPUT_KEYS = ("grade", "score", "grade_reason", "grade_change", "next_followup"
 # (a) A plain openpyxl script
 # ---------------------------------------------------------------------------
 
-# The defaults of PRODUCT.md §2, typed in as an analyst would.
+# The defaults of docs/spec.md §2, typed in as an analyst would.
 BUDGET = {"Confirmed": 3, "Pending": 2, "Unknown": 1, "None": 0}
 AUTHORITY = {"Decision maker": 3, "Influencer": 2, "User": 1, "Unknown": 0}
 NEED = {"Clear": 3, "Identified": 2, "Vague": 1, "Mismatch": 0}

@@ -1,7 +1,7 @@
 """The Leads table's columns: canonical keys, English and Chinese headers, kinds.
 
 Headers in a workbook are matched case- and space-insensitively, in English or
-Chinese (PRODUCT.md §1). Everything else in the package speaks canonical keys
+Chinese (docs/spec.md §1). Everything else in the package speaks canonical keys
 (``lead_id``, ``budget``…); only the adapters see the workbook's own headers.
 """
 
@@ -69,7 +69,7 @@ BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 REQUIRED: tuple[str, ...] = tuple(c.key for c in INPUTS if c.required)
 OUTPUT_KEYS: tuple[str, ...] = tuple(c.key for c in OUTPUTS)
 
-# Which output columns each command writes (PRODUCT.md §3).
+# Which output columns each command writes (docs/spec.md §3).
 COMMAND_OUTPUTS: dict[str, tuple[str, ...]] = {
     "grade": ("grade", "score", "grade_reason", "grade_change"),
     "followup": ("next_followup", "followup_status"),

@@ -1,4 +1,4 @@
-"""The rules' settings: defaults from PRODUCT.md §2, overridable from a Settings sheet.
+"""The rules' settings: defaults from docs/spec.md §2, overridable from a Settings sheet.
 
 Settings are data, not code. The Settings sheet is a column of titled blocks, each a
 small table or a list of ``key | value`` lines, in English or Chinese::
@@ -170,7 +170,7 @@ class Settings:
         return self.choice_index(dimension).get(norm(value))
 
     def resolve_today(self, today: dt.date | None = None) -> dt.date:
-        """PRODUCT.md §2: the As of date in Settings, else --today, else the system date."""
+        """docs/spec.md §2: the As of date in Settings, else --today, else the system date."""
         return self.as_of or today or dt.date.today()
 
 

@@ -1,4 +1,4 @@
-"""Follow-up due dates and status (PRODUCT.md §2 Follow-up)."""
+"""Follow-up due dates and status (docs/spec.md §2 Follow-up)."""
 
 from __future__ import annotations
 

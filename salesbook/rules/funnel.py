@@ -1,4 +1,4 @@
-"""Stage conversion (funnel) figures (PRODUCT.md §2 Funnel).
+"""Stage conversion (funnel) figures (docs/spec.md §2 Funnel).
 
 A lead has *reached* funnel position k when its current stage is at k or later (Closed
 Won reaches every stage), when a Closed Lost lead's Lost At Stage is at k or later, or

@@ -1,4 +1,4 @@
-"""BANT grading (PRODUCT.md §2): points, score, grade, the reason and the change.
+"""BANT grading (docs/spec.md §2): points, score, grade, the reason and the change.
 
 The reason text depends only on a few small codes (budget, authority, need, timeline
 class, grade), so it is built once per distinct combination and spread by codes —

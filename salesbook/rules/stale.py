@@ -1,4 +1,4 @@
-"""Stale flags for cleansing (PRODUCT.md §2 Stale). Nothing is deleted here."""
+"""Stale flags for cleansing (docs/spec.md §2 Stale). Nothing is deleted here."""
 
 from __future__ import annotations
 

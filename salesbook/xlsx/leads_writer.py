@@ -11,7 +11,7 @@ DOM). Only these things change:
   output columns included) on the table's rows (down to a totals row) go, and the
   table's cells below them move up within those columns. Cells left and right of the
   table and every cell below the table stay where they are with their values, formulas
-  and styles (PRODUCT.md §4: what the add-in does not own is the same after a run; Excel's
+  and styles (docs/spec.md §4: what the add-in does not own is the same after a run; Excel's
   own shift-up would also pull up cells beneath the table in its columns); the
   table rows left empty at the bottom keep their cells outside the table. Row
   attributes (height, hidden, row style) belong to the sheet row and stay with its

@@ -4,5 +4,5 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 MACROS = REPO / "macros"
-# CI checks out shared/ beside the repository clone
-SCHEMAS = REPO / ".." / "shared" / "schemas"
+# Microsoft's ribbon schemas, vendored (see schemas/README.md)
+SCHEMAS = Path(__file__).resolve().parent / "schemas"

@@ -70,7 +70,7 @@ def test_buttons_are_large_with_builtin_icons_tips_and_the_one_callback():
 def test_supertips_name_what_each_button_writes():
     root = etree.parse(str(MACROS / CUSTOMUI14.source)).getroot()
     tips = {b.get("id"): b.get("supertip") for b in _buttons(root)}
-    expected = {  # PRODUCT.md section 3
+    expected = {  # docs/spec.md section 3
         "grade": ["Grade", "Score", "Grade Reason", "Grade Change"],
         "followup": ["Next Follow-up", "Follow-up Status"],
         "stale": ["Stale", "Stale Reason", "Cleanse"],

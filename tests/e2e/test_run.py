@@ -12,7 +12,7 @@ from .conftest import TODAY, calamine_rows, calamine_table, digest, write_en_tab
 
 D = dt.date
 
-# Worked out by hand from PRODUCT.md §2 for TODAY = 2026-11-18 (a Wednesday).
+# Worked out by hand from docs/spec.md §2 for TODAY = 2026-11-18 (a Wednesday).
 EXPECTED = {
     "L-001": dict(Grade="A", Score=100, NF=D(2026, 11, 16), Status="Overdue", Stale=""),
     "L-002": dict(Grade="B", Score=75, NF=D(2026, 11, 23), Status="This week", Stale=""),

@@ -1,4 +1,4 @@
-"""PRODUCT.md §2 Follow-up: cadence by grade, base date, working-day roll, Scheduled, status.
+"""docs/spec.md §2 Follow-up: cadence by grade, base date, working-day roll, Scheduled, status.
 
 TODAY is Wednesday 2026-11-18. Calendar used below:
     Mon 16 · Tue 17 · Wed 18 · Thu 19 · Fri 20 · Sat 21 · Sun 22 · Mon 23 · … · Thu 26 · Fri 27 · Sat 28 · Mon 30 (Nov 2026)

@@ -1,4 +1,4 @@
-"""PRODUCT.md §2 Funnel and the History sheet, on a small book computed by hand.
+"""docs/spec.md §2 Funnel and the History sheet, on a small book computed by hand.
 
 The book (TODAY = Wed 2026-11-18; open leads were contacted yesterday so their follow-up
 is C + 30 days, unless noted):

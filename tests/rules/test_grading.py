@@ -1,4 +1,4 @@
-"""PRODUCT.md §2 BANT points, Score, Grade, Grade Reason, Grade Change — on hand-made rows."""
+"""docs/spec.md §2 BANT points, Score, Grade, Grade Reason, Grade Change — on hand-made rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PRODUCT.md §2 Stale: the five rules with their boundaries, the reasons, the exemptions."""
+"""docs/spec.md §2 Stale: the five rules with their boundaries, the reasons, the exemptions."""
 
 from __future__ import annotations
 
