@@ -160,6 +160,7 @@ def test_with_problems_gives_bad_cells_that_check_data_reports(language):
         assert typo["value"] == "Negotation" and typo["suggestion"] == "Negotiation"
 
 
+@pytest.mark.slow
 def test_a_million_rows_quickly():
     sample_leads(1000, today=TODAY)  # warm up imports
     start = time.perf_counter()

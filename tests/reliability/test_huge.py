@@ -21,6 +21,8 @@ import pytest
 from . import corpus
 from .conftest import temp_files
 
+pytestmark = pytest.mark.slow  # left out of the quick loop; CI runs it
+
 REPO = Path(__file__).resolve().parents[2]
 MEMORY_BOUND = 2 * 1024 ** 3  # bytes
 

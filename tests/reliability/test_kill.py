@@ -28,6 +28,8 @@ from salesbook.xlsx.safety import TEMP_PREFIX, backup_path
 
 from .conftest import temp_files
 
+pytestmark = pytest.mark.slow  # left out of the quick loop; CI runs it
+
 REPO = Path(__file__).resolve().parents[2]
 N_LEADS = 60_000
 DAY = dt.date(2026, 11, 18)

@@ -15,6 +15,8 @@ from salesbook.settings import DEFAULT_BANT, DEFAULT_STAGES, Settings
 
 from .conftest import TODAY, out
 
+pytestmark = pytest.mark.slow  # left out of the quick loop; CI runs it
+
 HOLIDAYS = (dt.date(2026, 11, 23), dt.date(2026, 11, 26), dt.date(2026, 11, 27), dt.date(2026, 12, 25),
             dt.date(2027, 1, 1))
 SETTINGS = Settings(holidays=HOLIDAYS)

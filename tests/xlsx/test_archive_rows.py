@@ -244,6 +244,7 @@ def test_many_rows_across_chunks(tmp_path, monkeypatch):
     assert out.cell(n + 3, 7).value == "after"
 
 
+@pytest.mark.slow
 def test_archiving_a_quarter_of_100k_rows_is_quick(tmp_path):
     import xlsxwriter
 

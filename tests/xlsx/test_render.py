@@ -451,7 +451,7 @@ def _convert(src: Path, fmt: str, outdir: Path) -> Path:
     return out
 
 
-@pytest.mark.skipif(_soffice() is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.libreoffice
 def test_libreoffice_opens_renders_and_keeps_the_chart(tmp_path):
     styles = FakeStyleBook()
     history = render_append(None, AppendRows("History", pd.DataFrame(
