@@ -94,17 +94,21 @@ def _read(path: Path, *, need_history: bool, scans=None) -> Book:
     except Exception as exc:  # a damaged file the preflight did not catch
         raise Refusal(f"Cannot read {path.name}: the file is damaged ({exc}). Open it in Excel and save it again.",
                       path=path, detail=repr(exc)) from None
-    loc = locate_leads(pkg)
-    _check_headers(path, loc)
-    if scans is not None:
-        pkg.cache[MEMBER_SCAN] = scans
-    leads = read_leads(pkg, loc)
-    pkg.cache.pop(MEMBER_SCAN, None)
-    settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
-    settings = settings_from_grid(grid, sheet=settings_sheet or "Settings")
-    history = None
-    if need_history:
-        _, history = _sheet_grid(pkg, (report.HISTORY_SHEET, "历史"))
+    try:
+        loc = locate_leads(pkg)
+        _check_headers(path, loc)
+        if scans is not None:
+            pkg.cache[MEMBER_SCAN] = scans
+        leads = read_leads(pkg, loc)
+        pkg.cache.pop(MEMBER_SCAN, None)
+        settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
+        settings = settings_from_grid(grid, sheet=settings_sheet or "Settings")
+        history = None
+        if need_history:
+            _, history = _sheet_grid(pkg, (report.HISTORY_SHEET, "历史"))
+    except BaseException:
+        pkg.close()  # a refusal leaves no handle on the file
+        raise
     pkg.cache.pop("calamine", None)  # Settings and History are read: drop calamine's copy of the workbook
     memory.release()
     return Book(path, pkg, loc, leads, settings, history, language(settings, loc.headers))
@@ -157,6 +161,7 @@ def _write(book: Book, *, output: str | os.PathLike | None, backup: bool, force:
     from .xlsx.writer import write_workbook
 
     target = Path(output) if output else book.path
+    book.pkg.close()  # no handle on the file at the replace: Windows refuses to replace an open file
     if output:
         safety.preflight_output(target, force=force, needed=book.path.stat().st_size)
     try:
@@ -226,6 +231,7 @@ def archive(path, *, today: dt.date | None = None, output=None, backup: bool = F
     ev = evaluate(book.leads, book.settings, today=today, only="stale", lang=book.language)
     rows = ev.stale_rows
     if len(rows) == 0:
+        book.pkg.close()
         return Result(book.path, archive_summary(0, len(book.leads)), _exit_code(ev.problems), ev.problems, ev, None,
                       lines=_problem_lines(book, ev.problems))
     moved = archive_rows(book, rows, ev.today or dt.date.today(), ev.language)

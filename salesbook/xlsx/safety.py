@@ -904,7 +904,23 @@ def _commit(tmp: Path, target: Path, *, backup: bool, like: StrPath | None) -> N
     _fsync_file(tmp)
     if backup and target.exists():
         _keep_backup(target)
-    os.replace(tmp, target)  # atomic: readers see the old file or the new one
+    _replace(tmp, target)  # atomic: readers see the old file or the new one
+
+
+# A replace refused for access (Windows: the file is open in Excel without delete sharing, or an
+# antivirus or indexer holds it for a moment) is tried again for about two seconds before the
+# refusal; the temp file stays whole meanwhile, and the target is untouched either way.
+REPLACE_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    for delay in REPLACE_RETRY_DELAYS:
+        try:
+            os.replace(tmp, target)
+            return
+        except PermissionError:
+            time.sleep(delay)
+    os.replace(tmp, target)  # the last try: its PermissionError becomes the usual refusal
 
 
 def _check_complete(tmp: Path, target: Path) -> None:
