@@ -363,16 +363,21 @@ class Package:
         )
 
     def content_type_of(self, part: str) -> str | None:
-        root = parse_xml(self.read(CONTENT_TYPES), part=CONTENT_TYPES, path=self.path)
-        ext = part.rsplit(".", 1)[-1].lower()
-        default = None
-        for el in root:
-            name = local(el.tag)
-            if name == "Override" and el.get("PartName", "").lstrip("/").lower() == part.lower():
-                return el.get("ContentType")
-            if name == "Default" and el.get("Extension", "").lower() == ext:
-                default = el.get("ContentType")
-        return default
+        return _content_type_in(parse_xml(self.read(CONTENT_TYPES), part=CONTENT_TYPES, path=self.path), part)
+
+
+def _content_type_in(types: etree._Element, part: str) -> str | None:
+    """A part's content type in a parsed [Content_Types].xml: its Override, else the Default
+    of its extension (part names compare case-insensitively); None when neither exists."""
+    ext = part.rsplit(".", 1)[-1].lower()
+    default = None
+    for el in types:
+        name = local(el.tag)
+        if name == "Override" and el.get("PartName", "").lstrip("/").lower() == part.lower():
+            return el.get("ContentType")
+        if name == "Default" and el.get("Extension", "").lower() == ext:
+            default = el.get("ContentType")
+    return default
 
 
 # --------------------------------------------------------------------------- writing
@@ -464,7 +469,7 @@ class PackageWriter:
         if not self.pkg.has(name) and name not in self._data:
             self._added.append(name)
         self._data[name] = data
-        if name.lower().endswith(".rels") and not isinstance(data, CompressedBlob):
+        if name.lower().endswith(".rels") and self.content_type(name) is None:
             self.set_content_type(name, CT_RELS)
 
     def remove(self, name: str) -> None:
@@ -557,18 +562,9 @@ class PackageWriter:
         self.put(CONTENT_TYPES, insert_before_close(data, b"Types", override.encode("utf-8")))
 
     def content_type(self, part: str) -> str | None:
-        """The content type ``part`` will have (pending edits included): its Override, else
-        the Default of its extension; None when the package declares none."""
-        root = parse_xml(self.get(CONTENT_TYPES), part=CONTENT_TYPES, path=self.pkg.path)
-        ext = part.rsplit(".", 1)[-1].lower()
-        default = None
-        for el in root:
-            name = local(el.tag)
-            if name == "Override" and el.get("PartName", "").lstrip("/").lower() == part.lower():
-                return el.get("ContentType")
-            if name == "Default" and el.get("Extension", "").lower() == ext:
-                default = el.get("ContentType")
-        return default
+        """The content type ``part`` will have (pending edits included); None when the
+        package declares none for it."""
+        return _content_type_in(parse_xml(self.get(CONTENT_TYPES), part=CONTENT_TYPES, path=self.pkg.path), part)
 
     def remove_content_type(self, part: str) -> None:
         if not self.has(CONTENT_TYPES):
@@ -635,9 +631,11 @@ class PackageWriter:
 
     def write(self, dst: str | os.PathLike) -> None:
         """Write the package to ``dst`` (the caller makes this atomic)."""
-        for name in self._added:  # a part without a content type is one Excel will not open
-            if self.content_type(name) is None:
-                raise ValueError(f"the new part {name} has no content type")
+        if self._added:  # a part without a content type is one Excel will not open
+            types = parse_xml(self.get(CONTENT_TYPES), part=CONTENT_TYPES, path=self.pkg.path)
+            for name in self._added:
+                if _content_type_in(types, name) is None:
+                    raise ValueError(f"the new part {name} has no content type")
         src = self.pkg.zip
         with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=self.level) as out:
             for info in src.infolist():

@@ -249,6 +249,23 @@ def test_calc_chain_stays_when_archive_moves_no_listed_cell(tmp_path):
     assert formula_cells(chained, "Leads") == {f"{DEAL}2", f"{DEAL}3"}
 
 
+def test_calc_chain_goes_when_a_listed_cell_is_on_a_rerendered_sheet(tmp_path):
+    """The demo (written by XlsxWriter) with a chain listing a Settings cell: kept by a run,
+    which leaves Settings alone; with a Funnel cell too: dropped, as the Funnel is rewritten."""
+    demo = tmp_path / "demo.xlsx"
+    assert invoke("demo", demo, "--leads", 30, "--today", "2026-03-10").exit_code == 0
+    ids = {s.get("name"): int(s.get("sheetId"))
+           for s in etree.fromstring(parts(demo)["xl/workbook.xml"]).iter("{*}sheet")}
+    kept = with_calc_chain(demo, tmp_path / "kept.xlsx", [(ids["Settings"], "B3")])
+    chain = parts(kept)["xl/calcChain.xml"]
+    assert invoke("run", kept, "--today", "2026-03-10").exit_code == 0
+    assert chain_state(kept) == (chain, True, True)
+    dropped = with_calc_chain(demo, tmp_path / "dropped.xlsx", [(ids["Settings"], "B3"), (ids["Funnel"], "B2")])
+    assert invoke("run", dropped, "--today", "2026-03-10").exit_code == 0
+    assert chain_state(dropped) == (None, False, False)
+    assert openpyxl.load_workbook(dropped).sheetnames == openpyxl.load_workbook(kept).sheetnames
+
+
 # --------------------------------------------------------------------------- 6. content types per part
 
 
