@@ -131,6 +131,19 @@ def test_1904_workbook_gets_the_same_dates_as_a_1900_one(tmp_path):
     assert cal[1][0] == TODAY
 
 
+def test_date1904_true_is_the_1904_system_too(tmp_path):
+    """``date1904="true"`` (xsd:boolean's other spelling) is read like ``"1"``."""
+    pc = openpyxl_book(tmp_path / "pc.xlsx")
+    mac = rezip(openpyxl_book(tmp_path / "src.xlsx", epoch=CALENDAR_MAC_1904), tmp_path / "mac.xlsx",
+                lambda n, d: d.replace(b'date1904="1"', b'date1904="true"') if n == "xl/workbook.xml" else d)
+    assert b'date1904="true"' in parts(mac)["xl/workbook.xml"]
+    for book in (pc, mac):
+        assert invoke("run", book, "--only", "followup", "--today", TODAY).exit_code == 0
+    assert openpyxl.load_workbook(mac).epoch == CALENDAR_MAC_1904
+    assert sheet_values(mac)["Leads"] == sheet_values(pc)["Leads"]
+    assert dates_in(sheet_values(mac)["Leads"])
+
+
 def test_demo_resaved_in_1904_keeps_next_followup(tmp_path):
     """The issue's repro: the demo, re-saved by openpyxl with the 1904 epoch, then run."""
     demo = tmp_path / "demo.xlsx"
