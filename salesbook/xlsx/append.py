@@ -72,18 +72,22 @@ def render_append(
     rows: AppendRows,
     styles,
     shared_strings: list[str] | None = None,
+    *,
+    date1904: bool = False,
 ) -> bytes:
-    """The log sheet's worksheet part with ``rows`` appended (or a new one)."""
+    """The log sheet's worksheet part with ``rows`` appended (or a new one); dates are
+    written in the workbook's date system (``date1904``: the 1904 one)."""
     if existing_sheet_xml is None:
-        return new_log_sheet(rows, styles)
-    return append_to_sheet(existing_sheet_xml, rows, styles, shared_strings if shared_strings is not None else [])
+        return new_log_sheet(rows, styles, date1904=date1904)
+    return append_to_sheet(existing_sheet_xml, rows, styles, shared_strings if shared_strings is not None else [],
+                           date1904=date1904)
 
 
-def new_log_sheet(rows: AppendRows, styles) -> bytes:
+def new_log_sheet(rows: AppendRows, styles, *, date1904: bool = False) -> bytes:
     """A log sheet of its own: header row (frozen) and the rows under it."""
     block = Block(row=1, col=1, frame=rows.frame, formats=dict(rows.formats))
     model = SheetModel(name=rows.name, blocks=[block], freeze_rows=1)
-    return render_sheet(model, styles).sheet_xml
+    return render_sheet(model, styles, date1904=date1904).sheet_xml
 
 
 # --------------------------------------------------------------------------- scanning
@@ -277,7 +281,8 @@ def _free(col: int | None, used: set[int]) -> int | None:
 # --------------------------------------------------------------------------- appending
 
 
-def append_to_sheet(doc: bytes, rows: AppendRows, styles, shared_strings: list[str]) -> bytes:
+def append_to_sheet(doc: bytes, rows: AppendRows, styles, shared_strings: list[str], *,
+                    date1904: bool = False) -> bytes:
     """Append ``rows`` to an existing worksheet part, keeping every existing byte."""
     frame = rows.frame
     if len(frame) == 0 or frame.shape[1] == 0:
@@ -285,7 +290,7 @@ def append_to_sheet(doc: bytes, rows: AppendRows, styles, shared_strings: list[s
     span = find_sheet_data(doc)
     scan = scan_rows(doc, span, shared_strings)
     dim = _dimension_bounds(doc, span.start)
-    st = StyleCache(styles)
+    st = StyleCache(styles, date1904)
     p = span.prefix
     edits: list[tuple[int, int, bytes]] = []
 

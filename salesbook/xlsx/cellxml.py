@@ -5,7 +5,8 @@ type and the value::
 
     text    ' t="inlineStr"><is><t>escaped</t></is></c>'
     number  '><v>45000</v></c>'
-    date    '><v>45292</v></c>'       (an Excel serial; the cell needs a date style)
+    date    '><v>45292</v></c>'       (an Excel serial in the workbook's date system;
+                                       the cell needs a date style)
 
 Texts are inline strings, XML-escaped, without the characters XML 1.0 cannot carry,
 with Excel's ``_xHHHH_`` look-alikes escaped; they are never formulas, whatever
@@ -44,15 +45,18 @@ class Tags:
 PLAIN = Tags()
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")  # serial 0 of the 1904 date system (workbookPr date1904)
 
 
-def encode(values: pd.Series, kind: str, tags: Tags = PLAIN) -> tuple[pa.Array, np.ndarray]:
-    """Tails of a column's cells (binary, null where missing) and which are dates."""
+def encode(values: pd.Series, kind: str, tags: Tags = PLAIN, date1904: bool = False) -> tuple[pa.Array, np.ndarray]:
+    """Tails of a column's cells (binary, null where missing) and which are dates.
+
+    ``date1904``: the workbook counts dates from 1904-01-01 (``workbookPr date1904``)."""
     n = len(values)
     if kind == "number":
         return _numbers(values, tags), np.zeros(n, dtype=bool)
     if kind == "date":
-        return _dates(values, tags)
+        return _dates(values, tags, date1904)
     return text_tails(values, tags), np.zeros(n, dtype=bool)
 
 
@@ -161,17 +165,21 @@ def _with_text_fallback(values: pd.Series, tails: pa.Array, ok: np.ndarray, tags
     return pc.if_else(pa.array(other), texts, tails)
 
 
-def _dates(values: pd.Series, tags: Tags) -> tuple[pa.Array, np.ndarray]:
-    """Date tails as Excel serials (1900 system); non-dates become text."""
+def _dates(values: pd.Series, tags: Tags, date1904: bool = False) -> tuple[pa.Array, np.ndarray]:
+    """Date tails as Excel serials (1900 or 1904 system); non-dates become text."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         dt = values
     else:
         dt = _to_datetimes(values)
     if getattr(dt.dt, "tz", None) is not None:
         dt = dt.dt.tz_localize(None)
-    serial = ((dt - EXCEL_EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=np.nan)
-    serial = np.where(serial < 61, serial - 1, serial)  # Excel's phantom 1900-02-29
-    ok = np.isfinite(serial) & (serial >= 1)
+    epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH
+    serial = ((dt - epoch) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=np.nan)
+    if date1904:
+        ok = np.isfinite(serial) & (serial >= 0)  # 1904-01-01 is day 0; no phantom leap day
+    else:
+        serial = np.where(serial < 61, serial - 1, serial)  # Excel's phantom 1900-02-29
+        ok = np.isfinite(serial) & (serial >= 1)
     whole = ok & (serial == np.floor(np.where(ok, serial, 0)))
     num_text = pc.cast(pa.array(np.where(ok, serial, 0.0)), pa.string())
     int_text = pc.cast(pa.array(np.where(whole, serial, 0.0).astype("int64")), pa.string())

@@ -297,8 +297,9 @@ class Cells:
     """
 
     def __init__(self, runs: list[Run], header_row: int, n_rows: int, rows: RowMap, styles: StyleBook,
-                 p: bytes = b""):
+                 p: bytes = b"", date1904: bool = False):
         self.tags = cellxml.Tags(p)
+        self.date1904 = date1904  # the workbook's date system, for the serials of dates
         self.runs = runs
         self.header_row = header_row
         self.n_rows = n_rows
@@ -323,7 +324,7 @@ class Cells:
         self._segments = {}
         for run in self.runs:
             for oc in run.columns:
-                self._tails[oc.col] = cellxml.encode(oc.values.iloc[a:b], oc.kind, self.tags)
+                self._tails[oc.col] = cellxml.encode(oc.values.iloc[a:b], oc.kind, self.tags, self.date1904)
         orig = np.arange(a, b, dtype=np.int64) + self.header_row + 1
         new = self.rows.new_rows(orig) if self.rows else orig
         self._rownums = pc.binary_join_element_wise(
@@ -481,8 +482,10 @@ class LeadsRewriter:
         *,
         path: str | None = None,
         table_last_row: int | None = None,
+        date1904: bool = False,
     ):
         self.loc = loc
+        self.date1904 = date1904
         self.owned = owned
         self.appended = [oc for oc in owned if oc.appended]
         self.styles = styles
@@ -515,7 +518,7 @@ class LeadsRewriter:
         self.plans: dict[int, dict[tuple, tuple | bool]] = {}  # run -> start tags -> styles
         self._vplans: dict[tuple, tuple | bool] = {}  # text after owned cells' refs -> styles
         self.col_cache = _ColumnCache()
-        self.cells = Cells(self.runs, self.loc.header_row, self.n_rows, self.rows, self.styles, p)
+        self.cells = Cells(self.runs, self.loc.header_row, self.n_rows, self.rows, self.styles, p, self.date1904)
         self._span_cache: dict[bytes, bytes] = {}
         self.max_col = max([oc.col for oc in self.owned], default=0)
         self.merge: _TableRows | None = None

@@ -48,6 +48,9 @@ CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 
+# ISO/IEC 29500 Strict: its main namespace (Transitional workbooks use NS_MAIN).
+NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+
 CONTENT_TYPES = "[Content_Types].xml"
 ROOT_RELS = "_rels/.rels"
 
@@ -213,7 +216,13 @@ class Package:
         self._tables: dict[str, list[TableInfo]] = {}
         self.cache: dict[object, object] = {}  # for readers that share work (reader.py)
         self.workbook_part = self._find_workbook_part()
-        self.sheets: list[SheetInfo] = self._read_sheets()
+        root = parse_xml(self.read(self.workbook_part), part=self.workbook_part, path=self.path)
+        self.sheets: list[SheetInfo] = self._read_sheets(root)
+        pr = child(root, "workbookPr")
+        # The 1904 date system (old Mac Excel, openpyxl's CALENDAR_MAC_1904): serial 0 is 1904-01-01.
+        self.date1904: bool = pr is not None and pr.get("date1904", "").strip().lower() in ("1", "true")
+        # Saved as "Strict Open XML Spreadsheet" (ISO/IEC 29500 Strict) rather than Transitional.
+        self.strict: bool = root.get("conformance") == "strict" or etree.QName(root).namespace == NS_STRICT_MAIN
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "Package":
@@ -294,8 +303,7 @@ class Package:
             path=self.path,
         )
 
-    def _read_sheets(self) -> list[SheetInfo]:
-        root = parse_xml(self.read(self.workbook_part), part=self.workbook_part, path=self.path)
+    def _read_sheets(self, root: etree._Element) -> list[SheetInfo]:
         rels = self.rels(self.workbook_part)
         sheets = child(root, "sheets")
         out: list[SheetInfo] = []
@@ -355,16 +363,21 @@ class Package:
         )
 
     def content_type_of(self, part: str) -> str | None:
-        root = parse_xml(self.read(CONTENT_TYPES), part=CONTENT_TYPES, path=self.path)
-        ext = part.rsplit(".", 1)[-1].lower()
-        default = None
-        for el in root:
-            name = local(el.tag)
-            if name == "Override" and el.get("PartName", "").lstrip("/").lower() == part.lower():
-                return el.get("ContentType")
-            if name == "Default" and el.get("Extension", "").lower() == ext:
-                default = el.get("ContentType")
-        return default
+        return _content_type_in(parse_xml(self.read(CONTENT_TYPES), part=CONTENT_TYPES, path=self.path), part)
+
+
+def _content_type_in(types: etree._Element, part: str) -> str | None:
+    """A part's content type in a parsed [Content_Types].xml: its Override, else the Default
+    of its extension (part names compare case-insensitively); None when neither exists."""
+    ext = part.rsplit(".", 1)[-1].lower()
+    default = None
+    for el in types:
+        name = local(el.tag)
+        if name == "Override" and el.get("PartName", "").lstrip("/").lower() == part.lower():
+            return el.get("ContentType")
+        if name == "Default" and el.get("Extension", "").lower() == ext:
+            default = el.get("ContentType")
+    return default
 
 
 # --------------------------------------------------------------------------- writing
@@ -447,18 +460,27 @@ class PackageWriter:
         return True
 
     def put(self, name: str, data: bytes | CompressedBlob) -> None:
-        """Replace a part in place, or add it at the end when it is new."""
+        """Replace a part in place, or add it at the end when it is new.
+
+        A relationship part gets its content type here: most writers declare a
+        ``Default`` for the ``rels`` extension, some (LibreOffice, SheetJS) an
+        ``Override`` per part, and then a new one needs its own Override."""
         self._removed.discard(name)
         if not self.pkg.has(name) and name not in self._data:
             self._added.append(name)
         self._data[name] = data
+        if name.lower().endswith(".rels") and self.content_type(name) is None:
+            self.set_content_type(name, CT_RELS)
 
     def remove(self, name: str) -> None:
+        """Remove a part, and the Override that declared its content type."""
         if name in self._data and not self.pkg.has(name):
             self._added.remove(name)
         self._data.pop(name, None)
         if self.pkg.has(name):
             self._removed.add(name)
+        if name != CONTENT_TYPES:
+            self.remove_content_type(name)
 
     def names(self) -> list[str]:
         return [n for n in self.pkg.names() if n not in self._removed] + list(self._added)
@@ -539,7 +561,14 @@ class PackageWriter:
         override = f'<Override PartName="/{escape_attr(part)}" ContentType="{escape_attr(content_type)}"/>'
         self.put(CONTENT_TYPES, insert_before_close(data, b"Types", override.encode("utf-8")))
 
+    def content_type(self, part: str) -> str | None:
+        """The content type ``part`` will have (pending edits included); None when the
+        package declares none for it."""
+        return _content_type_in(parse_xml(self.get(CONTENT_TYPES), part=CONTENT_TYPES, path=self.pkg.path), part)
+
     def remove_content_type(self, part: str) -> None:
+        if not self.has(CONTENT_TYPES):
+            return
         data = self.get(CONTENT_TYPES)
         pattern = re.compile(
             rb"<(?:[A-Za-z_][\w.-]*:)?Override\b[^>]*\bPartName=\"/" + re.escape(part.encode()) + rb"\"[^>]*/>", re.I
@@ -602,6 +631,11 @@ class PackageWriter:
 
     def write(self, dst: str | os.PathLike) -> None:
         """Write the package to ``dst`` (the caller makes this atomic)."""
+        if self._added:  # a part without a content type is one Excel will not open
+            types = parse_xml(self.get(CONTENT_TYPES), part=CONTENT_TYPES, path=self.pkg.path)
+            for name in self._added:
+                if _content_type_in(types, name) is None:
+                    raise ValueError(f"the new part {name} has no content type")
         src = self.pkg.zip
         with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=self.level) as out:
             for info in src.infolist():

@@ -21,8 +21,9 @@ What is written where:
   is never written as a formula, whatever it starts with;
 - numbers are ``<v>`` values in their shortest round-trip form; NaN and ±inf give
   an empty (styled) cell;
-- dates and datetimes are Excel serial numbers (1900 date system) with the 'date'
-  format unless the column names another one;
+- dates and datetimes are Excel serial numbers, in the workbook's date system (1900,
+  or 1904 when ``date1904`` is given), with the 'date' format unless the column names
+  another one;
 - each column's semantic format (``FORMATS``) becomes a cell style through the
   StyleBook passed in (``styles.xf(...)`` returns a cellXfs index).
 """
@@ -65,6 +66,7 @@ MAX_AUTO_WIDTH = 60.0
 MIN_AUTO_WIDTH = 8.0
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")  # serial 0 of the 1904 date system
 ONE_DAY = pd.Timedelta(days=1)
 
 # Patterns used on Arrow-backed strings must be RE2 syntax as well (no \uXXXX escapes:
@@ -90,9 +92,11 @@ class RenderedSheet:
 # --------------------------------------------------------------------------- public
 
 
-def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None) -> RenderedSheet:
-    """Render a whole add-in sheet: cells, column widths, frozen rows and charts."""
-    st = StyleCache(styles)
+def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None, date1904: bool = False) -> RenderedSheet:
+    """Render a whole add-in sheet: cells, column widths, frozen rows and charts.
+
+    ``date1904``: the workbook uses the 1904 date system (``workbookPr date1904``)."""
+    st = StyleCache(styles, date1904)
     fragments = _model_fragments(model, st)
     body, bounds = rows_xml(fragments)
     widths = _column_widths(model, fragments)
@@ -119,7 +123,7 @@ def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None) ->
     if not model.charts:
         return RenderedSheet(sheet_xml, None, [])
     drawing = drawing_xml(model.charts)
-    charts = [chart_xml(model, chart) for chart in model.charts]
+    charts = [chart_xml(model, chart, date1904) for chart in model.charts]
     return RenderedSheet(sheet_xml, drawing, charts)
 
 
@@ -127,10 +131,12 @@ def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None) ->
 
 
 class StyleCache:
-    """Asks the StyleBook once per distinct style and remembers the index."""
+    """Asks the StyleBook once per distinct style and remembers the index. It also carries
+    the workbook's date system (``date1904``), which the cells' date serials follow."""
 
-    def __init__(self, styles):
+    def __init__(self, styles, date1904: bool = False):
         self._styles = styles
+        self.date1904 = date1904
         self._cache: dict[tuple, int] = {}
 
     def xf(self, **kwargs) -> int:
@@ -263,10 +269,13 @@ def _whole_numbers(arr: np.ndarray) -> bool:
                 and not np.any((arr == 0) & np.signbit(arr)))
 
 
-def date_serials(values: pd.Series) -> pd.Series:
-    """Excel serial day numbers (1900 system) of a datetime Series; NaN where missing."""
+def date_serials(values: pd.Series, date1904: bool = False) -> pd.Series:
+    """Excel serial day numbers (1900 system, or 1904) of a datetime Series; NaN where missing."""
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)
+    if date1904:  # day 0 is 1904-01-01, and no phantom leap day
+        serial = ((values - EXCEL_EPOCH_1904) / ONE_DAY).astype("float64")
+        return serial.where(serial >= 0)
     serial = (values - EXCEL_EPOCH) / ONE_DAY
     serial = serial.astype("float64")
     # Excel counts the non-existent 1900-02-29: serials before 1900-03-01 are one lower.
@@ -306,16 +315,16 @@ _INFERRED_KIND = {
 }
 
 
-def split_kinds(values: pd.Series) -> list[tuple[str, pd.Series]]:
+def split_kinds(values: pd.Series, date1904: bool = False) -> list[tuple[str, pd.Series]]:
     """Split a column into homogeneous parts: (kind, converted values on their index).
 
-    Kinds: 'str', 'num', 'bool', 'date' (serials), 'td' (days), 'empty'.
+    Kinds: 'str', 'num', 'bool', 'date' (serials, 1904 system with ``date1904``), 'td' (days), 'empty'.
     """
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return split_kinds(values.astype(object))
+        return split_kinds(values.astype(object), date1904)
     if pd.api.types.is_datetime64_any_dtype(dtype):
-        return _date_parts(values)
+        return _date_parts(values, date1904)
     if pd.api.types.is_timedelta64_dtype(dtype):
         return [("td", (values / ONE_DAY).astype("float64"))]
     if pd.api.types.is_bool_dtype(dtype):
@@ -324,25 +333,25 @@ def split_kinds(values: pd.Series) -> list[tuple[str, pd.Series]]:
         return [("num", values)]
     if pd.api.types.is_string_dtype(dtype) and dtype != object:
         return [("str", values)]
-    return _split_object(values)
+    return _split_object(values, date1904)
 
 
-def _split_object(values: pd.Series) -> list[tuple[str, pd.Series]]:
+def _split_object(values: pd.Series, date1904: bool = False) -> list[tuple[str, pd.Series]]:
     inferred = pd.api.types.infer_dtype(values, skipna=True)
     if inferred in ("string", "empty"):  # texts and missing values: no per-value conversion
         return [("str", _as_str_series(values))]
     kind = _INFERRED_KIND.get(inferred)
     if kind is not None:
-        return _convert(kind, values)
+        return _convert(kind, values, date1904)
     kinds = values.map(_kind_of).to_numpy()
     parts = []
     for kind in sorted(set(kinds)):
         part = values[kinds == kind]
-        parts.extend(_convert(kind, part))
+        parts.extend(_convert(kind, part, date1904))
     return parts
 
 
-def _convert(kind: str, part: pd.Series) -> list[tuple[str, pd.Series]]:
+def _convert(kind: str, part: pd.Series, date1904: bool = False) -> list[tuple[str, pd.Series]]:
     if kind == "str":
         return [("str", _map_text(part, _to_text))]
     if kind == "num":
@@ -350,15 +359,15 @@ def _convert(kind: str, part: pd.Series) -> list[tuple[str, pd.Series]]:
     if kind == "bool":
         return [("bool", part.astype("boolean"))]
     if kind == "date":
-        return _date_parts(_to_datetimes(part))
+        return _date_parts(_to_datetimes(part), date1904)
     if kind == "td":
         return [("td", (pd.to_timedelta(part) / ONE_DAY).astype("float64"))]
     return [("empty", part)]
 
 
-def _date_parts(values: pd.Series) -> list[tuple[str, pd.Series]]:
+def _date_parts(values: pd.Series, date1904: bool = False) -> list[tuple[str, pd.Series]]:
     """Serials for dates Excel can hold; ISO text for earlier ones, so nothing is lost."""
-    serial = date_serials(values)
+    serial = date_serials(values, date1904)
     early = values.notna() & serial.isna()
     if not early.any():
         return [("date", serial)]
@@ -476,7 +485,7 @@ def column_cells(
     if fmt == "text":
         values = as_text(values)
     width = 0.0
-    parts = split_kinds(values)
+    parts = split_kinds(values, st.date1904)
     if len(parts) == 1:
         kind, conv = parts[0]
         bodies, raw = _kind_bodies(kind, conv, st.data(fmt, kind), p)
@@ -851,15 +860,16 @@ def _category_text(v) -> str:
     return str(v)
 
 
-def chart_xml(model: SheetModel, chart: Chart) -> bytes:
-    """A chart part: one bar (or column) series with cached values, title and labels."""
+def chart_xml(model: SheetModel, chart: Chart, date1904: bool = False) -> bytes:
+    """A chart part: one bar (or column) series with cached values, title and labels
+    (``date1904``: the workbook's date system, which the chart states as Excel does)."""
     data = chart_data(model, chart)
     horizontal = chart.kind == "bar"
     cat_id, val_id = 50010001, 50010002
     parts = [
         XML_DECL,
         f'<c:chartSpace xmlns:c="{NS_CHART}" xmlns:a="{NS_DML}" xmlns:r="{NS_REL}">',
-        '<c:date1904 val="0"/><c:lang val="en-US"/><c:roundedCorners val="0"/>',
+        f'<c:date1904 val="{int(date1904)}"/><c:lang val="en-US"/><c:roundedCorners val="0"/>',
         "<c:chart>",
         _title_xml(chart.title),
         '<c:autoTitleDeleted val="0"/>',

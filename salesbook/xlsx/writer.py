@@ -25,7 +25,7 @@ import pandas as pd
 from salesbook import schema
 from salesbook.errors import Refusal
 from salesbook.sheetmodel import AppendRows, SheetModel
-from salesbook.xlsx import memory
+from salesbook.xlsx import calcchain, memory
 from salesbook.xlsx.leads_writer import (
     BackgroundWriter,
     LeadsRewriter,
@@ -83,6 +83,8 @@ def write_workbook(
     pkg = Package.open(src)
     deflater = None
     try:
+        _refuse_strict(pkg)
+        changed: list[calcchain.Area] = []  # cells whose formulas the write replaces, moves or deletes
         with tempfile.TemporaryFile(prefix="salesbook-") as tmp:
             writer = PackageWriter(pkg)
             deflater = _Deflater(writer)
@@ -93,11 +95,15 @@ def write_workbook(
             owned = owned_columns(loc, columns, pkg)
             if owned or rows:
                 _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp)
+                changed += _leads_areas(loc, owned, rows)
                 memory.release()
             if sheets or appends:
                 renderers = _renderers(render)
                 added: dict[str, str] = {}
                 for model in sheets:
+                    replaced = _find_sheet(pkg, writer, model.name, added)
+                    if replaced is not None:  # every cell of the sheet is rewritten
+                        changed.append(calcchain.Area(replaced))
                     deflater.submit(_write_model(pkg, writer, model, styles, renderers, added))
                     memory.release()  # each rendering's buffers, before the next one builds its own
                 for rows_to_add in appends:
@@ -105,6 +111,7 @@ def write_workbook(
                     memory.release()
             if styles.changed():
                 _put_styles(writer, styles_part, styles)
+            calcchain.drop_if_stale(pkg, writer, changed)
             deflater.finish()
             writer.write(dst)
     except BaseException:
@@ -255,7 +262,8 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
         if appended or rows:
             writer.put(loc.table_part, edit_table(pkg.read(loc.table_part), new_columns=appended,
                                                   last_col=last_col, rows=rows))
-    rewriter = LeadsRewriter(loc, owned, styles, rows, path=pkg.path, table_last_row=loc.table_last_row)
+    rewriter = LeadsRewriter(loc, owned, styles, rows, path=pkg.path, table_last_row=loc.table_last_row,
+                             date1904=pkg.date1904)
     sink = DeflateSink(tmp, writer.level)
     background = BackgroundWriter(sink.write)
     try:
@@ -270,6 +278,28 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
         names = shift_defined_names(workbook, rewriter.rows, loc.sheet_name)
         if names != workbook:
             writer.put(pkg.workbook_part, names)
+
+
+def _leads_areas(loc: LeadsLocation, owned: list[OwnedColumn], rows: RowMap) -> list[calcchain.Area]:
+    """The Leads cells a rewrite replaces (output columns) or moves and deletes (archived rows)."""
+    areas = [calcchain.Area(loc.sheet_part, (oc.col, oc.col),
+                            (loc.header_row if oc.appended else loc.header_row + 1, loc.last_row))
+             for oc in owned]
+    if rows:  # table cells from the first deleted row down to the table's end move up (or go)
+        last_col = max([loc.last_col] + [oc.col for oc in owned if oc.appended])
+        bottom = max(loc.table_last_row or 0, loc.last_row)
+        areas.append(calcchain.Area(loc.sheet_part, (loc.first_col, last_col), (rows.deleted[0], bottom)))
+    return areas
+
+
+def _refuse_strict(pkg: Package) -> None:
+    """A Strict Open XML workbook gets no Transitional parts: refuse before writing anything."""
+    if pkg.strict:
+        raise Refusal(
+            f"{Path(pkg.path).name} is saved as a Strict Open XML Spreadsheet, which salesbook cannot write "
+            "into; in Excel choose File > Save As > Excel Workbook (*.xlsx), then run again.",
+            path=pkg.path,
+        )
 
 
 def _own_zip(pkg: Package):
@@ -320,7 +350,7 @@ def _write_model(pkg, writer, model: SheetModel, styles, renderers, added) -> st
     render_mod, _ = renderers
     part = _find_sheet(pkg, writer, model.name, added)
     pr = sheet_pr(writer.get(part)) if part else None
-    rendered = render_mod.render_sheet(model, styles, sheet_pr=pr)
+    rendered = render_mod.render_sheet(model, styles, sheet_pr=pr, date1904=pkg.date1904)
     if part is None:
         part = writer.add_worksheet(model.name, rendered.sheet_xml).part
         added[model.name.casefold()] = part
@@ -399,7 +429,7 @@ def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> st
     sst = None
     if existing is not None and re.search(rb'\st="s"', existing):
         sst = shared_strings(pkg)  # lazy: only the header's strings get decoded
-    xml = append_mod.render_append(existing, rows, styles, sst)
+    xml = append_mod.render_append(existing, rows, styles, sst, date1904=pkg.date1904)
     if part is None:
         part = writer.add_worksheet(rows.name, xml).part
         added[rows.name.casefold()] = part

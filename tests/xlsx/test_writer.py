@@ -333,14 +333,14 @@ def test_replacing_a_sheet_keeps_its_sheet_pr_and_drops_a_surplus_chart(tmp_path
 
     class Stub:
         @staticmethod
-        def render_sheet(model, styles, *, sheet_pr=None):
+        def render_sheet(model, styles, *, sheet_pr=None, date1904=False):
             from salesbook.xlsx.render import render_sheet
 
             calls.append(sheet_pr)
             return render_sheet(model, styles, sheet_pr=sheet_pr)
 
         @staticmethod
-        def render_append(existing, rows, styles, shared_strings=None):
+        def render_append(existing, rows, styles, shared_strings=None, *, date1904=False):
             raise AssertionError("not used")
 
     model = funnel_model()
