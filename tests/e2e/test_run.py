@@ -18,7 +18,7 @@ EXPECTED = {
     "L-002": dict(Grade="B", Score=75, NF=D(2026, 11, 23), Status="This week", Stale=""),
     "L-003": dict(Grade="C", Score=17, NF=D(2026, 9, 21), Status="Overdue", Stale="Yes"),
     "L-004": dict(Grade="D", Score=8, NF="", Status="", Stale="Yes"),
-    "L-005": dict(Grade="C", Score=67, NF=D(2026, 12, 2), Status="Scheduled", Stale="Yes"),
+    "L-005": dict(Grade="C", Score=67, NF=D(2026, 12, 2), Status="Later", Stale="Yes"),
     "L-006": dict(Grade="A", Score=100, NF=D(2026, 11, 2), Status="Overdue", Stale=""),
     "L-007": dict(Grade="C", Score=33, NF="", Status="", Stale=""),
     "L-008": dict(Grade="B", Score=92, NF=D(2026, 11, 25), Status="This week", Stale=""),
