@@ -145,3 +145,23 @@ def test_chinese_headers_get_the_chinese_summary_and_sheets(tmp_path, cli):
     assert funnel[i][4:8] == ["已逾期", "今日到期", "本周内", "稍后"] and funnel[i + 1][:8] == [0] * 8
     j = next(j for j, r in enumerate(funnel) if r and r[0] == "按负责人")
     assert "到达：提案/报价" in funnel[j + 1]
+
+
+def test_a_new_workbook_from_the_template_runs_and_keeps_its_score_note(tmp_path, cli):
+    """The builder's empty workbook (the template without sample leads): every command works."""
+    from salesbook.build.package import build_xlsx
+    from salesbook.template import populate
+
+    book = tmp_path / "New.xlsx"
+    book.write_bytes(build_xlsx(populate))
+    for command in COMMANDS:
+        result = cli(*command, book, "--today", TODAY.isoformat())
+        assert result.exit_code == 0 and NO_LEADS_EN in result.output, (command, result.output)
+    xl = openpyxl.load_workbook(book)
+    ws = xl["Leads"]
+    assert ws.tables["Leads"].ref == "A1:AC2"
+    score = next(c for c in ws[1] if c.value == "Score")
+    assert "sort by Grade, then by Score" in score.comment.text
+    funnel = calamine_rows(book, "Funnel")
+    i = next(i for i, r in enumerate(funnel) if r and r[0] == "Open leads")
+    assert funnel[i + 1][:5] == [0, 0, 0, 0, 0]
