@@ -91,7 +91,7 @@ def outputs(n: int):
     change = pd.Series(np.where(rng.random(n) < 0.05, "B→A", None))
     due = pd.Series(pd.Timestamp("2026-11-20") + pd.to_timedelta(rng.integers(-30, 60, n), unit="D"))
     due[rng.random(n) < 0.1] = pd.NaT
-    status = pd.Series(np.array(["Overdue", "Due today", "This week", "Scheduled"])[rng.integers(0, 4, n)])
+    status = pd.Series(np.array(["Overdue", "Due today", "This week", "Later"])[rng.integers(0, 4, n)])
     stale = pd.Series(np.where(rng.random(n) < 0.2, "Yes", None))
     stale_reason = pd.Series(np.where(stale.notna(), "3 consecutive contacts without response; no contact for 75 days",
                                       None))

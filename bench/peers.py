@@ -155,7 +155,7 @@ def openpyxl_script(path: str, today: dt.date = TODAY) -> str:
             due = last + dt.timedelta(days=interval)
             while due.weekday() >= 5:  # SIMPLIFIED: weekends only, no holiday list
                 due += dt.timedelta(days=1)
-        if scheduled is not None and scheduled >= today:  # a booked contact always wins
+        if scheduled is not None and scheduled >= today and interval is not None:  # a booked contact wins (D, Lost: none)
             due = scheduled
         if due is None:
             status = None
@@ -166,7 +166,7 @@ def openpyxl_script(path: str, today: dt.date = TODAY) -> str:
         elif (due - today).days <= 7:
             status = "This week"
         else:
-            status = "Scheduled"
+            status = "Later"
 
         # Duplicates: the first row with the same email, phone or company + contact.
         email = _text(get(row, "Email")).lower().replace(" ", "")

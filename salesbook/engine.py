@@ -44,6 +44,11 @@ class Evaluation:
         return self.prepared.problems
 
     @property
+    def lead_count(self) -> int:
+        """Leads in the table, not counting blank rows (0 for a new, empty table)."""
+        return int((~self.prepared.frame["blank_row"]).sum())
+
+    @property
     def stale_rows(self) -> pd.Index:
         return self.outputs.index[self.outputs["stale"].notna()]
 
@@ -132,6 +137,8 @@ SUMMARY = {
     "funnel": ("Funnel: {o:,} open · pipeline {p:,.0f} · win rate {w}", "漏斗：{o:,} 条进行中 · 管道金额 {p:,.0f} · 赢单率 {w}"),
     "bottleneck": (" · bottleneck {b}", " · 瓶颈 {b}"),
     "attention": ("{n:,} rows need attention (run Check Data)", "{n:,} 行需要检查（运行数据检查）"),
+    "no_leads": ("No leads yet: add them to the Leads table (one row per lead), then run again.",
+                 "还没有线索：请在线索表中添加线索（每条线索一行），然后再运行。"),
 }
 
 
@@ -140,9 +147,16 @@ def _say(key: str, lang: str, **kw) -> str:
     return (zh if lang == "zh" else en).format(**kw)
 
 
+def no_leads(lang: str) -> str:
+    """The summary of any command on a lead table without leads (headers only, or blank rows)."""
+    return _say("no_leads", lang)
+
+
 def summary(commands: tuple[str, ...], outputs: pd.DataFrame, extra: pd.DataFrame, ev: Evaluation, lang: str) -> str:
     """'Graded 1,204 leads: 210 A · 530 B · 440 C · 24 D' and the like, one line, in the book's language."""
     live = ~ev.prepared.frame["blank_row"].to_numpy()
+    if not live.any():
+        return no_leads(lang)
     parts = []
     if "grade" in commands:
         counts = np.bincount(extra["grade_code"].to_numpy()[live] + 1, minlength=5)[1:]  # A … D
@@ -209,5 +223,5 @@ def check_frame(frame: pd.DataFrame, settings: Settings | None = None) -> pd.Dat
     return prepare(raw, settings, labels).problems
 
 
-__all__ = ["evaluate", "Evaluation", "parse_only", "grade_frame", "followup_frame", "stale_frame",
+__all__ = ["evaluate", "Evaluation", "parse_only", "no_leads", "grade_frame", "followup_frame", "stale_frame",
            "funnel_report", "check_frame"]

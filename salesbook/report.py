@@ -30,10 +30,11 @@ L: dict[str, tuple[str, str]] = {
     "velocity_30": ("Sales velocity / 30 days", "销售速度/30天"), "bottleneck": ("Bottleneck", "瓶颈阶段"),
     "mix": ("Grades and follow-ups", "等级与跟进"),
     "Overdue": ("Overdue", "已逾期"), "Due today": ("Due today", "今日到期"),
-    "This week": ("This week", "本周内"), "Scheduled": ("Scheduled", "已安排"),
+    "This week": ("This week", "本周内"), "Later": ("Later", "稍后"),
     "stages": ("Conversion by stage", "各阶段转化"),
     "stage": ("Stage", "阶段"), "zh": ("中文", "English"), "in_stage": ("In stage", "当前数量"),
     "value": ("Value", "金额"), "weighted_value": ("Weighted value", "加权金额"), "reached": ("Reached", "到达数"),
+    "reached_stage": ("Reached: {s}", "到达：{s}"),  # per owner / per source: leads that reached stage s
     "conversion": ("Conversion to next", "转化到下一阶段"), "cumulative": ("Cumulative conversion", "累计转化率"),
     "avg_days": ("Avg days in stage", "平均停留天数"), "stale": ("Stale", "待清洗"), "overdue": ("Overdue", "逾期"),
     "chart": ("Leads reaching each stage", "各阶段到达线索数"),
@@ -137,7 +138,7 @@ def _group_frame(t: pd.DataFrame, settings: Settings, lang: str, by: str) -> tup
                lbl("win_rate", lang): "percent", lbl("avg_won_short", lang): "money", lbl("stale", lang): "int",
                lbl("overdue", lang): "int"}
     for st in settings.funnel_stages:
-        name = st.zh if lang == "zh" and st.zh else st.name
+        name = lbl("reached_stage", lang, s=st.zh if lang == "zh" and st.zh else st.name)
         out[name] = t[f"reached:{st.name}"].to_numpy()
         formats[name] = "int"
     out[lbl("conv_all", lang)] = t["conversion"].to_numpy()

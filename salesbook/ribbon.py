@@ -152,7 +152,7 @@ def archive(book) -> str:
     ev = evaluate(lb.leads, lb.settings, only="stale", lang=lb.language)
     rows = ev.stale_rows
     if not len(rows):
-        return archive_summary(0, len(lb.leads))
+        return archive_summary(0, len(lb.leads)) if ev.lead_count else ev.summary
     moved = archive_rows(lb, rows, ev.today or dt.date.today(), ev.language)
     live.status(book, f"{live.STATUS_PREFIX}archiving {len(rows):,} stale leads…")
     live.write(book, lb, None, appends=[moved], delete_rows=rows)

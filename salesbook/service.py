@@ -17,7 +17,7 @@ import pandas as pd
 
 from .cells import col_letter
 from . import report
-from .engine import Evaluation, evaluate, language, parse_only
+from .engine import Evaluation, evaluate, language, no_leads, parse_only
 from .errors import Refusal
 from .rules.prepare import canonical_frame, parse_dates, prepare
 from .schema import BY_KEY, DATE, NUMBER, COUNT, REQUIRED, closest_header, duplicate_headers, match_headers
@@ -203,7 +203,9 @@ def check_report(book, today: dt.date | None = None):
     sheet = report.check_sheet(problems, cell_addresses(book, problems), book.loc.sheet_name, book.language, day,
                                labels)
     n_leads = int((~raw.isna().all(axis=1)).sum())
-    if len(problems):
+    if not n_leads:
+        summary = no_leads(book.language)
+    elif len(problems):
         summary = (f"Checked {n_leads:,} leads: {len(problems):,} problems in {problems['row'].nunique():,} rows "
                    f"(see the Check sheet).")
     else:
@@ -232,7 +234,8 @@ def archive(path, *, today: dt.date | None = None, output=None, backup: bool = F
     rows = ev.stale_rows
     if len(rows) == 0:
         book.pkg.close()
-        return Result(book.path, archive_summary(0, len(book.leads)), _exit_code(ev.problems), ev.problems, ev, None,
+        return Result(book.path, archive_summary(0, len(book.leads)) if ev.lead_count else ev.summary,
+                      _exit_code(ev.problems), ev.problems, ev, None,
                       lines=_problem_lines(book, ev.problems))
     moved = archive_rows(book, rows, ev.today or dt.date.today(), ev.language)
     target = _write(book, output=output, backup=backup, force=force, appends=[moved],

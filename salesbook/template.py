@@ -44,6 +44,14 @@ LIST_NAMES = {"stage": "StageList", "lost_at_stage": "StageList", "budget": "Bud
 # Column on Settings where each block's note goes, on the title row: right of the widest
 # block, because settings_from_grid needs columns B–D of a title row to stay empty.
 NOTE_COL = 6
+# The note on the Score header: with the Rules grade method the grade does not come from
+# the score, so sorting by Score alone would put some B leads above A leads.
+SCORE_NOTE = ("Score 0–100: the BANT points weighed by the weight profile on Settings. With the Rules grade "
+              "method (the default) the grade comes from the rules, not from the score, so a B lead can score "
+              "higher than an A lead: sort by Grade, then by Score. With the Score method, A and B follow the "
+              "score thresholds.\n"
+              "评分 0–100：BANT 各项得分按设置表中的权重方案加权。评级方式为“规则”（默认）时，等级由规则决定而不是由评分决定，"
+              "B 级线索的评分可能高于 A 级：请先按等级、再按评分排序。评级方式为“评分”时，A、B 级按分数线划分。")
 _EXCEL_EPOCH_OFFSET = 25569  # Excel serial of 1970-01-01
 
 _WIDTHS = {"lead_id": 10, "company": 30, "contact": 17, "email_phone": 34, "email": 34, "phone": 16, "owner": 14,
@@ -231,6 +239,8 @@ def _write_leads(ws, leads: pd.DataFrame, language: str, f: _Formats, lists: dic
                  {"name": TABLE_NAME, "style": TABLE_STYLE, "columns": table_cols})
     ws.freeze_panes(1, 1)
     positions = {lc.column.key: j for j, lc in enumerate(cols) if lc.column is not None}
+    if "score" in positions:
+        ws.write_comment(0, positions["score"], SCORE_NOTE, {"author": "salesbook", "x_scale": 3.2, "y_scale": 3})
     _lead_validations(ws, positions, last_row, lists)
     _lead_conditional_formats(ws, positions, last_row, len(cols) - 1, f)
 
@@ -424,8 +434,8 @@ def _help_rows() -> list[tuple[str, str, str]]:
     buttons = [
         ("Grade Leads", "评级", "writes Grade, Score, Grade Reason and Grade Change for every lead.",
          "为每条线索写入等级、评分、评级依据和等级变化。"),
-        ("Follow-ups", "跟进", "writes Next Follow-up and Follow-up Status (Overdue, Due today, This week, Scheduled).",
-         "写入下次跟进日期和跟进状态（已逾期、今日到期、本周内、已安排）。"),
+        ("Follow-ups", "跟进", "writes Next Follow-up and Follow-up Status (Overdue, Due today, This week, Later).",
+         "写入下次跟进日期和跟进状态（已逾期、今日到期、本周内、稍后）。"),
         ("Flag Stale", "标记待清洗", "writes Stale and Stale Reason and lists the flagged leads on the Cleanse sheet. "
          "Nothing is deleted.", "写入待清洗和清洗原因，并在“Cleanse”表列出被标记的线索。不会删除任何数据。"),
         ("Archive Stale", "归档待清洗", "moves the flagged rows (all their cells) from Leads to the Archive sheet, "
@@ -472,17 +482,22 @@ def _help_rows() -> list[tuple[str, str, str]]:
         ("h", "How leads are graded (defaults)", "评级规则（默认）"),
         ("p", "D: the need does not match our offer. A: budget confirmed, the decision maker reached and a purchase "
               "within 3 months. B: the need is clear. C: everything else. The first rule that matches wins. Score "
-              "(0–100) weighs the BANT points (0–3 each) by the weight profile in Settings. Grade Reason says why and "
+              "(0–100) weighs the BANT points (0–3 each) by the weight profile in Settings; with the Rules grade method the "
+              "grade does not come from the score (a B can score higher than an A), so sort by Grade, then Score. "
+              "Grade Reason says why and "
               "what is missing for the next grade; update the lead and grade again to see it move up (Grade Change "
               "shows e.g. B→A).",
          "D：需求与我方不匹配。A：预算明确、已对接决策人且3个月内采购。B：需求明确。C：其他情况。按顺序匹配第一条规则。"
-         "评分（0–100）按设置表中的权重方案对 BANT 各项得分（每项0–3分）加权。评级依据说明原因以及升级还缺什么；"
+         "评分（0–100）按设置表中的权重方案对 BANT 各项得分（每项0–3分）加权；评级方式为“规则”时等级不由评分决定（B 级的评分可能高于 A 级），"
+         "请先按等级、再按评分排序。评级依据说明原因以及升级还缺什么；"
          "更新线索后重新评级即可看到升级（等级变化显示如 B→A）。"),
         ("p", "Follow-ups: A every 3 days, B weekly, C monthly, D none; Closed Won customers A 30, B 90, C 180 days. "
               "Counted from Last Contact (else Created) and moved to the next working day; a Scheduled date on or after "
-              "today replaces it.",
+              "today replaces it (grade D and Closed Lost leads get none, Scheduled or not). Follow-up Status: Overdue, "
+              "Due today, This week (within 7 days), Later (more than 7 days ahead).",
          "跟进：A 每3天，B 每周，C 每月，D 不跟进；成交客户 A 30天、B 90天、C 180天。从最近联系日期（没有则从创建日期）起算，"
-         "顺延到下一个工作日；今天或以后的预约跟进日期优先。"),
+         "顺延到下一个工作日；今天或以后的预约跟进日期优先（D 级和丢单线索不跟进，即使填写了预约跟进）。"
+         "跟进状态：已逾期、今日到期、本周内（7天内）、稍后（7天以后）。"),
         ("p", "Stale: a lead is flagged when 3 contacts in a row got no response, the need does not match, there was no "
               "contact for over 60 days, it stayed in its stage longer than the stage's limit, or it repeats an earlier "
               "lead's email, phone or company + contact. Closed leads and snoozed leads (Snooze Until) are never flagged; "

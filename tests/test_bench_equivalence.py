@@ -109,7 +109,7 @@ def test_sample_workbook_fast_path_equals_simple_path(sample_book, tmp_path):
     grades = out["Grade"]
     assert set(grades) == {"A", "B", "C", "D"}  # a corpus that exercises every grade
     assert sum(v is not None for v in out["Stale"]) > 100
-    assert {"Overdue", "Due today", "This week", "Scheduled"} <= set(out["Follow-up Status"])
+    assert {"Overdue", "Due today", "This week", "Later"} <= set(out["Follow-up Status"])
 
 
 def test_english_table_fast_path_equals_simple_path(tmp_path):

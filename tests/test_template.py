@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlsxwriter
+from lxml import etree
 from openpyxl.utils import get_column_letter, range_boundaries
 from python_calamine import CalamineWorkbook
 
@@ -179,6 +181,23 @@ def test_conditional_formats(xl):
     assert stale.type == "expression" and f"${letters['Stale']}2=\"Yes\"" in stale.formula[0]
 
 
+def test_score_header_has_a_note_on_grade_and_score(book, xl):
+    # With the Rules grade method a B can outscore an A: the header says how to sort.
+    ws = xl["Leads"]
+    score = ws[f"{column_letters(ws)['Score']}1"]
+    note = score.comment
+    assert note is not None and note.author == "salesbook"
+    assert "sort by Grade, then by Score" in note.text and "a B lead can score higher than an A lead" in note.text
+    assert "请先按等级、再按评分排序" in note.text
+    assert [c.coordinate for row in ws.iter_rows() for c in row if c.comment] == [score.coordinate]
+    # The only notes part names that cell (read with zipfile + lxml, not openpyxl).
+    with zipfile.ZipFile(book) as z:
+        comments = [n for n in z.namelist() if n.startswith("xl/comments")]
+        assert len(comments) == 1
+        refs = etree.fromstring(z.read(comments[0])).xpath("//*[local-name()='comment']/@ref")
+    assert refs == [score.coordinate]
+
+
 # ---- Settings ---------------------------------------------------------------------
 
 def test_settings_sheet_reads_back_to_the_defaults(book):
@@ -273,6 +292,10 @@ def test_help_is_bilingual_and_names_every_button(xl):
     assert "Settings" in english and "error" in english
     assert all(c.en in english for c in INPUTS)
     assert "评级" in chinese and "设置" in chinese
+    # The follow-up statuses by their names: "Later" (more than 7 days), not "Scheduled".
+    assert "Overdue, Due today, This week, Later" in english and "已逾期、今日到期、本周内、稍后" in chinese
+    assert "Later (more than 7 days ahead)" in english and "已安排" not in chinese
+    assert "sort by Grade, then Score" in english
     assert ws.column_dimensions["A"].width >= 60 and ws["A3"].alignment.wrap_text
 
 

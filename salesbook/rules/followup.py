@@ -10,7 +10,7 @@ from .prepare import KINDS, Prepared
 from .text import t
 
 FOLLOWUP_DEPENDS = ("budget", "authority", "need", "timeline", "stage", "created", "last_contact", "scheduled")
-STATUSES = ("Overdue", "Due today", "This week", "Scheduled")
+STATUSES = ("Overdue", "Due today", "This week", "Later")  # "Later": due in more than 7 days
 
 
 def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Timestamp, lang: str = "en") -> pd.DataFrame:
@@ -38,7 +38,9 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
         due[ok] = np.busday_offset(due[ok], 0, roll="forward", holidays=hol)
     scheduled = f["scheduled"].to_numpy(dtype="datetime64[D]")
     day = np.datetime64(today.date(), "D")
-    booked = ~np.isnat(scheduled) & (scheduled >= day)
+    # A booked date replaces the cadence date only for a lead that is followed up at all:
+    # one without a cadence (grade D, Closed Lost by default) gets none, Scheduled or not.
+    booked = ~np.isnat(scheduled) & (scheduled >= day) & ~np.isnan(interval)
     due = np.where(booked, scheduled, due)
 
     delta = (due - day).astype("float64")

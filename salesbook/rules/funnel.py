@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import LOST, OPEN, WON, Settings
+from .followup import STATUSES
 from .history import funnel_levels
 from .prepare import KINDS
 
@@ -213,5 +214,5 @@ def funnel(f: pd.DataFrame, settings: Settings, extra: pd.DataFrame, hist_max: p
         owners=group_table(f, settings, reach, extra, "owner", facts),
         sources=group_table(f, settings, reach, extra, "source", facts),
         grades={g: int(grades[i]) for i, g in enumerate(("A", "B", "C", "D"))},
-        statuses={s: int(statuses[i]) for i, s in enumerate(("Overdue", "Due today", "This week", "Scheduled"))},
+        statuses={s: int(statuses[i]) for i, s in enumerate(STATUSES)},
     )

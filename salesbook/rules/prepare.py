@@ -297,7 +297,7 @@ def _other_keys(phone: pd.Series, company: pd.Series, contact: pd.Series) -> tup
     company_key = norm_codes(company)
     contact_key = norm_codes(contact)
     person_key = dense_codes(np.where((company_key >= 0) & (contact_key >= 0),
-                                      company_key * (max(int(contact_key.max()), 0) + 2) + contact_key, -1))
+                                      company_key * (int(contact_key.max(initial=0)) + 2) + contact_key, -1))
     return phone_key, person_key
 
 

@@ -34,7 +34,7 @@ T: dict[str, tuple[str, str]] = {
     "Overdue": ("Overdue", "已逾期"),
     "Due today": ("Due today", "今日到期"),
     "This week": ("This week", "本周内"),
-    "Scheduled": ("Scheduled", "已安排"),
+    "Later": ("Later", "稍后"),  # due in more than 7 days
     # stale
     "Yes": ("Yes", "是"),
     "stale.unanswered": ("{n} consecutive contacts without response", "连续{n}次联系未回应"),

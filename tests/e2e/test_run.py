@@ -8,7 +8,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from .conftest import TODAY, calamine_rows, calamine_table, digest, write_en_table, write_zh_range, zip_parts
+from .conftest import (EN_HEADERS, EN_ROWS, TODAY, calamine_rows, calamine_table, digest, write_en_table,
+                       write_zh_range, zip_parts)
 
 D = dt.date
 
@@ -18,7 +19,7 @@ EXPECTED = {
     "L-002": dict(Grade="B", Score=75, NF=D(2026, 11, 23), Status="This week", Stale=""),
     "L-003": dict(Grade="C", Score=17, NF=D(2026, 9, 21), Status="Overdue", Stale="Yes"),
     "L-004": dict(Grade="D", Score=8, NF="", Status="", Stale="Yes"),
-    "L-005": dict(Grade="C", Score=67, NF=D(2026, 12, 2), Status="Scheduled", Stale="Yes"),
+    "L-005": dict(Grade="C", Score=67, NF=D(2026, 12, 2), Status="Later", Stale="Yes"),
     "L-006": dict(Grade="A", Score=100, NF=D(2026, 11, 2), Status="Overdue", Stale=""),
     "L-007": dict(Grade="C", Score=33, NF="", Status="", Stale=""),
     "L-008": dict(Grade="B", Score=92, NF=D(2026, 11, 25), Status="This week", Stale=""),
@@ -195,3 +196,44 @@ def test_output_to_another_file_leaves_the_input(tmp_path, cli):
     assert cli("run", book, "--output", out, "--today", TODAY.isoformat()).exit_code == 0
     assert digest(book) == before
     assert {r["Lead ID"]: r["Grade"] for r in calamine_table(out)}["L-001"] == "A"
+
+
+def test_scheduled_gives_no_follow_up_to_grade_d_or_closed_lost(tmp_path, cli):
+    rows = copy.deepcopy(EN_ROWS)
+    sched = EN_HEADERS.index("Scheduled")
+    rows[3][sched] = D(2026, 11, 20)   # L-004, grade D
+    rows[6][sched] = D(2026, 11, 20)   # L-007, Closed Lost
+    rows[1][sched] = D(2026, 12, 10)   # L-002, grade B: the booked date, 22 days ahead
+    book = write_en_table(tmp_path / "Pipeline.xlsx", rows=rows)
+    assert cli("run", book, "--today", TODAY.isoformat()).exit_code == 0
+    got = {r["Lead ID"]: (_as_date(r["Next Follow-up"]), r["Follow-up Status"]) for r in calamine_table(book)}
+    assert got["L-004"] == ("", "") and got["L-007"] == ("", "")
+    assert got["L-002"] == (D(2026, 12, 10), "Later")
+    assert got["L-005"] == (D(2026, 12, 2), "Later")
+    funnel = calamine_rows(book, "Funnel")
+    i = next(i for i, r in enumerate(funnel) if r and r[0] == "Grade A")
+    counts = dict(zip(funnel[i], funnel[i + 1]))
+    assert {k: counts[k] for k in ("Overdue", "Due today", "This week", "Later")} == \
+        {"Overdue": 3, "Due today": 0, "This week": 1, "Later": 2}
+    assert "Scheduled" not in funnel[i]
+
+
+def test_owner_and_source_stage_columns_say_reached(tmp_path, cli):
+    book = write_en_table(tmp_path / "Pipeline.xlsx")
+    assert cli("run", book, "--today", TODAY.isoformat()).exit_code == 0
+    funnel = calamine_rows(book, "Funnel")
+    stages = ["Prospecting", "Qualification", "Initial Contact", "Needs Assessment", "Proposal", "Negotiation",
+              "Closed Won"]
+    for title, first in (("By owner", "Owner"), ("By source", "Source")):
+        j = next(j for j, r in enumerate(funnel) if r and r[0] == title)
+        header = [h for h in funnel[j + 1] if h != ""]
+        assert header[0] == first
+        reached = [h for h in header if h.startswith("Reached: ")]
+        assert reached == [f"Reached: {s}" for s in stages]
+        assert not set(stages) & set(header)  # no bare stage name as a header
+        assert header.index("Overdue") + 1 == header.index("Reached: Prospecting")
+        assert header.index("Reached: Closed Won") + 1 == header.index("Lead → won")
+    j = next(j for j, r in enumerate(funnel) if r and r[0] == "By owner")
+    zoe = next(dict(zip(funnel[j + 1], r)) for r in funnel[j + 2:] if r[0] == "Zoe")
+    # Zoe: L-001 Proposal, L-002 Qualification, L-005 Initial Contact, L-007 lost at Proposal, L-008 Negotiation.
+    assert [zoe[f"Reached: {s}"] for s in stages] == [5, 5, 4, 3, 3, 1, 0]

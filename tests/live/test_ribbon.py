@@ -329,3 +329,23 @@ def test_a_totals_row_stays_out_of_the_leads_and_inside_the_table(tmp_path, open
     ribbon.run("grade", book=book)
     assert [a["args"] for a in find(book, "resizeTable", "Leads")] == [[0, "$B$2:$Y$13"]]
     assert [address(a) for a in find(book, "setValues", "Leads")] == ["V2:Y2", "V3:Y12"]
+
+
+@pytest.mark.parametrize("table", [True, False], ids=["table", "range"])
+@pytest.mark.parametrize("name", ["grade", "followup", "stale", "funnel", "runall", "check", "archive"])
+def test_an_empty_lead_table_says_no_leads_yet(tmp_path, open_book, name, table):
+    """Headers and no leads (an Excel Table keeps one blank row): every button ends with the
+    no-leads summary, shows no message box and deletes nothing."""
+    path = write_leads(tmp_path / "new.xlsx", [], table=table)
+    book = open_book(path)
+    assert ribbon.run(name, book=book) == engine.no_leads("en")
+    assert not find(book, "alert") and not find(book, "rangeDelete")
+    if name == "runall":
+        writes = {tuple(a["values"][0][:1]): a["values"] for a in find(book, "setValues", "Funnel")}
+        mix = writes[("Grades and follow-ups",)]
+        assert mix[1] == ["Grade A", "Grade B", "Grade C", "Grade D", "Overdue", "Due today", "This week", "Later"]
+        assert mix[2] == [0] * 8
+        owners = writes[("By owner",)]
+        assert "Reached: Proposal" in owners[1] and len(owners) == 2  # title and header, no owner
+        (cleanse,) = [a for a in find(book, "setValues", "Cleanse") if a["values"][0][0] == "Row"]
+        assert cleanse["row_count"] == 1  # the header only

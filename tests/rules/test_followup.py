@@ -101,7 +101,7 @@ class TestScheduled:
         assert fu(**C, **{"Last Contact": "2026-11-16", "Scheduled": day(0)}) == (T("2026-11-18"), "Due today")
 
     def test_scheduled_later_replaces_it_even_when_later_than_cadence(self):
-        assert fu(**A, **{"Last Contact": "2026-11-16", "Scheduled": "2026-12-10"}) == (T("2026-12-10"), "Scheduled")
+        assert fu(**A, **{"Last Contact": "2026-11-16", "Scheduled": "2026-12-10"}) == (T("2026-12-10"), "Later")
 
     def test_scheduled_earlier_than_cadence_replaces_it(self):
         assert fu(**C, **{"Last Contact": "2026-11-16", "Scheduled": "2026-11-19"}) == (T("2026-11-19"), "This week")
@@ -113,9 +113,31 @@ class TestScheduled:
     def test_scheduled_in_the_past_is_ignored(self):
         assert fu(**A, **{"Last Contact": "2026-11-16", "Scheduled": day(-1)})[0] == T("2026-11-19")
 
-    def test_scheduled_for_a_lead_without_cadence_is_shown(self):
-        # Decision: a booked contact is shown even when the grade has no cadence (D).
-        assert fu(**D, **{"Scheduled": "2026-11-20"}) == (T("2026-11-20"), "This week")
+    @pytest.mark.parametrize("scheduled", [day(0), "2026-11-20", "2026-12-10"])
+    def test_grade_d_gets_no_follow_up_even_when_scheduled(self, scheduled):
+        # The user guide: blank for grade D and Closed Lost, a booked date or not.
+        assert fu(**D, **{"Last Contact": "2026-11-16", "Scheduled": scheduled}) == (None, None)
+
+    @pytest.mark.parametrize("grade", "ABCD")
+    def test_closed_lost_gets_no_follow_up_even_when_scheduled(self, grade):
+        cells = {**GRADES[grade], "Stage": "Closed Lost", "Lost At Stage": "Proposal", "Last Contact": "2026-11-16"}
+        assert fu(**cells, Scheduled="2026-11-20") == (None, None)
+
+    def test_closed_won_d_gets_no_follow_up_even_when_scheduled(self):
+        assert fu(**D, Stage="Closed Won", **{"Last Contact": "2026-11-02", "Scheduled": "2026-11-20"}) == (None, None)
+
+    def test_scheduled_follows_the_cadence_table_not_the_letter(self):
+        # "No follow-up" is a cadence of None on Settings: D with a cadence takes its booked
+        # date; C without one does not.
+        s = Settings(cadence_open={"A": 3, "B": 7, "C": None, "D": 60})
+        assert fu(s, **D, **{"Last Contact": "2026-11-16", "Scheduled": "2026-11-20"}) == (T("2026-11-20"), "This week")
+        assert fu(s, **C, **{"Last Contact": "2026-11-16", "Scheduled": "2026-11-20"}) == (None, None)
+
+    def test_only_the_unfollowed_rows_lose_their_booked_date(self):
+        ev = run({**D, "Scheduled": "2026-11-20"}, {**B, "Scheduled": "2026-11-20"},
+                 {**A, "Stage": "Closed Lost", "Scheduled": "2026-11-20"}, {**C, "Scheduled": "2026-12-20"})
+        assert [(out(ev, i)["next_followup"], out(ev, i)["followup_status"]) for i in range(4)] == [
+            (None, None), (T("2026-11-20"), "This week"), (None, None), (T("2026-12-20"), "Later")]
 
 
 class TestClosed:
@@ -147,8 +169,8 @@ class TestStatus:
         ({**A, "Last Contact": "2026-11-15"}, "2026-11-18", "Due today"),
         ({**C, "Last Contact": "2026-10-20"}, "2026-11-19", "This week"),    # 1 day
         ({**C, "Last Contact": "2026-10-26"}, "2026-11-25", "This week"),    # 7 days: still this week
-        ({**C, "Last Contact": "2026-10-27"}, "2026-11-26", "Scheduled"),    # 8 days: later
-        ({**C, "Last Contact": "2026-11-16"}, "2026-12-16", "Scheduled"),
+        ({**C, "Last Contact": "2026-10-27"}, "2026-11-26", "Later"),        # 8 days: later
+        ({**C, "Last Contact": "2026-11-16"}, "2026-12-16", "Later"),
         ({**D}, None, None),
     ])
     def test_every_status(self, cells, due, status):
@@ -156,12 +178,18 @@ class TestStatus:
 
     def test_status_with_scheduled_boundaries(self):
         assert fu(**{"Scheduled": day(7)})[1] == "This week"
-        assert fu(**{"Scheduled": day(8)})[1] == "Scheduled"
+        assert fu(**{"Scheduled": day(8)})[1] == "Later"
 
     def test_chinese_statuses(self):
         ev = run({"线索编号": "L-1", "公司": "甲", "负责人": "王", "阶段": "潜在开发", "创建日期": "2026-09-01",
                   "最近联系": "2026-09-01"}, base=False)
         assert out(ev)["followup_status"] == "已逾期"
+
+    def test_later_is_called_later_not_scheduled(self):
+        # Due in more than 7 days: "Later" · 稍后, a word that is not the Scheduled input column's.
+        assert fu(**C, **{"Last Contact": "2026-11-16"})[1] == "Later"
+        ev = run({"线索编号": "L-1", "公司": "甲", "负责人": "王", "阶段": "潜在开发", "创建日期": "2026-11-16"}, base=False)
+        assert out(ev)["followup_status"] == "稍后"
 
 
 class TestBadCells:

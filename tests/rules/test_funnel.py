@@ -200,9 +200,9 @@ class TestKpis:
 
     def test_grade_and_status_counts(self, ev):
         # Blank BANT: everyone is C. Follow-ups: L3 overdue; L5/L6 after-sales (C 180) long overdue;
-        # the others are due in 29 days (Scheduled); Closed Lost none.
+        # the others are due in 29 days (Later); Closed Lost none.
         assert ev.report.grades == {"A": 0, "B": 0, "C": 11, "D": 0}
-        assert ev.report.statuses == {"Overdue": 3, "Due today": 0, "This week": 0, "Scheduled": 6}
+        assert ev.report.statuses == {"Overdue": 3, "Due today": 0, "This week": 0, "Later": 6}
 
 
 class TestGroups:

@@ -182,6 +182,20 @@ class TestScore:
         assert score_of(Budget="None", Authority="Unknown", Need="Mismatch", Timeline="Unknown") == 0
 
 
+class TestGradeAgainstScore:
+    """The example in the user guide and docs/spec.md §2 Score: why the Score header has a note."""
+    B_92 = {"Budget": "Confirmed", "Authority": "Decision maker", "Need": "Clear", "Timeline": "3-6 months"}
+    A_83 = {"Budget": "Confirmed", "Authority": "Decision maker", "Need": "Vague", "Timeline": "≤3 months"}
+
+    def test_with_rules_a_b_can_outscore_an_a(self):
+        ev = run(self.B_92, self.A_83)
+        assert [(out(ev, i)["grade"], out(ev, i)["score"]) for i in (0, 1)] == [("B", 92), ("A", 83)]
+
+    def test_with_the_score_method_grade_and_score_agree(self):
+        ev = run(self.B_92, self.A_83, settings=Settings(grade_method="score"))
+        assert [(out(ev, i)["grade"], out(ev, i)["score"]) for i in (0, 1)] == [("A", 92), ("A", 83)]
+
+
 class TestScoreMethod:
     S = Settings(grade_method="score")
 

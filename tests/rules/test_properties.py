@@ -76,11 +76,13 @@ def check_ranges(ev) -> None:
         if pd.isna(due):
             assert pd.isna(o.at[i, "followup_status"]) or str(o.at[i, "followup_status"]).startswith("Check: ")
             continue
+        # Grade D and Closed Lost have no cadence (defaults): never a date, booked or not.
+        assert o.at[i, "grade"] != "D" and f.at[i, "kind"] != "lost", (i, due)
         booked = f.at[i, "scheduled"]
         if pd.notna(booked) and booked >= today and due == booked:
             continue  # the rep's own date is kept as booked
         assert due.weekday() < 5 and due not in hol, (i, due)
-        assert o.at[i, "followup_status"] in ("Overdue", "Due today", "This week", "Scheduled")
+        assert o.at[i, "followup_status"] in ("Overdue", "Due today", "This week", "Later")
 
     stale = o["stale"].dropna()
     assert (stale == "Yes").all()
