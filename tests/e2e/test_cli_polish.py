@@ -115,6 +115,7 @@ def _grouped_book(path: Path, n: int = 45) -> Path:
     for excel_row in CONTRACT_ROWS:
         rows[excel_row - 2][7] = "Contract Sent"
     rows[2][7] = "Qualifcation"  # row 4
+    rows[0][15] = "someday"  # row 2: the first problem in the sheet, listed after the most frequent one
     rows[3][15] = "next week"  # row 5, Last Contact
     return write_en_table(path, rows=rows)
 
@@ -131,6 +132,7 @@ def test_each_distinct_problem_is_listed_once_with_its_count_and_first_cells(tmp
     assert _problem_lines(result.output) == [
         "Stage 'Contract Sent' is not a stage in Settings (did you mean 'Initial Contact'?): 37 rows "
         "(Leads!H3, H7, H9, …)",
+        "Last Contact 'someday' is not a date: 1 row (Leads!P2)",
         "Stage 'Qualifcation' is not a stage in Settings (did you mean 'Qualification'?): 1 row (Leads!H4)",
         "Last Contact 'next week' is not a date: 1 row (Leads!P5)",
     ]
@@ -139,7 +141,7 @@ def test_each_distinct_problem_is_listed_once_with_its_count_and_first_cells(tmp
         header = next(r for r in check if r and r[0] == "Cell")
         cells = [r[0] for r in check[check.index(header) + 1:] if r and r[0]]
         assert sorted(c for c in cells if c.startswith("H")) == sorted([f"H{r}" for r in CONTRACT_ROWS] + ["H4"])
-        assert len(cells) == 39
+        assert len(cells) == 40
 
 
 def test_many_kinds_of_problem_stop_after_50_lines(tmp_path, cli):
@@ -182,6 +184,19 @@ def test_archive_dry_run_lists_what_would_move_and_writes_nothing(tmp_path, cli)
     assert result.exit_code == 0, result.output
     moved = calamine_rows(book, "Archive")
     assert [dict(zip(moved[0], r))["Lead ID"] for r in moved[1:]] == ["L-003", "L-004", "L-005"]
+
+
+def test_archive_dry_run_previews_a_book_open_in_excel(tmp_path, cli):
+    """A preview writes nothing, so a book open in Excel can be previewed; the real archive refuses it."""
+    book = write_en_table(tmp_path / "Pipeline.xlsx")
+    (tmp_path / "~$Pipeline.xlsx").write_bytes(b"\x04Lily" + b"\x00" * 50)
+    before = digest(book)
+    result = cli("archive", book, "--dry-run", "--today", TODAY.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "Would archive 3 stale leads" in result.output
+    result = cli("archive", book, "--today", TODAY.isoformat())
+    assert result.exit_code == 2 and "is open in Excel by Lily" in result.output
+    assert digest(book) == before
 
 
 def test_archive_dry_run_with_nothing_stale(tmp_path, cli):
@@ -238,5 +253,6 @@ def test_readme_api_example_runs_without_warnings_and_returns_what_it_says(tmp_p
         frame = getattr(salesbook, name)(leads)
         assert isinstance(frame, pd.DataFrame) and list(frame.columns) == columns, name
         line = next(line for line in code.splitlines() if f"salesbook.{name}(leads)" in line)
-        assert all(c in line for c in columns), line  # the comment names the real columns
+        named = re.sub(r"\([^)]*\)", "", line.split("# ", 1)[1].split("columns ", 1)[1])
+        assert [c.strip() for c in named.split(",")] == columns, line  # the comment names the real columns
     assert salesbook.grade(leads).index.equals(leads.index)
