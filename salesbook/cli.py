@@ -203,8 +203,10 @@ def batch(paths, workers, only, today, backup, force, no_progress):
     """Run the rules on many workbooks (files, folders or globs).
 
     Keeps going past a bad file, prints one summary with the wall time.
+
     Never takes backups (*.bak.xlsx, *.bak.xlsm), lock files (~$*, .~lock.*#)
     or salesbook's temporary files as inputs, however they are named.
+
     Exit code 0 all done, 1 some rows have problems, 2 a file failed or no
     workbook was found.
     """
