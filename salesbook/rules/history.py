@@ -34,9 +34,12 @@ def history_from_grid(rows: list[list[object]] | None) -> pd.DataFrame:
                 break
     if "lead_id" not in pos or "to" not in pos:
         return empty
-    # read_grid trims each row's trailing empty cells: pad the short rows (pandas deprecates ragged rows)
-    width = max(map(len, rows))
-    body = pd.DataFrame([r if len(r) == width else [*r, *[None] * (width - len(r))] for r in rows[1:]])
+    body = rows[1:]
+    lengths = set(map(len, body))
+    if len(lengths) > 1:  # read_grid trims each row's trailing empty cells; pandas deprecates ragged rows
+        width = max(lengths)
+        body = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in body]
+    body = pd.DataFrame(body)
     frame = pd.DataFrame({k: (body[pos[k]] if k in pos and pos[k] in body.columns else pd.Series(None, index=body.index, dtype=object))
                           for k in ("lead_id", "from", "to", "date")})
     for k in ("lead_id", "from", "to"):
