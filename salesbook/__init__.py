@@ -4,13 +4,14 @@ behind an Excel workbook.
 The Python API mirrors the ribbon buttons::
 
     import pandas as pd, salesbook
-    leads = pd.read_excel("Pipeline.xlsx", sheet_name="Leads", dtype=str, keep_default_na=False)
-    salesbook.grade(leads)            # Grade, Score, Grade Reason, Grade Change
-    salesbook.followup(leads)         # Next Follow-up, Follow-up Status
-    salesbook.stale(leads)            # Stale, Stale Reason
-    salesbook.funnel(leads).kpis      # win rate, velocity, bottleneck ...
-    salesbook.check(leads)            # every bad cell
-    salesbook.run("Pipeline.xlsx")    # the whole job on a file, in place
+    leads = pd.read_excel("Pipeline.xlsx", sheet_name="Leads", dtype=str, keep_default_na=False,
+                          engine="calamine")
+    salesbook.grade(leads)            # DataFrame: grade, score, grade_reason, grade_change
+    salesbook.followup(leads)         # DataFrame: next_followup, followup_status
+    salesbook.stale(leads)            # DataFrame: stale, stale_reason
+    salesbook.check(leads)            # DataFrame, a row per bad cell: row, key, value, message, suggestion
+    salesbook.funnel(leads).kpis      # FunnelReport; .kpis: win rate, velocity, bottleneck ...
+    salesbook.run("Pipeline.xlsx")    # service.Result (summary, exit_code, problems); the file is updated
 
 Frames use the workbook's headers (English or Chinese); pass a ``Settings`` to change
 the rules (``salesbook.settings_from_grid`` reads a Settings sheet's cells).

@@ -16,13 +16,21 @@ import click
 from .errors import Refusal
 
 EXAMPLES = {
-    "run": "  salesbook run Pipeline.xlsx\n  salesbook run Pipeline.xlsm --only grade,followup --today 2026-11-20\n"
-           "  salesbook run export.xlsx --output graded.xlsx",
-    "check": "  salesbook check Pipeline.xlsx",
-    "archive": "  salesbook archive Pipeline.xlsx --backup",
-    "demo": "  salesbook demo\n  salesbook demo demo.xlsx --leads 5000 --language zh",
-    "batch": "  salesbook batch exports/*.xlsx --workers 2\n  salesbook batch exports/ --only funnel",
+    "run": ["salesbook run Pipeline.xlsx", "salesbook run Pipeline.xlsm --only grade,followup --today 2026-11-20",
+            "salesbook run export.xlsx --output graded.xlsx --backup"],
+    "check": ["salesbook check Pipeline.xlsx"],
+    "archive": ["salesbook archive Pipeline.xlsx --dry-run", "salesbook archive Pipeline.xlsx --backup"],
+    "demo": ["salesbook demo", "salesbook demo demo.xlsx --leads 5000 --language zh"],
+    "batch": ["salesbook batch exports/ --workers 2", "salesbook batch 'exports/*.xlsx' --only funnel --backup"],
+    "salesbook": ["salesbook demo", "salesbook run Pipeline.xlsx", "salesbook check Pipeline.xlsx",
+                  "salesbook run --help"],
+    "build-workbook": ["salesbook build-workbook", "salesbook build-workbook --out dist/SalesPipeline.xlsm"],
 }
+
+
+def _epilog(command: str) -> str:
+    """The examples one per line: click re-wraps help text unless a paragraph starts with \\b."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[command])
 
 
 def _date(ctx, param, value):
@@ -67,7 +75,8 @@ def _guard(fn):
             click.secho(f"Error: {type(exc).__name__}: {exc}. The workbook was not changed. "
                         "Run again with --debug for details and report it.", fg="red", err=True)
             sys.exit(2)
-    wrapper = click.option("--debug", is_flag=True, hidden=True, help="Show a traceback on unexpected errors.")(wrapper)
+    wrapper = click.option("--debug", is_flag=True,
+                           help="Also print the traceback of an unexpected error (for a bug report).")(wrapper)
     return wrapper
 
 
@@ -75,7 +84,8 @@ _today = click.option("--today", callback=_date, metavar="YYYY-MM-DD",
                       help="Run the rules as of this date (the Settings 'As of' date wins when set).")
 _output = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
                        help="Write the result here instead of updating the workbook in place.")
-_backup = click.option("--backup", is_flag=True, help="Keep the previous version as NAME.bak.xlsx beside it.")
+_backup = click.option("--backup", is_flag=True,
+                       help="Keep the previous version beside it as NAME.bak.xlsx (NAME.bak.xlsm for a .xlsm).")
 _force = click.option("--force", is_flag=True, help="Go on even though the workbook seems open in Excel.")
 _book = click.argument("book", type=click.Path(path_type=Path))
 _only_option = click.option("--only", metavar="LIST", callback=_only,
@@ -90,14 +100,14 @@ def _report(result, quiet: bool = False) -> None:
     sys.exit(result.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_epilog("salesbook"))
 @click.version_option(package_name="salesbook")
 def main() -> None:
     """Grade sales leads by BANT, schedule follow-ups, flag stale leads and refresh the
     funnel in an Excel workbook — the same commands as the Sales Pipeline ribbon."""
 
 
-@main.command(epilog="Examples:\n\n" + EXAMPLES["run"])
+@main.command(epilog=_epilog("run"))
 @_book
 @_only_option
 @_today
@@ -117,7 +127,7 @@ def run(book, only, today, output, backup, force):
     _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force))
 
 
-@main.command(epilog="Examples:\n\n" + EXAMPLES["check"])
+@main.command(epilog=_epilog("check"))
 @_book
 @_today
 @_output
@@ -135,24 +145,27 @@ def check(book, today, output, backup, force):
     _report(service.check(book, today=today, output=output, backup=backup, force=force))
 
 
-@main.command(epilog="Examples:\n\n" + EXAMPLES["archive"])
+@main.command(epilog=_epilog("archive"))
 @_book
 @_today
 @_output
 @_backup
 @_force
+@click.option("--dry-run", is_flag=True,
+              help="Only list the leads that would move (Lead ID, row, Stale Reason); write nothing.")
 @_guard
-def archive(book, today, output, backup, force):
+def archive(book, today, output, backup, force, dry_run):
     """Move the leads flagged stale to the Archive sheet, with today's date.
 
     Every cell of those rows is kept on the Archive sheet; nothing is deleted.
+    With --dry-run, lists them and leaves the workbook as it is.
     """
     from . import service
 
-    _report(service.archive(book, today=today, output=output, backup=backup, force=force))
+    _report(service.archive(book, today=today, output=output, backup=backup, force=force, dry_run=dry_run))
 
 
-@main.command(epilog="Examples:\n\n" + EXAMPLES["demo"])
+@main.command(epilog=_epilog("demo"))
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path), default="salesbook-demo.xlsx")
 @click.option("--leads", "n", default=200, show_default=True, help="How many sample leads.")
 @click.option("--language", type=click.Choice(["en", "zh"]), default="en", show_default=True)
@@ -177,7 +190,7 @@ def demo(path, n, language, seed, today):
     _report(result)
 
 
-@main.command(epilog="Examples:\n\n" + EXAMPLES["batch"])
+@main.command(epilog=_epilog("batch"))
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--workers", "-w", default=1, show_default=True, help="Workbooks processed in parallel (up to the CPU count).")
 @_only_option
@@ -189,20 +202,37 @@ def demo(path, n, language, seed, today):
 def batch(paths, workers, only, today, backup, force, no_progress):
     """Run the rules on many workbooks (files, folders or globs).
 
-    Keeps going past a bad file, prints one summary, exits 2 if any file failed.
-    """
-    from .batch import run_batch
+    Keeps going past a bad file, prints one summary with the wall time.
 
-    results = run_batch(list(paths), workers=workers, only=only, today=today, force=force, backup=backup,
+    Never takes backups (*.bak.xlsx, *.bak.xlsm), lock files (~$*, .~lock.*#)
+    or salesbook's temporary files as inputs, however they are named.
+
+    Exit code 0 all done, 1 some rows have problems, 2 a file failed or no
+    workbook was found.
+    """
+    import time
+
+    from .batch import run_batch, select, skipped_summary
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    files, skipped = select(list(paths))
+    if skipped:
+        click.echo(skipped_summary(skipped), err=True)
+    if not files:
+        raise Refusal(f"No workbook to process in {', '.join(repr(p) for p in paths)}: batch takes the .xlsx and "
+                      ".xlsm files of folders, globs or file names, never backups (*.bak.xlsx, *.bak.xlsm), "
+                      "lock files (~$*) or salesbook's temporary files.")
+    results = run_batch(files, workers=workers, only=only, today=today, force=force, backup=backup,
                         progress=not no_progress)
     failed = [r for r in results if not r.ok]
     flagged = [r for r in results if r.ok and r.exit_code == 1]
     for r in failed:
         click.secho(f"  FAILED {r.path}: {r.message}", fg="red", err=True)
-    total = sum(r.seconds for r in results)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0 + (sum(r.cpu_seconds for r in results) if workers > 1 else 0.0)
     click.secho(f"Processed {len(results) - len(failed):,} of {len(results):,} workbooks"
-                f" ({len(flagged):,} with row problems, {len(failed):,} failed) in {total:,.1f} s of work.",
-                fg="red" if failed else "green")
+                f" ({len(flagged):,} with row problems, {len(failed):,} failed) in {wall:,.1f} s"
+                f" (CPU time {cpu:,.1f} s).", fg="red" if failed else "green")
     sys.exit(2 if failed else (1 if flagged else 0))
 
 
@@ -212,6 +242,7 @@ def _register_optional() -> None:
         from .build.cli import build_workbook_command
     except ImportError:  # the builder's optional dependencies are missing
         return
+    build_workbook_command.epilog = _epilog("build-workbook")
     main.add_command(build_workbook_command)
 
 

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .cells import col_letter
@@ -213,10 +214,22 @@ def check_report(book, today: dt.date | None = None):
     return problems, sheet, summary
 
 
-def archive_summary(archived: int, total: int) -> str:
+def archive_summary(archived: int, total: int, dry_run: bool = False) -> str:
     if not archived:
-        return "No stale leads to archive."
+        return "No stale leads to archive." + (" Nothing was written (--dry-run)." if dry_run else "")
+    if dry_run:
+        return (f"Would archive {archived:,} stale leads to the Archive sheet; {total - archived:,} rows would "
+                f"remain in Leads. Nothing was written (--dry-run).")
     return f"Archived {archived:,} stale leads to the Archive sheet; {total - archived:,} rows remain in Leads."
+
+
+def archive_preview(book, ev: Evaluation, rows: pd.Index) -> list[str]:
+    """One line per lead that archive would move: 'L-003 (Leads row 4): <Stale Reason>'."""
+    ids = ev.prepared.frame.loc[rows, "lead_id"].astype("string").fillna("").str.strip()
+    ids = ids.where(ids != "", "(no Lead ID)")
+    reasons = ev.outputs.loc[rows, "stale_reason"].astype("string").fillna("")
+    lines = ids + f" ({book.loc.sheet_name} row " + pd.Series(rows, index=rows).astype("string") + "): " + reasons
+    return lines.tolist()
 
 
 def check(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
@@ -227,16 +240,19 @@ def check(path, *, today: dt.date | None = None, output=None, backup: bool = Fal
     return Result(book.path, summary, _exit_code(problems), problems, None, target, lines=_problem_lines(book, problems))
 
 
-def archive(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
-    """`salesbook archive`: move the leads flagged stale (now) to the Archive sheet."""
-    book = load(path, force=force, for_write=output is None, need_history=False)
+def archive(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False,
+            dry_run: bool = False) -> Result:
+    """`salesbook archive`: move the leads flagged stale (now) to the Archive sheet.
+    ``dry_run``: list the leads that would move (Lead ID, row, Stale Reason) and write nothing."""
+    book = load(path, force=force, for_write=output is None and not dry_run, need_history=False)
     ev = evaluate(book.leads, book.settings, today=today, only="stale", lang=book.language)
     rows = ev.stale_rows
-    if len(rows) == 0:
+    if len(rows) == 0 or dry_run:
+        preview = archive_preview(book, ev, rows) if dry_run else []
         book.pkg.close()
-        return Result(book.path, archive_summary(0, len(book.leads)) if ev.lead_count else ev.summary,
-                      _exit_code(ev.problems), ev.problems, ev, None,
-                      lines=_problem_lines(book, ev.problems))
+        summary = archive_summary(len(rows), len(book.leads), dry_run) if ev.lead_count else ev.summary
+        return Result(book.path, summary, _exit_code(ev.problems), ev.problems, ev, None,
+                      lines=preview + _problem_lines(book, ev.problems))
     moved = archive_rows(book, rows, ev.today or dt.date.today(), ev.language)
     target = _write(book, output=output, backup=backup, force=force, appends=[moved],
                     delete_rows=[int(r) for r in rows])
@@ -300,15 +316,32 @@ def _numeric(s: pd.Series) -> bool:
     return len(vals) > 0 and pd.to_numeric(vals, errors="coerce").notna().all()
 
 
-def _problem_lines(book: Book, problems: pd.DataFrame, limit: int = 50) -> list[str]:
+def _problem_lines(book: Book, problems: pd.DataFrame, limit: int = 50, shown: int = 3) -> list[str]:
+    """Each distinct problem once, most frequent first, with its count and its first cells:
+    "Stage 'X' is not a stage in Settings: 37 rows (Leads!H3, H7, H9, …)". Up to ``limit`` lines."""
     if problems is None or not len(problems):
         return []
-    cells = cell_addresses(book, problems)
-    lines = [f"{book.loc.sheet_name}!{c}: {m}" + (f" (did you mean '{s}'?)" if isinstance(s, str) and s else "")
-             for c, m, s in zip(cells.to_numpy()[:limit], problems["message"].to_numpy()[:limit],
-                                problems["suggestion"].to_numpy()[:limit])]
-    if len(problems) > limit:
-        lines.append(f"… and {len(problems) - limit:,} more (see the Check sheet: salesbook check)")
+    msg_codes, messages = pd.factorize(problems["message"].to_numpy(dtype=object))
+    sugg_codes, suggestions = pd.factorize(problems["suggestion"].to_numpy(dtype=object))  # no suggestion: -1
+    width = len(suggestions) + 1
+    codes, pairs = pd.factorize(msg_codes.astype(np.int64) * width + sugg_codes + 1)  # in order of first appearance
+    counts = np.bincount(codes)
+    order = np.argsort(-counts, kind="stable")[:limit]  # most frequent first, then by first cell
+    keep = (pd.Series(codes).groupby(codes).cumcount().to_numpy() < shown) & np.isin(codes, order)
+    cells = cell_addresses(book, problems[keep]).to_numpy(dtype=object)  # the first cells of the lines shown
+    firsts = pd.Series(cells).groupby(codes[keep], sort=False).agg(", ".join)
+    sheet = book.loc.sheet_name
+    lines = []
+    for g in order:
+        message, sugg = messages[pairs[g] // width], pairs[g] % width - 1
+        hint = suggestions[sugg] if sugg >= 0 else None
+        lines.append(f"{message}" + (f" (did you mean '{hint}'?)" if isinstance(hint, str) and hint else "")
+                     + f": {counts[g]:,} row{'s' if counts[g] != 1 else ''} "
+                     f"({sheet}!{firsts[g]}{', …' if counts[g] > shown else ''})")
+    if len(pairs) > limit:
+        rest = int(len(problems) - counts[order].sum())
+        lines.append(f"… and {len(pairs) - limit:,} more kinds of problem in {rest:,} cells "
+                     f"(see the Check sheet: salesbook check)")
     return lines
 
 

@@ -34,7 +34,12 @@ def history_from_grid(rows: list[list[object]] | None) -> pd.DataFrame:
                 break
     if "lead_id" not in pos or "to" not in pos:
         return empty
-    body = pd.DataFrame(rows[1:])
+    body = rows[1:]
+    lengths = set(map(len, body))
+    if len(lengths) > 1:  # read_grid trims each row's trailing empty cells; pandas deprecates ragged rows
+        width = max(lengths)
+        body = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in body]
+    body = pd.DataFrame(body)
     frame = pd.DataFrame({k: (body[pos[k]] if k in pos and pos[k] in body.columns else pd.Series(None, index=body.index, dtype=object))
                           for k in ("lead_id", "from", "to", "date")})
     for k in ("lead_id", "from", "to"):

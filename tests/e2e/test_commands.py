@@ -25,11 +25,11 @@ def test_check_lists_every_problem_with_its_cell(tmp_path, cli):
     result = cli("check", book, "--today", TODAY.isoformat())
     assert result.exit_code == 1
     out = result.output
-    assert "Leads!H3: Stage 'Qualifcation' is not a stage in Settings (did you mean 'Qualification'?)" in out
-    assert "Leads!J4: Budget 'TBD' is not a known value" in out
-    assert "Leads!P5: Last Contact 'next week' is not a date" in out
-    assert "Leads!Q6: Unanswered '-2' is not a whole number of 0 or more" in out
-    assert "Leads!A7: Lead ID L-001 is also on row 2" in out
+    assert "Stage 'Qualifcation' is not a stage in Settings (did you mean 'Qualification'?): 1 row (Leads!H3)" in out
+    assert "Budget 'TBD' is not a known value: 1 row (Leads!J4)" in out
+    assert "Last Contact 'next week' is not a date: 1 row (Leads!P5)" in out
+    assert "Unanswered '-2' is not a whole number of 0 or more: 1 row (Leads!Q6)" in out
+    assert "Lead ID L-001 is also on row 2: 1 row (Leads!A7)" in out
     check = calamine_rows(book, "Check")
     header = next(r for r in check if r and r[0] == "Cell")
     lines = check[check.index(header) + 1:]

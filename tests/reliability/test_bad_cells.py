@@ -7,6 +7,8 @@ Check sheet. Read back with python-calamine and openpyxl, not salesbook's reader
 
 from __future__ import annotations
 
+import re
+
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
@@ -50,6 +52,33 @@ AMOUNT_ROWS = {BAD["neg_amount"]: "-500", BAD["text_amount"]: "lots", BAD["err_n
 
 def cell(header: str, row: int) -> str:
     return f"{letter(COL[header])}{row}"
+
+
+def grouped_problems() -> dict[tuple[str, str | None], list[str]]:
+    """(text, suggestion) -> its cells in row order: the terminal lists each distinct problem once."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for row, (header, text, suggestion) in sorted(PROBLEMS.items()):
+        groups.setdefault((text, suggestion), []).append(cell(header, row))
+    return groups
+
+
+def assert_grouped_lines(output: str) -> None:
+    """One line per distinct problem: "<message> (did you mean …?): N rows (Leads!H15, H16)"."""
+    for (text, suggestion), cells in grouped_problems().items():
+        lines = [line.strip() for line in output.splitlines() if line.strip().startswith(text)]
+        assert len(lines) == 1, (text, lines)
+        n = len(cells)
+        assert lines[0].endswith(f": {n} row{'s' if n != 1 else ''} (Leads!{', '.join(cells)})"), lines[0]
+        if suggestion:
+            assert f"(did you mean '{suggestion}'?)" in lines[0], lines[0]
+
+
+def listed_cells(output: str) -> set[str]:
+    """Every cell named on the terminal's problem lines ("… (Leads!H3, H7, …)")."""
+    found = set()
+    for group in re.findall(r"\(Leads!([^)]*)\)\s*$", output, re.M):
+        found.update(c.strip() for c in group.split(",") if c.strip() != "…")
+    return found
 
 
 def leads_rows(path) -> dict[int, dict[str, object]]:
@@ -110,11 +139,8 @@ def test_run_exits_1_without_a_traceback(book_run):
 
 def test_run_prints_every_problem_with_its_cell(book_run):
     _, result = book_run
-    for row, (header, text, suggestion) in PROBLEMS.items():
-        line = f"Leads!{cell(header, row)}: {text}"
-        assert line in result.output, line
-        if suggestion:
-            assert f"{text} (did you mean '{suggestion}'?)" in result.output
+    assert_grouped_lines(result.output)
+    assert listed_cells(result.output) == {cell(h, row) for row, (h, _, _) in PROBLEMS.items()}
 
 
 def test_good_rows_are_graded(book_run):
@@ -160,7 +186,7 @@ def test_formula_cells_are_evaluated_from_their_cached_values(book_run):
     assert row["Grade"] == "A", row  # Budget '=IF(1>0,"Confirmed","None")' cached Confirmed
     assert row["Follow-up Status"] == "This week"  # Stage '=IF(TRUE,"Proposal",…)' cached Proposal
     for header in ("Stage", "Budget", "Deal Value"):
-        assert f"Leads!{cell(header, BAD['formula'])}" not in result.output
+        assert cell(header, BAD["formula"]) not in listed_cells(result.output)
     ws = openpyxl.load_workbook(path)["Leads"]  # the formulas themselves are kept
     assert ws[cell("Deal Value", BAD["formula"])].value == "=6000*2"
     assert ws[cell("Budget", BAD["formula"])].value == '=IF(1>0,"Confirmed","None")'
@@ -185,8 +211,8 @@ def test_check_lists_every_problem_with_its_cell(book_check):
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert f"{len(PROBLEMS)} problems in {len(PROBLEMS)} rows" in result.output
-    for row, (header, text, suggestion) in PROBLEMS.items():
-        assert f"Leads!{cell(header, row)}: {text}" in result.output
+    assert_grouped_lines(result.output)
+    assert listed_cells(result.output) == {cell(h, row) for row, (h, _, _) in PROBLEMS.items()}
 
 
 def test_check_sheet_has_every_problem(book_check):

@@ -93,3 +93,117 @@ def test_batch_of_only_good_files_exits_0(workdir, cli):
     result = cli("batch", workdir, "--workers", "2", "--today", corpus.TODAY.isoformat(), "--no-progress")
     assert result.exit_code == 0, result.output
     assert f"Processed {len(GOOD)} of {len(GOOD)} workbooks (0 with row problems, 0 failed)" in result.output
+
+
+# ---- batch in scheduled jobs: never its own by-products as inputs, exit 2 on nothing, wall time ----------
+
+import re  # noqa: E402
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+from salesbook.batch import not_an_input, select  # noqa: E402
+
+
+def _grades(path) -> list[str]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Leads").to_python()
+    grade = rows[0].index("Grade")
+    return [r[grade] for r in rows[1:]]
+
+
+def _by_products(folder):
+    """What a scheduled job's folder also holds: a lock file left by a closed Excel, LibreOffice's lock,
+    and a temp file of a run still going on in another process (pid 1 is alive)."""
+    (folder / "~$gone.xlsx").write_bytes(b"\x04Lily" + b"\x00" * 50)
+    (folder / ".~lock.gone.xlsx#").write_text(",Lily,host,01.01.2026 10:00,file:///home/lily;")
+    (folder / f"{TEMP_PREFIX}other.xlsx-1-0badc0de.tmp").write_bytes(b"PK\x03\x04 half a workbook")
+
+
+@pytest.mark.parametrize("how", ["folder", "glob"])
+def test_batch_backup_three_times_processes_the_same_books(workdir, cli, how):
+    exports = workdir / "exports"
+    exports.mkdir()
+    for name in ("north.xlsx", "south.xlsx"):
+        corpus.good_book(exports / name)
+    _by_products(exports)
+    args = [exports] if how == "folder" else [f"{exports}/*", f"{exports}/.*"]
+    for run in range(3):
+        result = cli("batch", *args, "--backup", "--today", corpus.TODAY.isoformat(), "--no-progress")
+        assert result.exit_code == 0, result.output
+        assert "Processed 2 of 2 workbooks (0 with row problems, 0 failed)" in result.output, (run, result.output)
+        assert "FAILED" not in result.output
+        backups = "2 backups (*.bak.xlsx, *.bak.xlsm), " if run else ""
+        if how == "folder":  # a folder only offers its .xlsx/.xlsm files
+            assert f"Skipped 1 Excel lock file (~$*), {backups}".rstrip(", ") in result.output, result.output
+        else:
+            assert (f"Skipped 1 Excel lock file (~$*), 1 LibreOffice lock file (.~lock.*#), "
+                    f"1 salesbook temporary file ({TEMP_PREFIX}*)"
+                    + (f", {backups}".rstrip(", ") if run else "") + ".") in result.output, result.output
+    names = sorted(p.name for p in exports.iterdir())
+    assert names == sorted(["north.xlsx", "north.bak.xlsx", "south.xlsx", "south.bak.xlsx", "~$gone.xlsx",
+                            ".~lock.gone.xlsx#", f"{TEMP_PREFIX}other.xlsx-1-0badc0de.tmp"]), names
+    for name in ("north.xlsx", "north.bak.xlsx", "south.xlsx", "south.bak.xlsx"):  # all whole, graded books
+        assert _grades(exports / name) == ["A", "B", "C", "D", "A", "B"], name
+
+
+def test_batch_skips_by_products_given_by_name_too(workdir, cli):
+    """A shell expands `exports/*.xlsx` before salesbook sees it: the backups arrive as plain names."""
+    corpus.good_book(workdir / "north.xlsx")
+    corpus.good_book(workdir / "north.bak.xlsx")
+    corpus.good_book(workdir / "Q3.BAK.XLSM")
+    before = folder_state(workdir)
+    result = cli("batch", workdir / "north.xlsx", workdir / "north.bak.xlsx", workdir / "Q3.BAK.XLSM",
+                 "--today", corpus.TODAY.isoformat(), "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "Skipped 2 backups (*.bak.xlsx, *.bak.xlsm)." in result.output
+    assert "Processed 1 of 1 workbooks" in result.output
+    after = folder_state(workdir)
+    assert after["north.bak.xlsx"] == before["north.bak.xlsx"] and after["Q3.BAK.XLSM"] == before["Q3.BAK.XLSM"]
+    assert after["north.xlsx"] != before["north.xlsx"]
+
+
+def test_not_an_input_names():
+    assert not_an_input("exports/North.BAK.xlsx") == "backup"
+    assert not_an_input("north.bak.bak.xlsm") == "backup"
+    assert not_an_input("~$north.xlsx") == "Excel lock file"
+    assert not_an_input(".~lock.north.xlsx#") == "LibreOffice lock file"
+    assert not_an_input(f"{TEMP_PREFIX}north.xlsx-123-0badc0de.tmp") == "salesbook temporary file"
+    for name in ("north.xlsx", "bakery.xlsx", "north.backup.xlsx", "notes.bak.txt", "x.bak"):
+        assert not_an_input(name) is None, name
+
+
+def test_a_file_name_with_glob_characters_is_taken_as_it_is(workdir):
+    book = corpus.good_book(workdir / "report[1].xlsx")
+    corpus.good_book(workdir / "report1.xlsx")  # what the name would match as a glob
+    assert select([str(book)]) == ([str(book)], [])
+
+
+@pytest.mark.parametrize("what", ["empty folder", "only backups and locks", "glob matching nothing"])
+def test_batch_with_no_workbook_to_process_says_so_and_exits_2(workdir, cli, what):
+    exports = workdir / "exports"
+    exports.mkdir()
+    if what == "only backups and locks":
+        corpus.good_book(exports / "north.bak.xlsx")
+        _by_products(exports)
+    arg = f"{exports}/*.xlsm" if what == "glob matching nothing" else exports
+    before = folder_state(exports)
+    result = cli("batch", arg, "--backup", "--no-progress")
+    assert result.exit_code == 2, result.output
+    assert f"Refused: No workbook to process in '{arg}'" in result.output, result.output
+    assert "Traceback" not in result.output and "Processed" not in result.output
+    assert folder_state(exports) == before
+
+
+def test_batch_summary_gives_wall_time_and_cpu_time(workdir, cli):
+    for name in GOOD:
+        corpus.good_book(workdir / name)
+    t0 = time.perf_counter()
+    result = cli("batch", workdir, "--workers", "2", "--today", corpus.TODAY.isoformat(), "--no-progress")
+    elapsed = time.perf_counter() - t0
+    assert result.exit_code == 0, result.output
+    m = re.search(r"Processed 3 of 3 workbooks \(0 with row problems, 0 failed\) in (\d+\.\d) s "
+                  r"\(CPU time (\d+\.\d) s\)\.", result.output)
+    assert m, result.output
+    wall, cpu = float(m[1]), float(m[2])
+    assert 0 < wall <= elapsed + 0.05, (wall, elapsed)
+    assert cpu > 0  # the workers' CPU time counts too, so it may exceed the wall time
