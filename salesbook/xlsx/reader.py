@@ -757,7 +757,7 @@ def _merges_in(tail: bytes, bounds: tuple[int, int, int, int] | None) -> list[st
     return out
 
 
-MEMBER_SCAN = "member_scan"  # Package.cache key: a safety.PendingCrc scanning every part with SheetScan
+MEMBER_SCAN = "member_scan"  # Package.cache key: the safety.PendingCrc checking the parts (SheetScan on worksheets)
 
 
 class SheetScan:

@@ -97,7 +97,7 @@ class Limits:
     """Bounds that keep a hostile or broken file from exhausting the machine."""
 
     max_total_uncompressed: int = 2 * GiB  # sum of member sizes (each one checked when inflated)
-    verify_crc: bool = True  # inflate every member once to check its CRC-32 and its size
+    verify_crc: bool = True  # inflate every member once to check its CRC-32 and its size (off: neither)
 
 
 DEFAULT_LIMITS = Limits()
@@ -251,10 +251,11 @@ def preflight(
     closed in Excel/LibreOffice (unless ``force``), not read-only, and its
     folder must accept a new file. With ``--output OUT`` call
     ``preflight(book, for_write=False)`` and ``preflight_output(OUT)``.
-    With ``crc_later`` the CRC check runs in a thread: the :class:`PendingCrc`
-    returned must be waited for (see the module notes). ``scan(name)`` may give, per
-    member, an object whose ``feed(chunk)`` sees the member's bytes on that pass (so a
-    reader learns what it needs without inflating the member once more).
+    With ``crc_later`` the member check runs in threads: the :class:`PendingCrc`
+    returned must be waited for, and asked before a reader opens a part (see the
+    module notes). ``scan(name)`` may give, per worksheet, an object whose
+    ``feed(chunk)`` sees the worksheet's bytes in that thread (so a reader learns what
+    it needs without inflating the part once more in its own).
     """
     p = Path(path)
     size = _check_regular_file(p)
@@ -475,23 +476,23 @@ class PendingCrc:
             thread.start()
 
     def _run(self, infos: list[zipfile.ZipInfo], worksheets: bool) -> None:
+        stop = self._stopped
         try:
             with open(self._p, "rb") as fp:
                 for info in infos:
-                    if self._failure is not None:
-                        return  # the other thread found the file bad
-                    _inflate_member(self._p, fp, info)
+                    _inflate_member(self._p, fp, info, stop=stop)
                     with self._cond:
                         self._unchecked.discard(info.filename)
                         self._cond.notify_all()
                 for info in infos if worksheets and self._scan is not None else ():
                     scan = self._scan(info.filename)
-                    if scan is None or self._failure is not None:
-                        continue
-                    _inflate_member(self._p, fp, info, scan.feed)
-                    with self._cond:
-                        self._scans[info.filename] = scan
-                        self._cond.notify_all()
+                    if scan is not None:
+                        _inflate_member(self._p, fp, info, scan.feed, stop=stop)
+                        with self._cond:
+                            self._scans[info.filename] = scan
+                            self._cond.notify_all()
+        except _Stopped:
+            pass
         except BaseException as exc:  # handed to the caller in ready() and wait()
             with self._cond:
                 if self._failure is None:
@@ -500,6 +501,9 @@ class PendingCrc:
             with self._cond:
                 self._running -= 1
                 self._cond.notify_all()
+
+    def _stopped(self) -> bool:
+        return self._failure is not None
 
     def ready(self, names: Iterable[str] | None = None) -> None:
         """Wait until ``names`` (default: every member but the worksheets, what a reader
@@ -576,14 +580,20 @@ _LOCAL_HEADER = struct.Struct("<4s22x2H")  # signature ... file name length, ext
 _IN_CHUNK = 64 * 1024  # compressed bytes read at a time
 
 
-def _inflate_member(p: Path, fp: BinaryIO, info: zipfile.ZipInfo, feed: Callable[[bytes], object] | None = None) -> None:
+class _Stopped(Exception):
+    """The other check thread found the file bad: this one stops."""
+
+
+def _inflate_member(p: Path, fp: BinaryIO, info: zipfile.ZipInfo, feed: Callable[[bytes], object] | None = None,
+                    stop: Callable[[], bool] | None = None) -> None:
     """Inflate one member from the zip file ``fp``, streaming, and check it.
 
     The bytes the deflate stream really gives are counted with a running cap at the
     size the central directory declares: one more byte and the member is refused
     (:func:`_understated`), after at most ``_CHUNK`` bytes past the cap. A shorter
     member, a CRC-32 mismatch or a cut-off stream raise ``zipfile.BadZipFile``.
-    ``feed`` sees every inflated chunk (the checked bytes, up to the declared size).
+    ``feed`` sees every inflated chunk (the checked bytes, up to the declared size);
+    ``stop()`` true ends the check at the next chunk (raising ``_Stopped``).
     """
     fp.seek(info.header_offset)
     header = fp.read(_LOCAL_HEADER.size)
@@ -597,6 +607,8 @@ def _inflate_member(p: Path, fp: BinaryIO, info: zipfile.ZipInfo, feed: Callable
     size = crc = 0
     inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
     while True:
+        if stop is not None and stop():
+            raise _Stopped(info.filename)
         if inflate is not None and inflate.unconsumed_tail:
             data = inflate.unconsumed_tail
         elif inflate is not None and inflate.eof:
