@@ -35,9 +35,11 @@ Decisions:
   at most one chunk more. Python's zipfile never returns more than the declared
   size, but fastexcel's zip reader inflates a member to its end whatever the
   header says, so with ``crc_later`` a reader that uses another zip library must
-  first call :meth:`PendingCrc.ready` for the members it will read: the thread
-  checks every part but the worksheets first (those a reader reads when it opens a
-  workbook), then the worksheets, in file order.
+  first call :meth:`PendingCrc.ready` for the members it will read: one thread
+  checks every part but the worksheets (those a reader reads when it opens a
+  workbook), another the worksheets. :func:`check_early` starts that check before
+  the preflight (the CLI calls it while salesbook's imports run); the preflight
+  takes it over only for the same, unchanged file.
 * XML: every ``.xml``/``.rels`` part is scanned for ``<!DOCTYPE``/``<!ENTITY``
   in its prolog (Excel never writes either). Code that parses a part must
   still use :func:`safe_parse`, :func:`safe_iterparse` or
@@ -76,6 +78,7 @@ __all__ = [
     "atomic_output",
     "atomic_write",
     "backup_path",
+    "check_early",
     "clean_stale_temps",
     "owner_files",
     "preflight",
@@ -427,6 +430,10 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, Va
 
 def _check_ooxml(p: Path, limits: Limits, *, crc_later: bool = False, scan=None) -> "PendingCrc | None":
     later = crc_later and limits.verify_crc
+    early = _take_early(p, limits)
+    if early is not None and not later:
+        early.abandon()
+        early = None
     try:
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
@@ -434,11 +441,72 @@ def _check_ooxml(p: Path, limits: Limits, *, crc_later: bool = False, scan=None)
             _check_bomb(p, infos, limits)
             types = _check_package(p, zf)
             _scan_members(p, zf, infos, replace(limits, verify_crc=False) if later else limits)
-    except Refusal:
+    except BaseException as exc:
+        if early is not None:
+            early.abandon()
+        if isinstance(exc, _ZIP_ERRORS) and not isinstance(exc, Refusal):
+            raise _damaged(p, f"zip: {exc!r}") from None
         raise
-    except _ZIP_ERRORS as exc:
-        raise _damaged(p, f"zip: {exc!r}") from None
+    if early is not None:
+        return early.adopt(scan)
     return PendingCrc(p, infos, scan, worksheets=_worksheet_parts(types, infos)) if later else None
+
+
+_ADOPT_TIMEOUT = 60.0  # seconds an early check waits to be taken over before it skips the scans
+_early_lock = threading.Lock()
+_early: dict[tuple, PendingCrc] = {}  # checks started by check_early, by file identity
+
+
+def _file_key(p: Path) -> tuple:
+    st = p.stat()
+    return os.path.realpath(p), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def check_early(path: StrPath) -> None:
+    """Start the member check of ``path`` now, in the background: the CLI calls this as soon as
+    it has the file name, so the check runs while the rest of salesbook (pandas, pyarrow...)
+    is imported, which takes longer. The next ``preflight(path, crc_later=True)`` of the same,
+    unchanged file takes it over. Nothing is refused here: a file this cannot start on is
+    left to the preflight, which says what is wrong."""
+    try:
+        p = Path(path)
+        key = _file_key(p)
+        with _early_lock:
+            if key in _early:
+                return
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+            _check_member_table(p, infos)
+            _check_bomb(p, infos, DEFAULT_LIMITS)
+            names = {n.lower(): n for n in zf.namelist()}
+            types = safe_parse(zf.read(names["[content_types].xml"]), path=p, part="[Content_Types].xml")
+    except Exception:
+        return
+    pending = PendingCrc(p, infos, worksheets=_worksheet_parts(types, infos), scan_later=True)
+    with _early_lock:
+        others = list(_early.values())  # one book at a time: an older one was never taken over
+        _early.clear()
+        _early[key] = pending
+    for old in others:
+        old.abandon()
+
+
+def _take_early(p: Path, limits: Limits) -> PendingCrc | None:
+    """The check check_early started for this very file (None if none, or if it changed)."""
+    try:
+        key = _file_key(p)
+    except OSError:
+        key = None
+    with _early_lock:
+        early = _early.pop(key, None) if key is not None else None
+        stale = [k for k in _early if k[0] == os.path.realpath(p)]
+        stale_checks = [_early.pop(k) for k in stale]
+    for old in stale_checks:  # the file changed since: that check is of no use
+        old.abandon()
+    if early is not None and limits.max_total_uncompressed < DEFAULT_LIMITS.max_total_uncompressed:
+        early.abandon()  # stricter limits than the early check used: start again
+        return None
+    return early
 
 
 class PendingCrc:
@@ -457,9 +525,12 @@ class PendingCrc:
     """
 
     def __init__(self, p: Path, infos: list[zipfile.ZipInfo], scan: Callable[[str], object] | None = None,
-                 worksheets: frozenset[str] = frozenset()):
+                 worksheets: frozenset[str] = frozenset(), *, scan_later: bool = False):
         self._p = p
         self._scan = scan
+        self._scan_known = threading.Event()  # set once ``scan`` is known (see adopt)
+        if not scan_later:
+            self._scan_known.set()
         self._worksheets = worksheets
         members = sorted((i for i in infos if not i.is_dir()), key=lambda i: i.header_offset)
         self._unchecked = {i.filename for i in members}
@@ -484,7 +555,10 @@ class PendingCrc:
                     with self._cond:
                         self._unchecked.discard(info.filename)
                         self._cond.notify_all()
-                for info in infos if worksheets and self._scan is not None else ():
+            if not worksheets or not self._scan_known.wait(_ADOPT_TIMEOUT) or self._scan is None:
+                return
+            with open(self._p, "rb") as fp:
+                for info in infos:
                     scan = self._scan(info.filename)
                     if scan is not None:
                         _inflate_member(self._p, fp, info, scan.feed, stop=stop)
@@ -504,6 +578,20 @@ class PendingCrc:
 
     def _stopped(self) -> bool:
         return self._failure is not None
+
+    def adopt(self, scan: Callable[[str], object] | None) -> "PendingCrc":
+        """Take over a check started by :func:`check_early`, giving it the worksheet scans."""
+        self._scan = scan
+        self._scan_known.set()
+        return self
+
+    def abandon(self) -> None:
+        """Stop a check nobody will wait for (its file was refused, or changed)."""
+        with self._cond:
+            if self._failure is None:
+                self._failure = _Stopped("abandoned")
+        self._scan = None
+        self._scan_known.set()
 
     def ready(self, names: Iterable[str] | None = None) -> None:
         """Wait until ``names`` (default: every member but the worksheets, what a reader
@@ -577,7 +665,7 @@ def _understated(p: Path, info: zipfile.ZipInfo) -> Refusal:
 
 
 _LOCAL_HEADER = struct.Struct("<4s22x2H")  # signature ... file name length, extra field length
-_IN_CHUNK = 64 * 1024  # compressed bytes read at a time
+_IN_CHUNK = 256 * 1024  # compressed bytes read at a time
 
 
 class _Stopped(Exception):

@@ -440,3 +440,31 @@ def test_sheet_scan_keeps_only_the_merges_of_a_huge_tail():
         scan.feed(data[k:k + 4099])
     assert _merges_in(scan.tail, None) == ["B2:C3", "K10:L11"]
     assert len(scan.tail) < 200
+
+
+# --------------------------------------------------------------------------- the check the CLI starts early
+
+
+def test_an_early_check_vouches_only_for_the_file_it_checked(tmp_path):
+    """The CLI starts the member check as soon as it has the file name (check_early); the
+    command's preflight takes it over only for the same, unchanged file."""
+    from salesbook.errors import Refusal
+    from salesbook.xlsx import safety
+    from salesbook.xlsx.reader import SheetScan
+
+    path = corpus.good_book(tmp_path / "Pipeline.xlsx")
+    safety.check_early(path)
+    early = next(iter(safety._early.values()))
+    pending = safety.preflight(path, for_write=False, crc_later=True, scan=SheetScan.for_member)
+    assert pending is early and not safety._early  # taken over
+    pending.wait()
+    assert pending.scanned("xl/worksheets/sheet1.xml") is not None  # the worksheet scans still came
+
+    safety.check_early(path)  # checked as it is now ...
+    with zipfile.ZipFile(path) as z:
+        next(iter(safety._early.values())).ready(z.namelist())  # (to the end)
+    (tmp_path / "bomb").mkdir()
+    path.write_bytes(corpus.zip_bomb(tmp_path / "bomb", "xl/sharedStrings.xml").read_bytes())  # ... then replaced
+    with pytest.raises(Refusal) as info:
+        safety.preflight(path, for_write=False, crc_later=True, scan=SheetScan.for_member).wait()
+    assert "'zip bomb'" in info.value.message and not safety._early
