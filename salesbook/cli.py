@@ -87,7 +87,17 @@ _output = click.option("--output", "-o", type=click.Path(dir_okay=False, path_ty
 _backup = click.option("--backup", is_flag=True,
                        help="Keep the previous version beside it as NAME.bak.xlsx (NAME.bak.xlsm for a .xlsm).")
 _force = click.option("--force", is_flag=True, help="Go on even though the workbook seems open in Excel.")
-_book = click.argument("book", type=click.Path(path_type=Path))
+def _check_early(ctx, param, value):
+    """Start checking the workbook's zip members while the rest of salesbook is imported; the
+    command's own checks take the result over (salesbook.xlsx.safety.check_early)."""
+    if value is not None:
+        from .xlsx.safety import check_early
+
+        check_early(value)
+    return value
+
+
+_book = click.argument("book", type=click.Path(path_type=Path), callback=_check_early)
 _only_option = click.option("--only", metavar="LIST", callback=_only,
                             help="Comma-separated subset of grade,followup,stale,funnel.")
 

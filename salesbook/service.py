@@ -86,7 +86,7 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
 
 def _read(path: Path, *, need_history: bool, scans=None) -> Book:
     from .xlsx.package import Package
-    from .xlsx.reader import MEMBER_SCAN, locate_leads, read_leads
+    from .xlsx.reader import CALAMINE_SOURCE, MEMBER_SCAN, locate_leads, read_leads
 
     try:
         pkg = Package.open(path)
@@ -96,12 +96,11 @@ def _read(path: Path, *, need_history: bool, scans=None) -> Book:
         raise Refusal(f"Cannot read {path.name}: the file is damaged ({exc}). Open it in Excel and save it again.",
                       path=path, detail=repr(exc)) from None
     try:
+        if scans is not None:  # the readers wait for a part's check before calamine inflates it
+            pkg.cache[MEMBER_SCAN] = scans
         loc = locate_leads(pkg)
         _check_headers(path, loc)
-        if scans is not None:
-            pkg.cache[MEMBER_SCAN] = scans
         leads = read_leads(pkg, loc)
-        pkg.cache.pop(MEMBER_SCAN, None)
         settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
         settings = settings_from_grid(grid, sheet=settings_sheet or "Settings")
         history = None
@@ -110,7 +109,9 @@ def _read(path: Path, *, need_history: bool, scans=None) -> Book:
     except BaseException:
         pkg.close()  # a refusal leaves no handle on the file
         raise
+    pkg.cache.pop(MEMBER_SCAN, None)
     pkg.cache.pop("calamine", None)  # Settings and History are read: drop calamine's copy of the workbook
+    pkg.cache.pop(CALAMINE_SOURCE, None)
     memory.release()
     return Book(path, pkg, loc, leads, settings, history, language(settings, loc.headers))
 

@@ -382,22 +382,52 @@ def test_duplicate_member(tmp_path, book):
 # refusals: zip bombs and XML entity tricks
 
 
-def test_zip_bomb_ratio(tmp_path, book):
-    # 60 MB of zeros compress to ~60 KB: 1000:1 on a member > 50 MB (default limits).
+def zeros_book(tmp_path, book, declared: int | None = None) -> Path:
+    """The book plus xl/media/zeros.bin: 60 MB of zeros that deflate to ~60 KB (1000:1). With
+    ``declared``, its zip headers claim that size (and the CRC-32 of its first bytes) instead."""
+    from tests.reliability.corpus import deflate_repeated, understated_member
+
     path = tmp_path / "Bomb.xlsx"
-    zi = zipfile.ZipInfo("xl/media/zeros.bin")
-    zi.compress_type = zipfile.ZIP_DEFLATED
     rezip(book, path)
-    with zipfile.ZipFile(path, "a") as zf, zf.open(zi, "w", force_zip64=True) as f:
-        chunk = b"\0" * (1 << 20)
-        for _ in range(60):
-            f.write(chunk)
+    if declared is None:
+        zi = zipfile.ZipInfo("xl/media/zeros.bin")
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        with zipfile.ZipFile(path, "a") as zf, zf.open(zi, "w", force_zip64=True) as f:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(60):
+                f.write(chunk)
+        return path
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/media/zeros.bin", b"")
+    stream = deflate_repeated(b"", b"\0" * (1 << 20), 60, b"")
+    return understated_member(path, tmp_path / "Lying.xlsx", "xl/media/zeros.bin", stream, b"\0" * declared)
+
+
+def test_high_packing_ratio_is_measured_not_refused(tmp_path, book):
+    # 60 MB of zeros packed 1000:1 is what the zip says it is: a size, not a bomb.
+    path = zeros_book(tmp_path, book)
     assert path.stat().st_size < 1_000_000
+    preflight(path)
+    preflight(path, crc_later=True).wait()
+
+
+def test_zip_bomb_understated_size(tmp_path, book):
+    # The same member, its headers claiming 1 MB: refused once 1 MB has been inflated, in both modes.
+    path = zeros_book(tmp_path, book, declared=1 << 20)
+    with zipfile.ZipFile(path) as zf:
+        assert len(zf.read("xl/media/zeros.bin")) == 1 << 20  # zipfile sees nothing wrong
     before = snapshot(path)
     t0 = time.monotonic()
     err = refusal_of(path)
     assert time.monotonic() - t0 < 2
-    assert "zip bomb" in err.message and "xl/media/zeros.bin" in err.message
+    assert "'zip bomb'" in err.message and "xl/media/zeros.bin" in err.message
+    assert "unpacks to more than the 1.0 MB its zip header declares" in err.message
+    pending = preflight(path, for_write=False, crc_later=True)
+    with pytest.raises(Refusal) as info:
+        pending.ready()  # what a reader waits for before calamine opens the workbook
+    assert info.value.message == err.message
+    with pytest.raises(Refusal):
+        pending.wait()
     assert snapshot(path) == before
 
 

@@ -25,6 +25,7 @@ formula                 its cached value, by the rules above
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import threading
@@ -397,8 +398,9 @@ def _fastexcel(pkg: Package):
     import fastexcel
 
     if "fastexcel" not in pkg.cache:
+        checked(pkg)
         try:
-            pkg.cache["fastexcel"] = fastexcel.read_excel(pkg.path)
+            pkg.cache["fastexcel"] = fastexcel.read_excel(calamine_source(pkg))
         except Exception as exc:
             raise Refusal(
                 f"Cannot read {os.path.basename(pkg.path)}: {exc}. Open it in Excel and save it again.",
@@ -406,6 +408,58 @@ def _fastexcel(pkg: Package):
                 detail=repr(exc),
             ) from None
     return pkg.cache["fastexcel"]
+
+
+CALAMINE_SOURCE = "calamine_source"  # Package.cache key: what calamine opens (see calamine_source)
+_CALAMINE_SHEET_TYPES = ("/worksheet", "/chartsheet", "/dialogsheet")  # the <sheet> kinds calamine opens
+
+
+def calamine_source(pkg: Package) -> str | bytes:
+    """What fastexcel and python-calamine open: the file itself, or, when workbook.xml
+    lists a sheet calamine refuses to open (an Excel 4.0 macro sheet, relationship type
+    .../xlMacrosheet: calamine fails the whole workbook with 'Unrecognized sheet:type'),
+    an in-memory copy whose workbook.xml leaves those sheets out, every other part copied
+    raw. salesbook reads only worksheets, and the file itself is never changed for this."""
+    if CALAMINE_SOURCE not in pkg.cache:
+        pkg.cache[CALAMINE_SOURCE] = _without_foreign_sheets(pkg) or pkg.path
+    return pkg.cache[CALAMINE_SOURCE]  # type: ignore[return-value]
+
+
+def _without_foreign_sheets(pkg: Package) -> bytes | None:
+    from lxml import etree
+
+    from salesbook.xlsx.package import PackageWriter, child, children, parse_xml, rel_attr
+
+    part = pkg.workbook_part
+    root = parse_xml(pkg.read(part), part=part, path=pkg.path)
+    rels = pkg.rels(part)
+    sheets = child(root, "sheets")
+    foreign = [el for el in (children(sheets, "sheet") if sheets is not None else [])
+               if not rels.get(rel_attr(el, "id") or "", ("", ""))[0].endswith(_CALAMINE_SHEET_TYPES)]
+    if not foreign:
+        return None
+    for el in foreign:
+        sheets.remove(el)
+    writer = PackageWriter(pkg)
+    writer.put(part, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def checked(pkg: Package, sheet_name: str | None = None) -> None:
+    """Wait until the parts a calamine-based reader is about to inflate are checked (their
+    CRC and the bytes they really inflate to, by service.load's pass, when there is one):
+    the parts it reads when it opens the workbook and, given ``sheet_name``, that
+    worksheet. fastexcel's zip reader inflates a part to its end whatever size the zip
+    header declares, so it must not see a part before this (see salesbook.xlsx.safety)."""
+    pending = pkg.cache.get(MEMBER_SCAN)
+    if pending is None:
+        return
+    pending.ready()
+    info = pkg.sheet(sheet_name) if sheet_name is not None else None
+    if info is not None:
+        pending.ready([info.part])
 
 
 def _load_block(pkg: Package, sheet_name: str, header_row: int, n_rows: int | None, first_col: int, last_col: int,
@@ -437,9 +491,11 @@ def _load_block(pkg: Package, sheet_name: str, header_row: int, n_rows: int | No
     )
     if n_rows is not None:
         kwargs["n_rows"] = n_rows
+    reader = _fastexcel(pkg)  # opening the workbook (shared strings...) overlaps the sheet's check
+    checked(pkg, sheet_name)
     if eager:
-        return _fastexcel(pkg).load_sheet(sheet_name, eager=True, **kwargs), None
-    sheet = _fastexcel(pkg).load_sheet(sheet_name, **kwargs)
+        return reader.load_sheet(sheet_name, eager=True, **kwargs), None
+    sheet = reader.load_sheet(sheet_name, **kwargs)
     batch, cell_errors = sheet.to_arrow_with_errors()
     errors = _block_errors(sheet, cell_errors)
     if n_rows is None:
@@ -701,17 +757,19 @@ def _merges_in(tail: bytes, bounds: tuple[int, int, int, int] | None) -> list[st
     return out
 
 
-MEMBER_SCAN = "member_scan"  # Package.cache key: a safety.PendingCrc scanning every part with SheetScan
+MEMBER_SCAN = "member_scan"  # Package.cache key: the safety.PendingCrc checking the parts (SheetScan on worksheets)
 
 
 class SheetScan:
-    """What one streaming pass over a worksheet part learns: the bytes after its cell data
-    (mergeCells, hyperlinks... live there) and whether it may hold error cells (``t="e"``),
-    which fastexcel's eager load leaves blank without saying so. Fed chunk by chunk."""
+    """What one streaming pass over a worksheet part learns: the merged ranges after its
+    cell data and whether it may hold error cells (``t="e"``), which fastexcel's eager load
+    leaves blank without saying so. Fed chunk by chunk; keeps only the mergeCell elements
+    of what follows the cell data, so a huge tail costs no memory."""
 
     def __init__(self) -> None:
         self._window = b""
-        self._tail: list[bytes] | None = None
+        self._tail: list[bytes] | None = None  # the <mergeCell ref=".."/> elements after </sheetData>
+        self._rest = b""  # an element cut at the end of the last chunk
         self.error_cells = False
 
     @classmethod
@@ -721,7 +779,7 @@ class SheetScan:
 
     def feed(self, chunk: bytes) -> None:
         if self._tail is not None:
-            self._tail.append(chunk)
+            self._keep_merges(chunk)
             return
         window = self._window + chunk
         if not self.error_cells and _may_hold_error_cells(window):
@@ -729,13 +787,24 @@ class SheetScan:
         if b"sheetData" in window:
             m = _SHEETDATA_END.search(window)
             if m:
-                self._tail = [window[m.end():]]
+                self._tail = []
+                self._keep_merges(window[m.end():])
                 return
         self._window = window[-64:]
 
+    def _keep_merges(self, data: bytes) -> None:
+        data = self._rest + data
+        cut = data.rfind(b"<")
+        if cut >= 0 and data.find(b">", cut) < 0:  # a tag goes on in the next chunk
+            data, rest = data[:cut], data[cut:]
+            self._rest = rest if len(rest) <= 4096 else b""  # no mergeCell tag is that long
+        else:
+            self._rest = b""
+        self._tail.extend(m.group(0) + b"/>" for m in _MERGE.finditer(data))
+
     @property
     def tail(self) -> bytes:
-        """The bytes after </sheetData> (b'' when the part has none)."""
+        """The mergeCell elements after </sheetData> (b'' when there are none)."""
         return b"".join(self._tail) if self._tail is not None else b""
 
 
@@ -770,7 +839,7 @@ def _scan_part(pkg: Package, part: str) -> SheetScan:
 
 
 def _tail_after_sheet_data(pkg: Package, part: str) -> bytes:
-    """The bytes after </sheetData> (mergeCells, hyperlinks... live there), streamed."""
+    """The mergeCell elements after </sheetData>, streamed."""
     return _scan_part(pkg, part).tail
 
 
@@ -786,12 +855,21 @@ def read_grid(path_or_pkg, sheet_name: str) -> list[list[object]]:
     """
     from python_calamine import CalamineWorkbook
 
+    def open_workbook(pkg: Package) -> CalamineWorkbook:
+        checked(pkg)
+        source = calamine_source(pkg)
+        if isinstance(source, bytes):
+            return CalamineWorkbook.from_filelike(io.BytesIO(source))
+        return CalamineWorkbook.from_path(source)
+
     if isinstance(path_or_pkg, Package):
         wb = path_or_pkg.cache.get("calamine")
         if wb is None:
-            wb = path_or_pkg.cache["calamine"] = CalamineWorkbook.from_path(path_or_pkg.path)
+            wb = path_or_pkg.cache["calamine"] = open_workbook(path_or_pkg)
+        checked(path_or_pkg, sheet_name)
     else:
-        wb = CalamineWorkbook.from_path(os.fspath(path_or_pkg))
+        with Package.open(path_or_pkg) as pkg:
+            wb = open_workbook(pkg)
     rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     out: list[list[object]] = [_grid_row(row) for row in rows]
     while out and not out[-1]:

@@ -74,14 +74,32 @@ def _canon(el: etree._Element) -> tuple:
     )
 
 
+# The stylesheet's lists in schema order (CT_Stylesheet), each optional.
+_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+          "tableStyles", "colors", "extLst")
+
+
+def _defaults() -> dict[str, list[etree._Element]]:
+    """Excel's default first items of each list (MINIMAL_STYLES): font 0, fills 0 and 1
+    (none and gray125, which Excel reserves), border 0, the Normal style's xf, xf 0."""
+    root = etree.fromstring(MINIMAL_STYLES)
+    return {local(lst.tag): [item for item in lst if isinstance(item.tag, str)] for lst in root}
+
+
 @dataclass
 class _List:
-    """One list of styles.xml (fonts, fills, cellXfs) and what we add to it."""
+    """One list of styles.xml (fonts, fills, cellXfs...) and what we add to it.
+
+    A list that is absent, or shorter than Excel's defaults (a valid stylesheet may leave
+    out ``<fonts>``, ``<fills>``, ``<cellXfs>``...), is completed with those defaults
+    (``seeded``) when the stylesheet is written: new styles refer to font 0, fill 0,
+    border 0 and the Normal style, and xf 0 stays the style of unstyled cells."""
 
     tag: str  # list element, e.g. 'cellXfs'
     items: list[etree._Element]
     keys: dict[tuple, int] = field(default_factory=dict)  # canonical -> first index
     added: list[etree._Element] = field(default_factory=list)  # new items, in order
+    seeded: list[etree._Element] = field(default_factory=list)  # Excel's defaults, when missing
 
     def __post_init__(self) -> None:
         for i, el in enumerate(self.items):
@@ -121,15 +139,21 @@ class StyleBook:
                 continue
             self.num_formats[i] = nf.get("formatCode", "")
             self._custom_ids.add(i)
-        self.fonts = self._list("fonts", "font")
-        self.fills = self._list("fills", "fill")
-        self.xfs = self._list("cellXfs", "xf")
+        defaults = _defaults()
+        self.fonts = self._list("fonts", "font", defaults)
+        self.fills = self._list("fills", "fill", defaults)
+        self._borders = self._list("borders", "border", defaults)
+        self._style_xfs = self._list("cellStyleXfs", "xf", defaults)
+        self.xfs = self._list("cellXfs", "xf", defaults)
+        self._cell_styles = self._list("cellStyles", "cellStyle", defaults)
+        self._lists = (self.fonts, self.fills, self._borders, self._style_xfs, self.xfs, self._cell_styles)
         self._date_cache: dict[int | None, int] = {}
 
-    def _list(self, tag: str, item: str) -> _List:
+    def _list(self, tag: str, item: str, defaults: dict[str, list[etree._Element]]) -> _List:
         el = child(self._root, tag)
-        items = children(el, item) if el is not None else []
-        return _List(tag, list(items))
+        items = list(children(el, item)) if el is not None else []
+        seeded = [_clone(d) for d in defaults[tag][len(items):]]
+        return _List(tag, items + seeded, seeded=seeded)
 
     # -- queries ---------------------------------------------------------------------
 
@@ -180,10 +204,7 @@ class StyleBook:
     ) -> int:
         """The cellXfs index of a style: ``base`` (default: style 0) with these changes."""
         base_idx = base if base is not None and 0 <= base < len(self.xfs.items) else 0
-        if self.xfs.items:
-            xf = _clone(self.xfs.items[base_idx])
-        else:
-            xf = etree.Element(self._q("xf"), numFmtId="0", fontId="0", fillId="0", borderId="0", xfId="0")
+        xf = _clone(self.xfs.items[base_idx])  # there is always an xf 0 (seeded when missing)
         if base is None and base_idx == 0:
             # A fresh style: start from the default look, not from style 0's extras.
             for a in ("applyNumberFormat", "applyFont", "applyFill", "applyAlignment", "quotePrefix"):
@@ -212,11 +233,20 @@ class StyleBook:
         for i, c in self.num_formats.items():
             if c == code and (i in self._custom_ids or i >= 164):
                 return i
-        new_id = max([163, *self._custom_ids, *(i for i, _ in self._new_numfmts)]) + 1
+        new_id = max([163, *self._custom_ids, *self._referenced_fmt_ids()]) + 1
         self._new_numfmts.append((new_id, code))
         self.num_formats[new_id] = code
         self._custom_ids.add(new_id)
         return new_id
+
+    def _referenced_fmt_ids(self) -> list[int]:
+        """numFmtIds the xfs use, defined or not (a new format must not take a dangling one's id)."""
+        ids = []
+        for xf in (*self._style_xfs.items, *self.xfs.items):
+            value = xf.get("numFmtId", "")
+            if value.isdigit():
+                ids.append(int(value))
+        return ids
 
     def _font(self, base_id: int, bold: bool, size: float | None, rgb: str | None) -> int:
         items = self.fonts.items
@@ -263,19 +293,26 @@ class StyleBook:
         return bool(self._created or self._new_numfmts or self.fonts.added or self.fills.added or self.xfs.added)
 
     def to_bytes(self) -> bytes:
-        """styles.xml with the additions (the original bytes when nothing was added)."""
+        """styles.xml with the additions (the original bytes when nothing was added).
+
+        Lists that were absent or short are completed with Excel's defaults at the same
+        time (see :class:`_List`), so that every index the new styles use exists."""
         data = self.data
         if not self.changed():
             return data
+        present = {local(c.tag) for c in self._root}
         if self._new_numfmts:
             items = "".join(
                 f'<numFmt numFmtId="{i}" formatCode="{escape_attr(code)}"/>' for i, code in self._new_numfmts
             )
-            data = _append_items(data, "numFmts", items, len(self._custom_ids), first_child=True)
-        for lst in (self.fonts, self.fills, self.xfs):
-            if lst.added:
-                text = "".join(_serialise(el) for el in lst.added)
-                data = _append_items(data, lst.tag, text, len(lst.items))
+            data = _append_items(data, "numFmts", items, len(self._custom_ids), present)
+            present.add("numFmts")
+        for lst in self._lists:
+            new = lst.seeded + lst.added
+            if new:
+                text = "".join(_serialise(el) for el in new)
+                data = _append_items(data, lst.tag, text, len(lst.items), present)
+                present.add(lst.tag)
         return data
 
 
@@ -312,18 +349,17 @@ def _add_prefix(fragment: str, prefix: str) -> str:
     return re.sub(r"<(/?)([A-Za-z])", lambda m: f"<{m.group(1)}{prefix}{m.group(2)}", fragment)
 
 
-def _append_items(data: bytes, tag: str, items: str, count: int, first_child: bool = False) -> bytes:
-    """Append serialised items to list ``tag`` and set its count; create the list if absent."""
-    root_prefix = _prefix_of(data, "styleSheet")
+def _append_items(data: bytes, tag: str, items: str, count: int, present: set[str]) -> bytes:
+    """Append serialised items to list ``tag`` and set its count; create the list if absent,
+    at its place in the schema's order (after the last of the lists before it in
+    ``present``, the stylesheet's top-level elements: none of these lists' tags occurs
+    nested, their items use the singular names)."""
     opening = re.compile(rb"<([A-Za-z_][\w.-]*:)?" + tag.encode() + rb"\b([^>]*?)(/?)>")
-    m = opening.search(data)
+    m = opening.search(data) if tag in present else None
     if m is None:
-        if not first_child:
-            raise ValueError(f"styles.xml has no <{tag}>")
-        block = f"<{tag} count=\"{count}\">{items}</{tag}>"
-        block = _add_prefix(block, root_prefix)
-        root = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?styleSheet\b[^>]*>", data)
-        return data[: root.end()] + block.encode("utf-8") + data[root.end():]
+        root_prefix = _prefix_of(data, "styleSheet")
+        block = _add_prefix(f"<{tag} count=\"{count}\">{items}</{tag}>", root_prefix).encode("utf-8")
+        return _insert_list(data, tag, block, present)
     prefix = (m.group(1) or b"").decode()
     attrs = m.group(2)
     if re.search(rb"\bcount=\"\d*\"", attrs):
@@ -338,6 +374,20 @@ def _append_items(data: bytes, tag: str, items: str, count: int, first_child: bo
     c = close.search(data, m.end())
     opened = data[: m.start()] + b"<" + (m.group(1) or b"") + tag.encode() + attrs + b">"
     return opened + data[m.end(): c.start()] + text + data[c.start():]
+
+
+def _insert_list(data: bytes, tag: str, block: bytes, present: set[str]) -> bytes:
+    before = [t for t in _ORDER[: _ORDER.index(tag)] if t in present]
+    if before:
+        prev = before[-1].encode()
+        end = re.search(rb"</(?:[A-Za-z_][\w.-]*:)?" + prev + rb"\s*>", data) or \
+            re.search(rb"<(?:[A-Za-z_][\w.-]*:)?" + prev + rb"\b[^>]*/>", data)
+        return data[: end.end()] + block + data[end.end():]
+    root = re.search(rb"<((?:[A-Za-z_][\w.-]*:)?styleSheet)\b([^>]*?)(/?)>", data)
+    if root.group(3):  # <styleSheet .../>: open it
+        opened = b"<" + root.group(1) + root.group(2) + b">" + block + b"</" + root.group(1) + b">"
+        return data[: root.start()] + opened + data[root.end():]
+    return data[: root.end()] + block + data[root.end():]
 
 
 def _prefix_of(data: bytes, tag: str) -> str:

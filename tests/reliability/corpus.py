@@ -267,31 +267,83 @@ def external_entity_in_shared_strings(folder: Path) -> Path:
     return path
 
 
-BOMB_MB = 60  # > the 50 MiB member size from which salesbook checks the packing ratio
+BOMB_GB = 3  # what the crafted Leads sheet part really inflates to
 
 
-def zip_bomb(folder: Path) -> Path:
-    """The Leads sheet part padded with 60 MB of blanks between rows: valid XML, ~1000:1 packed.
+def deflate_repeated(head: bytes, block: bytes, times: int, tail: bytes) -> bytes:
+    """A raw deflate stream of ``head + block * times + tail`` built in milliseconds: the block is
+    compressed once and its compressed bytes repeated (a full flush before and after it makes each
+    copy independent of what precedes it)."""
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    start = z.compress(head) + z.flush(zlib.Z_FULL_FLUSH)
+    middle = z.compress(block) + z.flush(zlib.Z_FULL_FLUSH)
+    return start + middle * times + z.compress(tail) + z.flush()
 
-    Written streaming (never 60 MB in memory); takes ~0.3 s.
+
+def patch_member(path: Path, name: str, *, method: int | None = None, crc: int | None = None,
+                 file_size: int | None = None) -> None:
+    """Overwrite a member's compression method, CRC-32 and uncompressed size in its local header
+    and in the central directory (what a crafted zip does; the data stays as it is)."""
+    data = bytearray(path.read_bytes())
+    raw = name.encode()
+    found = 0
+    for sig, at_method, at_crc, at_size, at_name_len, at_name in ((b"PK\x03\x04", 8, 14, 22, 26, 30),
+                                                                  (b"PK\x01\x02", 10, 16, 24, 28, 46)):
+        at = data.find(sig)
+        while at >= 0:
+            n = struct.unpack("<H", data[at + at_name_len: at + at_name_len + 2])[0]
+            if data[at + at_name: at + at_name + n] == raw:
+                if method is not None:
+                    data[at + at_method: at + at_method + 2] = struct.pack("<H", method)
+                if crc is not None:
+                    data[at + at_crc: at + at_crc + 4] = struct.pack("<I", crc)
+                if file_size is not None:
+                    data[at + at_size: at + at_size + 4] = struct.pack("<I", file_size)
+                found += 1
+                break
+            at = data.find(sig, at + 4)
+    assert found == 2, name
+    path.write_bytes(bytes(data))
+
+
+def understated_member(src: Path, dst: Path, name: str, raw_deflate: bytes, declared: bytes) -> Path:
+    """Copy ``src`` to ``dst`` with member ``name`` holding ``raw_deflate`` (a raw deflate stream)
+    while its zip headers declare the size and CRC-32 of ``declared``, the stream's first bytes:
+    Python's zipfile reads those and finds nothing wrong; the stream goes on."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename == name:  # stored as is, then marked deflated
+                zi = zipfile.ZipInfo(name, date_time=info.date_time)
+                zout.writestr(zi, raw_deflate, compress_type=zipfile.ZIP_STORED)
+            else:
+                zout.writestr(info, zin.read(info))
+    patch_member(dst, name, method=zipfile.ZIP_DEFLATED, crc=zlib.crc32(declared), file_size=len(declared))
+    return dst
+
+
+def zip_bomb(folder: Path, part: str = "xl/worksheets/sheet1.xml", gigabytes: float = BOMB_GB) -> Path:
+    """A crafted workbook: a part (the Leads sheet by default) inflates to 3 GB, but its zip headers
+    declare the original part's few KB, with the CRC-32 of those first bytes. A reader that inflates
+    to the end of the deflate stream (fastexcel does) materialises 3 GB of XML. ~10 MB, built in < 1 s.
+
+    A sheet gets rows of 21 numbers before ``</sheetData>``; the shared strings get items before
+    ``</sst>``; any other part gets spaces at its end.
     """
     src = good_book(folder / "plain.tmpbook")
-    path = folder / "Pipeline.xlsx"
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename != "xl/worksheets/sheet1.xml":
-                zout.writestr(info.filename, data)
-                continue
-            head, tail = data.split(b"</sheetData>", 1)
-            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            with zout.open(zi, "w", force_zip64=True) as f:
-                f.write(head)
-                blank = b" " * (1 << 20)
-                for _ in range(BOMB_MB):
-                    f.write(blank)
-                f.write(b"</sheetData>" + tail)
+    with zipfile.ZipFile(src) as zf:
+        original = zf.read(part)
+    if part.startswith("xl/worksheets/"):
+        head, tail = original.split(b"</sheetData>", 1)
+        tail, unit = b"</sheetData>" + tail, b"<row>" + b"<c><v>1</v></c>" * 21 + b"</row>"
+    elif part == "xl/sharedStrings.xml":
+        head, tail = original.split(b"</sst>", 1)
+        tail, unit = b"</sst>" + tail, b"<si><t>zip bomb</t></si>"
+    else:
+        head, tail, unit = original, b"", b" "
+    block = unit * ((1 << 20) // len(unit))
+    times = int(gigabytes * 1024)
+    stream = deflate_repeated(head, block, times, tail)
+    path = understated_member(src, folder / "Pipeline.xlsx", part, stream, (head + block)[: len(original)])
     src.unlink()
     return path
 
