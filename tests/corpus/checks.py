@@ -80,26 +80,57 @@ def assert_shared_parts_extended(before: dict[str, bytes], after: dict[str, byte
         assert names(before) == names(after), f"{command} changed the defined names"
 
 
+_SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+EXPECTED_TYPES = {  # relationship kind -> the content type of its target (ECMA-376 Part 1, §12.3 and §15.2)
+    "worksheet": _SML + "worksheet+xml", "chartsheet": _SML + "chartsheet+xml", "table": _SML + "table+xml",
+    "comments": _SML + "comments+xml", "styles": _SML + "styles+xml", "sharedStrings": _SML + "sharedStrings+xml",
+    "calcChain": _SML + "calcChain+xml", "drawing": "application/vnd.openxmlformats-officedocument.drawing+xml",
+    "chart": "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+    "vmlDrawing": "application/vnd.openxmlformats-officedocument.vmlDrawing",
+    "custom-properties": "application/vnd.openxmlformats-officedocument.custom-properties+xml",
+    "customProperties": "application/vnd.openxmlformats-officedocument.custom-properties+xml",
+}
+
+
 def assert_every_part_has_a_content_type(before: dict[str, bytes], after: dict[str, bytes]) -> None:
-    """Issue 10 #6: whatever the file's style (Default per extension or Override per part)."""
+    """Issue 10 #6: whatever the file's style (a Default per extension or an Override per part), every
+    part has a content type, and each part the add-in adds has the right one for what it is."""
     old, new = ooxml.content_types(before), ooxml.content_types(after)
     untyped_before = {n for n in before if n != "[Content_Types].xml" and ooxml.content_type(before, n, old) is None}
     untyped = [n for n in after if n != "[Content_Types].xml" and ooxml.content_type(after, n, new) is None
                and n not in untyped_before]
     assert not untyped, f"parts without a content type: {untyped}"
+    added = set(after) - set(before)
+    wrong = []
+    for name in added:
+        if name.endswith(".rels"):
+            want = ooxml.CT_RELS
+        else:
+            kinds = {r.kind for source in _sources(after) for r in rels(after, source) if r.part == name}
+            want = next((EXPECTED_TYPES[k] for k in kinds if k in EXPECTED_TYPES), None)
+        got = ooxml.content_type(after, name, new)
+        if want is not None and got != want:
+            wrong.append(f"{name}: {got} instead of {want}")
+    assert not wrong, f"parts added with the wrong content type: {wrong}"
+
+
+def _sources(p: dict[str, bytes]) -> list[str]:
+    """Every part that has relationships ('' for the package)."""
+    out = []
+    for name in p:
+        if name.endswith(".rels"):
+            folder = posixpath.dirname(posixpath.dirname(name))
+            out.append("" if name == "_rels/.rels" else posixpath.join(folder, posixpath.basename(name)[:-5]))
+    return out
 
 
 def dangling(p: dict[str, bytes]) -> set[tuple[str, str]]:
     out = set()
     lower = {n.lower() for n in p}
-    for name in p:
-        if not name.endswith(".rels"):
-            continue
-        folder = posixpath.dirname(posixpath.dirname(name))
-        source = posixpath.join(folder, posixpath.basename(name)[: -len(".rels")])
-        for r in rels(p, "" if name == "_rels/.rels" else source):
+    for source in _sources(p):
+        for r in rels(p, source):
             if r.part and r.part.lower() not in lower:
-                out.add((name, r.part))
+                out.add((source or "_rels/.rels", r.part))
     return out
 
 
@@ -169,20 +200,26 @@ def assert_leads_graded(after: dict[str, bytes]) -> None:
     assert [h for h in OUTPUTS if h in headers] == OUTPUTS, f"output columns: {headers}"
     is1904 = ooxml.date1904(after)
     by_id = {r["Lead ID"]: r for r in rows}
-    assert {k: r.get("Grade") for k, r in by_id.items()} == GRADES
-    assert {k for k, r in by_id.items() if r.get("Stale")} == STALE
+    grades = {k: r.get("Grade") for k, r in by_id.items()}
+    assert grades == GRADES, f"grades read back {grades}, the rules give {GRADES}"
+    stale = {k for k, r in by_id.items() if r.get("Stale")}
+    assert stale == STALE, f"flagged stale: {sorted(stale)}, the rules flag {sorted(STALE)}"
     got = {k: as_date(by_id[k].get("Next Follow-up"), is1904) for k in NEXT_FOLLOW_UP}
-    assert got == NEXT_FOLLOW_UP, f"Next Follow-up (1904 dates: {is1904})"
+    wrong = {k: f"{got[k]} instead of {want}" for k, want in NEXT_FOLLOW_UP.items() if got[k] != want}
+    assert not wrong, f"Next Follow-up read back (workbook dates from 1904: {is1904}): {wrong}"
 
 
 def assert_leads_archived(after: dict[str, bytes]) -> None:
     _, rows = sheet_table(after, LEADS)
-    assert [r["Lead ID"] for r in rows] == [k for k in GRADES if k not in STALE]
+    left = [r["Lead ID"] for r in rows]
+    assert left == [k for k in GRADES if k not in STALE], f"leads left in Leads: {left}"
     headers, archived = sheet_table(after, "Archive")
-    assert sorted(r["Lead ID"] for r in archived) == sorted(STALE)
+    moved = sorted(r.get("Lead ID") for r in archived)
+    assert moved == sorted(STALE), f"leads on the Archive sheet: {moved}"
     on = headers[0]
     is1904 = ooxml.date1904(after)
-    assert {as_date(r[on], is1904) for r in archived} == {TODAY}, f"{on} (1904 dates: {is1904})"
+    dates = {as_date(r[on], is1904) for r in archived}
+    assert dates == {TODAY}, f"{on} read back as {dates} instead of {TODAY} (workbook dates from 1904: {is1904})"
 
 
 def assert_no_merge_over_outputs(after: dict[str, bytes]) -> None:

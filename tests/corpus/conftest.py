@@ -7,6 +7,7 @@ from collections import Counter
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds (deselect with -m 'not slow')")
+    config.addinivalue_line("markers", "libreoffice: needs LibreOffice (soffice)")
 
 
 def pytest_terminal_summary(terminalreporter):

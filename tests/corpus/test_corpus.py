@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from . import cases, checks, ooxml, runner
+from . import cases, checks, libreoffice_books, ooxml, runner
 from .cases import CASES, MAY_REFUSE, REQUIRED, Built, Case
 
 pytestmark = pytest.mark.slow
@@ -132,8 +132,11 @@ def test_second_run_is_identical(corpus, case):
         return
     step = res["run2"]
     assert step["exit"] == 0 and step["exception"] is None, step["output"]
-    assert Path(step["out"]).read_bytes() == Path(step["book"]).read_bytes(), \
-        f"the second run changed {sorted(n for n, d in ooxml.parts(Path(step['out'])).items() if ooxml.parts(Path(step['book'])).get(n) != d)}"
+    first, second = Path(step["book"]), Path(step["out"])
+    if second.read_bytes() != first.read_bytes():
+        a, b = ooxml.parts(first), ooxml.parts(second)
+        changed = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
+        pytest.fail(f"the second run changed {changed or 'the zip itself (same parts: order, metadata or comment)'}")
 
 
 def test_archive_keeps_every_part_it_does_not_own(corpus, case):
@@ -155,8 +158,11 @@ def test_archive_keeps_every_part_it_does_not_own(corpus, case):
         assert Path(again["out"]).read_bytes() == Path(step["out"]).read_bytes(), "a second archive changed the file"
 
 
+@pytest.mark.libreoffice
 def test_corpus_is_broad(corpus):
     """At least 100 workbooks, across the features issue 10 names, from several writers."""
+    if libreoffice_books.soffice() is None:
+        pytest.skip("LibreOffice writes the corpus' pivot tables: install it (libreoffice-calc-nogui)")
     built = [b for b, _ in corpus.values() if b.path is not None]
     assert len(built) >= 100, f"only {len(built)} workbooks could be built"
     for feature, least in REQUIRED.items():
