@@ -65,6 +65,9 @@ def _cases() -> list[Case]:
     merged = Injection(merged_output=True)
     out += [Case(f"{_key(b)}+merged-output", fam, b, merged, ("merged-output",)) for fam, b in [
         ("xlsxwriter", ("xw", "plain")), ("openpyxl", ("op", "plain"))]]
+    existing = Injection(into_existing=True)
+    out += [Case(f"{_key(b)}+in-existing-sheet", "excel-shipped", b, existing, ("leads-in-excel-sheet",)) for b in [
+        ("file", "pyopenvba-blank"), ("file", "pyopenvba-blank-macro")]]
     names = [c.name for c in out]
     assert len(names) == len(set(names)), "case names must be unique"
     return out

@@ -209,6 +209,17 @@ def assert_leads_graded(after: dict[str, bytes]) -> None:
     assert not wrong, f"Next Follow-up read back (workbook dates from 1904: {is1904}): {wrong}"
 
 
+def assert_calamine_reads_the_same(path) -> None:
+    """A second, unrelated reader (python-calamine: Rust, its own date epoch handling) agrees."""
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(LEADS).to_python()
+    head = rows[0]
+    got = {r[0]: (r[head.index("Grade")], r[head.index("Next Follow-up")] or None) for r in rows[1:] if r[0]}
+    want = {k: (g, NEXT_FOLLOW_UP.get(k)) for k, g in GRADES.items()}
+    assert got == want, f"python-calamine reads (grade, next follow-up) {got}"
+
+
 def assert_leads_archived(after: dict[str, bytes]) -> None:
     _, rows = sheet_table(after, LEADS)
     left = [r["Lead ID"] for r in rows]

@@ -29,6 +29,6 @@ def pytest_terminal_summary(terminalreporter):
     tr.write_line(f"{len(built)} workbooks processed, {len(REPORT) - len(built)} skipped; by family: "
                   + ", ".join(f"{k} {v}" for k, v in sorted(Counter(r['family'] for r in built).items())))
     tr.write_line(f"built in {TIMES.get('build', 0):.0f} s; run, run again, archive, archive again in "
-                  f"{TIMES.get('cli', 0):.0f} s")
+                  f"{TIMES.get('cli', 0):.0f} s ({TIMES.get('cli_cpu', 0):.0f} s of CPU in 2 workers)")
     tr.write_line("by feature: " + ", ".join(f"{f} {counts[f]}" for f in REQUIRED)
                   + " | " + ", ".join(f"{f} {n}" for f, n in sorted(counts.items()) if f not in REQUIRED))

@@ -12,7 +12,10 @@ Options (each a way real pipelines look):
 - ``formulas=True`` makes Deal Value and a pre-existing Score output column formulas with cached
   values, and ``calc_chain=True`` lists them in xl/calcChain.xml as Excel does (creating it when the
   workbook has none);
-- ``merged_output=True`` adds a Grade output column whose cells V3:V5 are merged (issue 10 #3).
+- ``merged_output=True`` adds a Grade output column whose cells V3:V5 are merged (issue 10 #3);
+- ``into_existing=True`` puts the lead table into the workbook's first empty worksheet (an
+  Excel-authored sheet part: its views, formats and extensions) and renames that sheet Leads,
+  instead of adding a part.
 """
 
 from __future__ import annotations
@@ -48,13 +51,15 @@ class Injection:
     formulas: bool = False
     calc_chain: bool = False
     merged_output: bool = False
+    into_existing: bool = False
 
 
 def _text(ref: str, value: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
 
 
-def leads_sheet(main_ns: str, rel_ns: str, is1904: bool, how: Injection, date_style: int | None) -> tuple[str, list[str]]:
+def leads_sheet(main_ns: str, rel_ns: str, is1904: bool, how: Injection,
+                date_style: int | None) -> tuple[str, list[str]]:
     """The worksheet XML and the references of its formula cells."""
     headers = list(HEADERS)
     extra = []
@@ -147,6 +152,8 @@ def inject_leads(src: Path, dst: Path, how: Injection = Injection()) -> Path:
     is1904 = ooxml.date1904(z.data)
     date_style = _append_date_style(z, wb) if how.dates == "serial" else None
     xml_text, formulas = leads_sheet(main_ns, rel_ns, is1904, how, date_style)
+    if how.into_existing:
+        return _into_existing(z, wb, xml_text, dst)
     part = ooxml.free_name(z, posixpath.join(posixpath.dirname(wb), "worksheets", "sheet{}.xml"))
     z.add(part, xml_text.encode("utf-8"))
     absolute = ooxml.uses_absolute_targets(z.data, wb)
@@ -156,3 +163,29 @@ def inject_leads(src: Path, dst: Path, how: Injection = Injection()) -> Path:
     if how.calc_chain:
         _add_calc_chain(z, wb, main_ns, rel_ns, sheet_id, formulas)
     return z.save(dst)
+
+
+def _into_existing(z: Zip, wb: str, sheet_xml: str, dst: Path) -> Path:
+    """Write the lead rows into the first worksheet whose sheetData is empty, and name it Leads."""
+    rows = re.search(r"<sheetData>(.*)</sheetData>", sheet_xml, re.S).group(1)
+    dimension = re.search(r'<dimension ref="[^"]*"/>', sheet_xml).group(0)
+    for sheet in ooxml.sheets(z.data):
+        text = z.data[sheet.part].decode("utf-8") if sheet.kind == "worksheet" else ""
+        empty = re.search(r"<((?:[\w.-]+:)?)sheetData\s*/>|"
+                          r"<((?:[\w.-]+:)?)sheetData>\s*</(?:[\w.-]+:)?sheetData>", text)
+        if empty is None:
+            continue
+        p = empty.group(1) or empty.group(2) or ""
+        if p:  # a prefixed sheet: give the rows the same prefix
+            rows = re.sub(r"<(/?)(row|c|is|t|v|f)\b", rf"<\1{p}\2", rows)
+        text = text[:empty.start()] + f"<{p}sheetData>{rows}</{p}sheetData>" + text[empty.end():]
+        text = re.sub(r'<((?:[\w.-]+:)?)dimension ref="[^"]*"/>', lambda m: dimension.replace("<", f"<{m.group(1)}", 1),
+                      text, count=1)
+        z.data[sheet.part] = text.encode("utf-8")
+        wb_text = z.data[wb].decode("utf-8")
+        wb_text, k = re.subn(rf'(<(?:[\w.-]+:)?sheet\b[^>]*\bname=")({re.escape(sheet.name)})(")',
+                             rf"\g<1>{LEADS}\g<3>", wb_text, count=1)
+        assert k == 1
+        z.data[wb] = wb_text.encode("utf-8")
+        return z.save(dst)
+    raise AssertionError("no empty worksheet to put the leads in")

@@ -59,7 +59,8 @@ def write_ods(path: Path, sheets: dict[str, list[list]], *, pilots: str = "", nu
                  "</table:calculation-settings>")
     for name, rows in sheets.items():
         body += f'<table:table table:name="{escape(name)}">'
-        body += "".join("<table:table-row>" + "".join(_cell(v) for v in r) + "</table:table-row>" for r in rows or [[None]])
+        body += "".join("<table:table-row>" + "".join(_cell(v) for v in r) + "</table:table-row>"
+                        for r in rows or [[None]])
         body += "</table:table>"
     body += ranges + pilots
     content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
@@ -91,6 +92,10 @@ def _pilot(name: str, target: str, fields: str) -> str:
             'table:orientation="column"/></table:data-pilot-table>')
 
 
+def _pilots(tables: str) -> str:
+    return f"<table:data-pilot-tables>{tables}</table:data-pilot-tables>"
+
+
 def _field(name: str, orientation: str, function: str | None = None) -> str:
     f = f' table:function="{function}"' if function else ""
     return f'<table:data-pilot-field table:source-field-name="{name}" table:orientation="{orientation}"{f}/>'
@@ -98,26 +103,26 @@ def _field(name: str, orientation: str, function: str | None = None) -> str:
 
 def pivot_rows(path: Path) -> Path:
     pilots = _pilot("ByRegion", "Pivot.A1:B6", _field("Region", "row") + _field("Amount", "data", "sum"))
-    return write_ods(path, {"Data": SALES, "Pivot": []}, pilots=f"<table:data-pilot-tables>{pilots}</table:data-pilot-tables>")
+    return write_ods(path, {"Data": SALES, "Pivot": []}, pilots=_pilots(pilots))
 
 
 def pivot_rows_columns(path: Path) -> Path:
     pilots = _pilot("RegionRep", "Pivot.A1:D7", _field("Region", "row") + _field("Rep", "column")
                     + _field("Amount", "data", "sum"))
-    return write_ods(path, {"Data": SALES, "Pivot": []}, pilots=f"<table:data-pilot-tables>{pilots}</table:data-pilot-tables>")
+    return write_ods(path, {"Data": SALES, "Pivot": []}, pilots=_pilots(pilots))
 
 
 def pivot_page_field(path: Path) -> Path:
     pilots = _pilot("Filtered", "Pivot.A1:B8", _field("Rep", "page") + _field("Region", "row")
                     + _field("Amount", "data", "count"))
-    return write_ods(path, {"Data": SALES, "Pivot": []}, pilots=f"<table:data-pilot-tables>{pilots}</table:data-pilot-tables>")
+    return write_ods(path, {"Data": SALES, "Pivot": []}, pilots=_pilots(pilots))
 
 
 def pivots_two_1904(path: Path) -> Path:
     pilots = (_pilot("P1", "One.A1:B6", _field("Region", "row") + _field("Amount", "data", "sum"))
               + _pilot("P2", "Two.A1:B6", _field("Rep", "row") + _field("Amount", "data", "average")))
     return write_ods(path, {"Data": SALES, "One": [], "Two": []}, null_date=dt.date(1904, 1, 1),
-                     pilots=f"<table:data-pilot-tables>{pilots}</table:data-pilot-tables>")
+                     pilots=_pilots(pilots))
 
 
 def dates_1904(path: Path) -> Path:

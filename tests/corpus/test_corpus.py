@@ -54,6 +54,7 @@ def corpus(request, tmp_path_factory) -> dict[str, tuple[Built, dict]]:
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         results = dict(zip([b.case.name for b in todo], pool.map(runner.process, [str(b.path) for b in todo])))
     cases.TIMES["cli"] = time.perf_counter() - started - cases.TIMES["build"]
+    cases.TIMES["cli_cpu"] = sum(r["cpu"] for r in results.values())
     out = {}
     for name, b in built.items():
         res = results.get(name, {})
@@ -123,6 +124,7 @@ def test_run_grades_the_injected_leads(corpus, case):
         return
     after = ooxml.parts(Path(step["out"]))
     checks.assert_leads_graded(after)
+    checks.assert_calamine_reads_the_same(step["out"])
     checks.assert_no_merge_over_outputs(after)
 
 
