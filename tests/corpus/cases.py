@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +20,9 @@ from .inject import Injection, inject_leads
 # Features for which a refusal (one clear sentence, file untouched) is an accepted outcome:
 # issue 10 allows "process them, or refuse" for exactly these.
 MAY_REFUSE = {"strict", "xlm-macro", "no-fonts", "merged-output"}
-# Features the issue asks the corpus to cover, with the fewest cases each must have.
 TIMES: dict[str, float] = {}  # seconds spent building the corpus and running the CLI on it
 REPORT: dict[str, dict] = {}  # case name -> what the terminal summary prints (conftest.py)
+# Features the issue asks the corpus to cover, with the fewest cases each must have.
 REQUIRED = {"chart": 10, "pivot": 5, "table": 8, "comments": 8, "vba": 5, "1904": 8, "strict": 5}
 
 
@@ -29,7 +30,7 @@ REQUIRED = {"chart": 10, "pivot": 5, "table": 8, "comments": 8, "vba": 5, "1904"
 class Case:
     name: str
     family: str  # xlsxwriter | openpyxl | libreoffice | excel-shipped | zip-edit
-    source: tuple  # see build_source
+    source: tuple  # (kind, name or another source): see Builder.source
     how: Injection = Injection()
     tags: tuple[str, ...] = ()  # features given by the build, not detectable from the parts
 
@@ -134,7 +135,12 @@ class Builder:
             by_filter.setdefault(filter_, []).append((s, src))
         out = self.folder / "lo-out"
         for filter_, items in by_filter.items():
-            libreoffice_books.convert([p for _, p in items], out, filter_, self.folder / "lo-profile")
+            try:
+                libreoffice_books.convert([p for _, p in items], out, filter_, self.folder / "lo-profile")
+            except (subprocess.SubprocessError, OSError) as exc:
+                for s, _ in items:
+                    self.built[s], self.why[s] = None, f"LibreOffice failed: {exc}"
+                continue
             ext = filter_.split(":")[0]
             for s, p in items:
                 result = out / f"{p.stem}.{ext}"

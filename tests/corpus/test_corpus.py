@@ -29,12 +29,13 @@ from .cases import CASES, MAY_REFUSE, REQUIRED, Built, Case
 
 pytestmark = pytest.mark.slow
 
+
 @pytest.fixture(scope="session")
 def corpus(request, tmp_path_factory) -> dict[str, tuple[Built, dict]]:
     """Build the selected cases, inject their Leads sheets, run the CLI on all of them."""
     wanted = {item.callspec.params["case"].name for item in request.session.items
               if hasattr(item, "callspec") and isinstance(item.callspec.params.get("case"), Case)}
-    if any(item.name in ("test_corpus_is_broad",) for item in request.session.items):
+    if any(item.name == "test_corpus_is_broad" for item in request.session.items):
         wanted = {c.name for c in CASES}
     started = time.perf_counter()
     folder = tmp_path_factory.mktemp("corpus")
@@ -60,7 +61,7 @@ def corpus(request, tmp_path_factory) -> dict[str, tuple[Built, dict]]:
         res = results.get(name, {})
         out[name] = (b, res)
         cases.REPORT[name] = {"family": b.case.family, "features": sorted(b.features), "why": b.why,
-                        "run": res.get("run1", {}).get("exit"), "archive": res.get("archive1", {}).get("exit")}
+                              "run": res.get("run1", {}).get("exit"), "archive": res.get("archive1", {}).get("exit")}
     return out
 
 
@@ -90,6 +91,7 @@ def _accepted(b: Built, step: dict) -> bool:
     assert not step["written"], f"{step['command']} was refused but wrote {step['out']}"
     assert text.startswith("Refused:"), f"not a refusal but an internal error: {text}"
     assert "\n" not in text, f"a refusal is one sentence, not: {text!r}"
+    assert Path(step["book"]).name in text, f"a refusal names the file: {text}"
     allowed = b.features & MAY_REFUSE
     assert allowed, f"{step['command']} refused a workbook it must process: {text}"
     return False
@@ -138,7 +140,7 @@ def test_second_run_is_identical(corpus, case):
     if second.read_bytes() != first.read_bytes():
         a, b = ooxml.parts(first), ooxml.parts(second)
         changed = sorted(n for n in set(a) | set(b) if a.get(n) != b.get(n))
-        pytest.fail(f"the second run changed {changed or 'the zip itself (same parts: order, metadata or comment)'}")
+        pytest.fail(f"the second run changed {changed or 'the zip (same parts: their order, metadata or comment)'}")
 
 
 def test_archive_keeps_every_part_it_does_not_own(corpus, case):
