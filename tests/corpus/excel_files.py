@@ -63,10 +63,15 @@ def _pypi(package: str, rel: str) -> Path | None:
     return path if path.exists() else None
 
 
+_TRIED: list[bool] = []
+
+
 def _fetch_debs() -> None:
-    """apt-get download + dpkg-deb -x of the two packages into CACHE (no root, nothing installed)."""
-    if os.environ.get("SALESBOOK_CORPUS_OFFLINE") or not (shutil.which("apt-get") and shutil.which("dpkg-deb")):
+    """apt-get download + dpkg-deb -x of the two packages into CACHE (no root, nothing installed); once."""
+    tools = shutil.which("apt-get") and shutil.which("dpkg-deb")
+    if _TRIED or os.environ.get("SALESBOOK_CORPUS_OFFLINE") or not tools:
         return
+    _TRIED.append(True)
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
         try:
