@@ -160,7 +160,9 @@ class Builder:
         elif kind == "file":
             found = excel_files.locate(arg)
             if found is None:
-                self.why[src] = f"{arg}: the package that ships it is not installed (see excel_files.py)"
+                where, package, _ = excel_files.FILES[arg]
+                source = f"Debian's r-cran-{package}" if where == "deb" else f"the Python package {package}"
+                self.why[src] = f"{arg}: {source} (which ships it) is not available: see tests/corpus/excel_files.py"
             else:
                 path = shutil.copyfile(found, self.folder / f"excel-{arg}{found.suffix}")
         elif kind in ("lo", "xls"):
