@@ -58,6 +58,9 @@ def assert_unowned_parts_identical(before: dict[str, bytes], after: dict[str, by
         assert name in after, f"{command} lost {name}"
         missing = set(_children(before[name])) - set(_children(after[name]))
         assert not missing, f"{command} dropped entries of {name}: {missing}"
+    leads = ooxml.sheet_part(before, LEADS)  # the rep's sheet keeps every relationship it had
+    had = {(r.id, r.type, r.target) for r in rels(before, leads)}
+    assert had <= {(r.id, r.type, r.target) for r in rels(after, leads)}, f"{command} dropped relationships of Leads"
 
 
 def assert_shared_parts_extended(before: dict[str, bytes], after: dict[str, bytes], command: str) -> None:
