@@ -85,7 +85,7 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
 
 def _read(path: Path, *, need_history: bool, scans=None) -> Book:
     from .xlsx.package import Package
-    from .xlsx.reader import MEMBER_SCAN, locate_leads, read_leads
+    from .xlsx.reader import MEMBER_SCAN, locate_leads, merged_ranges, read_leads
 
     try:
         pkg = Package.open(path)
@@ -95,19 +95,44 @@ def _read(path: Path, *, need_history: bool, scans=None) -> Book:
         raise Refusal(f"Cannot read {path.name}: the file is damaged ({exc}). Open it in Excel and save it again.",
                       path=path, detail=repr(exc)) from None
     loc = locate_leads(pkg)
-    _check_headers(path, loc)
+    try:
+        _check_headers(path, loc)
+    except Refusal:  # a merged header row is the likelier reason a column is missing: say that
+        _refuse_merged_header(path, loc, merged_ranges(pkg, loc.sheet_part))
+        raise
     if scans is not None:
         pkg.cache[MEMBER_SCAN] = scans
     leads = read_leads(pkg, loc)
     pkg.cache.pop(MEMBER_SCAN, None)
+    _refuse_merged_header(path, loc, loc.merges)
     settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
     settings = settings_from_grid(grid, sheet=settings_sheet or "Settings")
     history = None
     if need_history:
+        _refuse_foreign(path, pkg, report.HISTORY_SHEET)  # a user's History is neither read nor written
         _, history = _sheet_grid(pkg, (report.HISTORY_SHEET, "历史"))
     pkg.cache.pop("calamine", None)  # Settings and History are read: drop calamine's copy of the workbook
     memory.release()
     return Book(path, pkg, loc, leads, settings, history, language(settings, loc.headers))
+
+
+def _refuse_merged_header(path: Path, loc, merges: list[str]) -> None:
+    from .xlsx.reader import merged_header
+
+    message = merged_header(loc, merges)
+    if message is not None:
+        raise Refusal(f"{path.name}: {message[0].upper()}{message[1:]}", path=path, sheet=loc.sheet_name)
+
+
+def _refuse_foreign(path: Path, pkg, role: str) -> None:
+    """Refuse when the sheet the command would use for ``role`` (its first name found) is the user's."""
+    from .owned import ROLES
+    from .xlsx.ownership import foreign
+
+    name = next((n for n in ROLES[role] if pkg.sheet(n) is not None), None)
+    message = foreign(pkg, role, name) if name is not None else None
+    if message is not None:
+        raise Refusal(f"{path.name}: {message} The workbook was not changed.", path=path, sheet=name)
 
 
 def _check_headers(path: Path, loc) -> None:
