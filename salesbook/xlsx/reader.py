@@ -571,7 +571,8 @@ def merged_header(loc: LeadsLocation, merges: list[str]) -> str | None:
         text = loc.headers[c1 - loc.first_col] if loc.first_col <= c1 <= loc.last_col else ""
         shown = f" ('{text}' over columns {col_letter(c1)} to {col_letter(c2)})" if text else ""
         hidden = [col_letter(c) for c in range(c1 + 1, c2 + 1)]
-        cols = ", ".join(hidden[:-1]) + (" and " if len(hidden) > 1 else "") + hidden[-1]
+        cols = (f"{hidden[0]} to {hidden[-1]}" if len(hidden) > 3
+                else ", ".join(hidden[:-1]) + (" and " if len(hidden) > 1 else "") + hidden[-1])
         return (f"the header cells {sheet_ref(loc.sheet_name)}!{ref} are merged{shown}, so "
                 f"column{'s' if len(hidden) > 1 else ''} {cols} {'have' if len(hidden) > 1 else 'has'} no header "
                 f"of {'their' if len(hidden) > 1 else 'its'} own and would not be read. Unmerge them (Home > "

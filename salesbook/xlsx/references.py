@@ -41,6 +41,7 @@ _R = re.compile(rb'(?:^|\s)r\s*=\s*"([A-Za-z]{1,3}\d+)"')
 _T = re.compile(rb'\st\s*=\s*"(\w+)"')
 _SI = re.compile(rb'\ssi\s*=\s*"(\d+)"')
 _SHARED_ATTRS = re.compile(rb'\s(?:t|si|ref)\s*=\s*"[^"]*"')
+_POSITIONAL = re.compile(rb"<(?:" + _NAME + rb":)?c(?![^>]*\sr\s*=)(?:\s[^>]*)?>")  # a cell without r="…"
 
 
 def needles(sheet_name: str) -> list[bytes]:
@@ -70,12 +71,13 @@ def mentions(stream, wanted: list[bytes], chunk: int = 1 << 20) -> bool:
 class _Formulas:
     """Adjusts formula texts for one part (shared formula masters remembered per part)."""
 
-    def __init__(self, rows: RowMap, sheet_name: str):
+    def __init__(self, rows: RowMap, sheet_name: str, *, expand: bool = True):
         self.rows = rows
         self.names = {sheet_name.casefold()}
         self.wanted = needles(sheet_name)
         self.shared: dict[bytes, tuple[str, str]] = {}  # si -> (master formula, master cell)
         self.expand: set[bytes] = set()  # shared groups written out as plain formulas
+        self.can_expand = expand  # False when some cell has no reference (its formula's place is unknown)
 
     def text(self, formula: str) -> str:
         return adjust_formula(formula, self.rows, self.names, bare=False)
@@ -109,7 +111,7 @@ class _Formulas:
             if text:  # the group's master: its cells' references move apart when it names the sheet
                 self.shared[key] = (text, cell or "")
                 raw = f.group(3).lower()
-                if not cell or not any(w in raw for w in self.wanted):
+                if not cell or not self.can_expand or not any(w in raw for w in self.wanted):
                     return None
                 self.expand.add(key)
             elif key in self.expand and cell:
@@ -138,9 +140,9 @@ class _Formulas:
 
 def shift_sheet(xml: bytes, rows: RowMap, sheet_name: str) -> bytes:
     """A worksheet part whose formulas naming ``sheet_name`` follow its deleted rows."""
-    fx = _Formulas(rows, sheet_name)
     end = _SHEET_DATA_END.search(xml)
     cut = end.end() if end else len(xml)
+    fx = _Formulas(rows, sheet_name, expand=_POSITIONAL.search(xml, 0, cut) is None)
     body = _CELL.sub(fx.cell, xml[:cut]) if b"<" in xml else xml[:cut]
     return body + _TAIL_FORMULA.sub(fx.tail, xml[cut:])
 

@@ -84,7 +84,9 @@ def assert_refused(result, path: Path, before: bytes, *phrases: str) -> None:
 # --------------------------------------------------------------------------- 2. a user's sheet of the same name
 
 
-USER_SHEETS = [("Funnel", "run"), ("Cleanse", "run"), ("History", "run"), ("Check", "check"), ("Archive", "archive")]
+USER_SHEETS = [("Funnel", "run"), ("Cleanse", "run"), ("History", "run"), ("历史", "run"), ("Check", "check"),
+               ("Archive", "archive")]
+ROLE = {"历史": "History"}  # History's Chinese name: read as History when there is no History
 ADD_IN_TOP = {"Funnel": "Sales funnel", "Cleanse": "Leads flagged for cleansing", "History": "Lead ID",
               "Check": "Data check", "Archive": "Archived On"}
 
@@ -104,8 +106,9 @@ def test_a_users_sheet_named_like_an_add_in_sheet_is_never_touched(tmp_path, cli
     before = path.read_bytes()
 
     result = cli(command, path, "--today", DAY)
+    role = ROLE.get(sheet, sheet)
     assert_refused(result, path, before, f"The sheet '{sheet}' is not salesbook's", "Rename your sheet",
-                   f"salesbook will then make its own '{sheet}' sheet", "The workbook was not changed")
+                   f"salesbook will then make its own '{role}' sheet", "The workbook was not changed")
 
     wb = openpyxl.load_workbook(path)  # renamed as the message says: the command runs, the user's sheet stays
     wb[sheet].title = f"{sheet} (mine)"
@@ -113,8 +116,8 @@ def test_a_users_sheet_named_like_an_add_in_sheet_is_never_touched(tmp_path, cli
     assert cli(command, path, "--today", DAY).exit_code == 0
     assert rows_of(path, f"{sheet} (mine)") == [["Quarter", "Target", "Note"], ["Q1", 100.0, f"{sheet} of mine"],
                                                  ["Q2", 120.0, f"{sheet} of mine"], ["Q3", 150.0, f"{sheet} of mine"]]
-    assert rows_of(path, sheet)[0][0] == ADD_IN_TOP[sheet]
-    assert marks(path)[sheet] == (f"'{sheet}'!$1:$1048576", True)
+    assert rows_of(path, role)[0][0] == ADD_IN_TOP[role]
+    assert marks(path)[role] == (f"'{role}'!$1:$1048576", True)
 
 
 def test_a_chart_sheet_named_funnel_is_refused(tmp_path, cli):
@@ -196,6 +199,14 @@ def test_live_refuses_a_users_funnel_before_writing_and_marks_its_own(tmp_path, 
     assert find(book, "sheetClear", "Funnel")  # the add-in's sheet, recognised by its layout, is refreshed
     added = [a["args"][:2] for a in find(book, "namesAdd")]
     assert ["_salesbook_Funnel", "='Funnel'!$1:$1048576"] in added
+
+
+def test_live_archive_refuses_a_users_archive_sheet(tmp_path, open_book):  # noqa: F811
+    path = write_leads(tmp_path / "leads.xlsx", lead_rows(10), archive=[["Year", "Deals"], [2025, 41]])
+    book = open_book(path)
+    message = ribbon.run("archive", book=book)
+    assert message.startswith("The sheet 'Archive' is not salesbook's"), message
+    assert [a["func"] for a in actions(book)] == ["alert"]
 
 
 # --------------------------------------------------------------------------- 3. merged cells over output columns
