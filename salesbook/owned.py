@@ -26,7 +26,7 @@ from __future__ import annotations
 import html
 import re
 
-from .report import ARCHIVE_SHEET, CHECK_SHEET, CLEANSE_SHEET, FUNNEL_SHEET, HISTORY_SHEET, L
+from .report import ARCHIVE_SHEET, CHECK_SHEET, CLEANSE_SHEET, FUNNEL_SHEET, HISTORY_SHEET, L, PLACEHOLDERS
 from .schema import norm
 
 # role (the English sheet name the add-in writes) -> every name the add-in reads or writes it under
@@ -43,7 +43,7 @@ WHOLE_SHEET = "$1:$1048576"  # every row: no row or column deletion can turn the
 
 _TITLES = {FUNNEL_SHEET: "funnel_title", CLEANSE_SHEET: "cleanse_title", CHECK_SHEET: "check_title"}
 _NOTES = {FUNNEL_SHEET: ("as_of",), CLEANSE_SHEET: ("cleanse_note",), CHECK_SHEET: ("check_note", "check_ok")}
-_TEMPLATE = {FUNNEL_SHEET: "funnel", CLEANSE_SHEET: "cleanse", CHECK_SHEET: "check"}  # template._PLACEHOLDERS
+_TEMPLATE = {FUNNEL_SHEET: "funnel", CLEANSE_SHEET: "cleanse", CHECK_SHEET: "check"}  # report.PLACEHOLDERS
 _HISTORY = (("Lead ID", "线索编号"), ("From", "原阶段"), ("To", "新阶段"), ("Date", "日期"))  # rules.history
 
 
@@ -111,9 +111,7 @@ def _note_matches(role: str, text: str) -> bool:
     for key in _NOTES[role]:
         if any(_pattern(label).match(text) for label in L[key]):
             return True
-    from .template import _PLACEHOLDERS  # the workbook template's text before the first run (rare: late import)
-
-    return norm(text) == norm(_PLACEHOLDERS[_TEMPLATE[role]][1])
+    return norm(text) == norm(PLACEHOLDERS[_TEMPLATE[role]][1])  # the workbook template's, before the first run
 
 
 def _text(v: object) -> str:

@@ -95,6 +95,7 @@ class LeadsLocation:
     headers: list[str] = field(default_factory=list)  # texts of first_col..last_col ('' for blank)
     table_last_row: int | None = None  # last row of the table incl. a totals row
     merges: list[str] = field(default_factory=list)  # every merged range of the sheet (set by read_leads)
+    claimed: tuple[str, ...] = ()  # add-in sheets found to be the add-in's (or absent) when read (service)
 
     @property
     def n_rows(self) -> int:

@@ -92,7 +92,8 @@ def write_workbook(
             styles = StyleBook(pkg.read(styles_part) if styles_part and pkg.has(styles_part) else None)
             rows = RowMap(delete_rows)
             _check_deleted_rows(loc, rows)
-            claim(pkg, [m.name for m in sheets] + [a.name for a in appends])  # a user's Funnel is never touched
+            claim(pkg, [n for n in [m.name for m in sheets] + [a.name for a in appends]  # a user's Funnel is
+                        if n not in loc.claimed])  # never touched (the service looked when reading)
             owned = owned_columns(loc, columns, pkg)
             if owned or rows:
                 _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp)
