@@ -398,3 +398,34 @@ def test_archive_leaves_other_sheets_that_do_not_refer_to_leads_byte_identical(t
     assert cli("archive", path, "--today", DAY).exit_code == 0
     with zipfile.ZipFile(path) as z:
         assert {n: z.read(n) for n in before} == before
+
+
+@pytest.mark.parametrize("workbook", [
+    '<workbook xmlns="M" xmlns:r="R"><sheets><sheet name="A" sheetId="1" r:id="rId1"/></sheets>'
+    '<externalReferences><externalReference r:id="rId9"/></externalReferences><calcPr calcId="1"/></workbook>',
+    '<workbook xmlns="M" xmlns:r="R"><sheets><sheet name="A" sheetId="1" r:id="rId1"/></sheets><definedNames/>'
+    '<calcPr calcId="1"/></workbook>',
+    '<x:workbook xmlns:x="M" xmlns:r="R"><x:sheets><x:sheet name="A" sheetId="1" r:id="rId1"/></x:sheets>'
+    '<x:definedNames><x:definedName name="N">A!$A$1</x:definedName></x:definedNames></x:workbook>',
+    '<workbook xmlns="M" xmlns:r="R"><sheets><sheet name="A" sheetId="1" r:id="rId1"/></sheets><definedNames>'
+    '<definedName name="_salesbook_Funnel" hidden="1">#REF!$1:$1048576</definedName></definedNames></workbook>',
+])
+def test_the_mark_goes_where_the_schema_wants_it(workbook):
+    """In definedNames (made after sheets and externalReferences when missing), with the workbook's
+    prefix; an old mark is replaced, never doubled; a second call changes nothing."""
+    import xml.etree.ElementTree as ET
+
+    from salesbook.owned import with_mark, workbook_marks
+
+    xml = with_mark(workbook.replace('"M"', '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+                    .encode(), "Funnel", "It's Funnel")
+    root = ET.fromstring(xml)
+    order = [e.tag.rsplit("}", 1)[-1] for e in root]
+    assert order.index("definedNames") > order.index("sheets")
+    assert "externalReferences" not in order or order.index("definedNames") > order.index("externalReferences")
+    assert "calcPr" not in order or order.index("definedNames") < order.index("calcPr")
+    names = [(d.get("name"), d.get("hidden"), d.text) for d in root.iter() if d.tag.endswith("definedName")]
+    assert names.count(("_salesbook_Funnel", "1", "'It''s Funnel'!$1:$1048576")) == 1
+    assert [n for n in names if n[0] == "_salesbook_Funnel"] == [("_salesbook_Funnel", "1", "'It''s Funnel'!$1:$1048576")]
+    assert workbook_marks(xml) == {"_salesbook_Funnel": "'It''s Funnel'!$1:$1048576"}
+    assert with_mark(xml, "Funnel", "It's Funnel") == xml
