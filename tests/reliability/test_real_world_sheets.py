@@ -30,7 +30,7 @@ from python_calamine import CalamineWorkbook
 from salesbook import ribbon
 from salesbook.template import write_sample_workbook
 
-from ..e2e.conftest import EN_HEADERS, EN_ROWS, TODAY
+from ..e2e.conftest import EN_HEADERS, EN_ROWS, TODAY, write_en_table
 from ..live.conftest import actions, find, lead_rows, open_book, write_leads, xw  # noqa: F401 (fixtures)
 
 DAY = TODAY.isoformat()
@@ -331,8 +331,9 @@ def _shared_formulas(path: Path, sheet_part: str, column: str, rows: range) -> N
             z.writestr(info, data)
 
 
-def test_archive_adjusts_references_from_other_sheets_like_excel(tmp_path, cli):
-    path = plain_leads(tmp_path / "book.xlsx")
+@pytest.mark.parametrize("make", [plain_leads, write_en_table], ids=["plain range (openpyxl)", "table (XlsxWriter)"])
+def test_archive_adjusts_references_from_other_sheets_like_excel(tmp_path, cli, make):
+    path = make(tmp_path / "book.xlsx")
     wb = openpyxl.load_workbook(path)
     leads = wb["Leads"]
     refs = wb.create_sheet("Refs")
@@ -352,7 +353,7 @@ def test_archive_adjusts_references_from_other_sheets_like_excel(tmp_path, cli):
     chart.add_data(Reference(leads, min_col=14, min_row=1, max_row=9), titles_from_data=True)
     refs.add_chart(chart, "H2")
     wb.save(path)
-    _shared_formulas(path, "xl/worksheets/sheet2.xml", "D", range(1, 9))
+    _shared_formulas(path, f"xl/worksheets/sheet{len(wb.sheetnames)}.xml", "D", range(1, 9))
     before = {r[0]: r for r in rows_of(path, "Leads")[1:]}
 
     result = cli("archive", path, "--today", DAY)
