@@ -27,6 +27,7 @@ change how the user's later entries in that column behave.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from . import owned
 from .errors import Refusal
 from .report import ARCHIVE_SHEET, HISTORY_SHEET, L as LABELS
 from .schema import BY_KEY, DATE, REQUIRED, header_score, match_header, match_headers, norm
@@ -49,6 +51,8 @@ ARCHIVE_NAMES = (ARCHIVE_SHEET, "归档")
 STATUS_PREFIX = "Sales Pipeline: "
 CHART_TYPE = "bar_clustered"
 POINTS_PER_COLUMN, POINTS_PER_ROW = 48.0, 15.0  # Excel's default cell size in points
+
+_logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------
@@ -247,6 +251,8 @@ def read(book, *, history: bool = True) -> LiveBook:
                   settings_sheet=settings_sheet.name if settings_sheet else None)
     if history:
         lb.history = read_log(book, HISTORY_NAMES)
+        if lb.history is not None:  # a user's History is neither read nor written
+            _refuse_foreign(book, HISTORY_SHEET, lb.history.name, [lb.history.header])
         if lb.history is not None and lb.history.grid:
             lb.history_rows = raw_grid(lb.history.grid) or None
     return lb
@@ -584,9 +590,54 @@ def _plan_new_columns(plan: Plan, book, sheet, lb: LiveBook, keys: list[str], la
 
 # ---- owned sheets ---------------------------------------------------------------
 
+def _marks(book) -> dict[str, str]:
+    """The add-in's marks among the book's defined names: {name: refers_to} (owned.py)."""
+    out = {}
+    try:
+        for n in book.names:
+            name = n.name
+            if name.startswith(owned.MARK_PREFIX):
+                out[name] = n.refers_to
+    except Exception:  # an engine without names: the layout alone decides
+        _logger.debug("cannot read the defined names", exc_info=True)
+    return out
+
+
+def _refuse_foreign(book, role: str, sheet: str, rows: list[list[object]]) -> None:
+    """Refuse (before any write) when the sheet ``sheet`` is not the add-in's ``role`` sheet."""
+    if owned.is_marked(role, sheet, _marks(book)) or owned.looks_like(role, rows):
+        return
+    raise Refusal(owned.foreign_sheet(role, sheet) + " Nothing was changed.", sheet=sheet)
+
+
+def _plan_mark(plan: Plan, book, role: str, sheet: str) -> None:
+    """After the sheet is written: its mark, a hidden defined name (a courtesy: without it the
+    layout still tells the sheet is the add-in's)."""
+    def mark():
+        name, formula = owned.mark_name(role), "=" + owned.mark_formula(sheet)
+        try:
+            existing = next((n for n in book.names if n.name == name), None)
+            if existing is not None:
+                if (owned.marked_sheet(existing.refers_to) or "").casefold() != sheet.casefold():
+                    existing.refers_to = formula
+                return
+            added = book.names.add(name, formula)
+            try:
+                added.api.Visible = False  # desktop Excel (COM); other engines keep it visible
+            except Exception:
+                pass
+        except Exception:
+            _logger.debug("cannot mark sheet %s", sheet, exc_info=True)
+
+    plan.add(f"the mark of sheet '{sheet}'", mark)
+
+
 def _plan_sheet(plan: Plan, book, model: SheetModel) -> None:
     exists = find_sheet(book, [model.name]) is not None
     name = find_sheet(book, [model.name]).name if exists else model.name
+    role = owned.role_of(model.name)
+    if exists and role is not None:  # a user's sheet of that name is never replaced
+        _refuse_foreign(book, role, name, _values(book.sheets[name].range((1, 1), (2, 1))))
 
     def sheet():
         return book.sheets[name]
@@ -606,6 +657,8 @@ def _plan_sheet(plan: Plan, book, model: SheetModel) -> None:
         plan.add(f"the frozen rows of sheet '{name}'", lambda: _freeze(sheet(), model.freeze_rows))
     for chart in model.charts:
         plan.add(f"the chart of sheet '{name}'", lambda c=chart: add_chart(sheet(), model, c))
+    if role is not None:
+        _plan_mark(plan, book, role, name)
 
 
 def _delete_charts(sheet) -> None:
@@ -742,6 +795,15 @@ def _same_column(a: object, b: object) -> bool:
 def _plan_append(plan: Plan, book, lb: LiveBook, rows: AppendRows) -> None:
     names = {HISTORY_SHEET: HISTORY_NAMES, ARCHIVE_SHEET: ARCHIVE_NAMES}.get(rows.name, (rows.name,))
     log = lb.history if (rows.name == HISTORY_SHEET and lb.history is not None) else read_log(book, names)
+    role = owned.role_of(rows.name)
+    if log is not None and role is not None:  # a user's sheet of that name is never written into
+        _refuse_foreign(book, role, log.name, [log.header])
+    _plan_append_rows(plan, book, rows, log)
+    if role is not None:
+        _plan_mark(plan, book, role, log.name if log is not None else rows.name)
+
+
+def _plan_append_rows(plan: Plan, book, rows: AppendRows, log: LogSheet | None) -> None:
     frame = rows.frame
     if log is None or not log.header:
         _plan_new_log(plan, book, rows, log)

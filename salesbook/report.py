@@ -60,6 +60,22 @@ L: dict[str, tuple[str, str]] = {
 }
 
 
+# What the workbook template puts on Funnel, Cleanse and Check before the first run (title, note).
+PLACEHOLDERS = {
+    "funnel": ("Sales funnel 销售漏斗",
+               "Click Refresh Funnel (or Run All) to build the key figures, conversion by stage, owner and source, "
+               "and the chart here. This sheet is rewritten on every refresh. "
+               "点击“刷新漏斗”（或“全部运行”）在此生成关键指标、按阶段/负责人/来源的转化表和图表；每次刷新都会重写本表。"),
+    "cleanse": ("Leads flagged for cleansing 待清洗线索",
+                "Click Flag Stale (or Run All) to list the flagged leads and their reasons here. Review each: update it, "
+                "snooze it, or run Archive Stale. Rewritten on every run. "
+                "点击“标记待清洗”（或“全部运行”）在此列出被标记的线索及原因。请逐条处理：更新、暂缓或运行“归档待清洗”。每次运行都会重写本表。"),
+    "check": ("Data check 数据检查",
+              "Click Check Data to list every cell that cannot be read, with its row, column and a suggestion. "
+              "Rewritten on every check. 点击“数据检查”列出所有无法读取的单元格及其行、列和修改建议。每次检查都会重写本表。"),
+}
+
+
 def lbl(key: str, lang: str, **kw) -> str:
     en, zh = L[key]
     s = zh if lang == "zh" else en

@@ -65,8 +65,10 @@ def _sheet_grid(pkg, names: tuple[str, ...]) -> tuple[str | None, list[list[obje
     return None, None
 
 
-def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True, need_history: bool = True) -> Book:
-    """Check and read a workbook. Raises Refusal for anything that stops the command."""
+def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True, need_history: bool = True,
+         writes: tuple[str, ...] = ()) -> Book:
+    """Check and read a workbook. Raises Refusal for anything that stops the command, among them a
+    user's sheet bearing the name of one of the add-in's sheets the command ``writes``."""
     memory.use_system_allocator()  # freed memory can go back to the system between steps
     path = Path(path)
     from .xlsx.reader import SheetScan
@@ -74,7 +76,7 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
     # CRCs checked beside the read, in the same pass that finds the Leads sheet's merges
     crc = safety.preflight(path, force=force, for_write=for_write, crc_later=True, scan=SheetScan.for_member)
     try:
-        book = _read(path, need_history=need_history, scans=crc)
+        book = _read(path, need_history=need_history, scans=crc, writes=writes)
     except BaseException:
         if crc is not None:
             crc.wait()  # a damaged member is the reason, as a plain preflight would have said first
@@ -84,9 +86,9 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
     return book
 
 
-def _read(path: Path, *, need_history: bool, scans=None) -> Book:
+def _read(path: Path, *, need_history: bool, scans=None, writes: tuple[str, ...] = ()) -> Book:
     from .xlsx.package import Package
-    from .xlsx.reader import CALAMINE_SOURCE, MEMBER_SCAN, locate_leads, read_leads
+    from .xlsx.reader import CALAMINE_SOURCE, MEMBER_SCAN, locate_leads, merged_ranges, read_leads
 
     try:
         pkg = Package.open(path)
@@ -99,13 +101,21 @@ def _read(path: Path, *, need_history: bool, scans=None) -> Book:
         if scans is not None:  # the readers wait for a part's check before calamine inflates it
             pkg.cache[MEMBER_SCAN] = scans
         loc = locate_leads(pkg)
-        _check_headers(path, loc)
+        try:
+            _check_headers(path, loc)
+        except Refusal:  # a merged header row is the likelier reason a column is missing: say that
+            _refuse_merged_header(path, loc, merged_ranges(pkg, loc.sheet_part))
+            raise
         leads = read_leads(pkg, loc)
+        _refuse_merged_header(path, loc, loc.merges)
         settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
         settings = settings_from_grid(grid, sheet=settings_sheet or "Settings")
+        _claim(path, pkg, loc, tuple(w for w in writes if w != report.HISTORY_SHEET))
         history = None
         if need_history:
-            _, history = _sheet_grid(pkg, (report.HISTORY_SHEET, "历史"))
+            name, history = _sheet_grid(pkg, (report.HISTORY_SHEET, "历史"))
+            _refuse_foreign(path, pkg, name, history)  # a user's History (历史) is neither read nor written
+            loc.claimed += tuple(w for w in writes if w == report.HISTORY_SHEET)
     except BaseException:
         pkg.close()  # a refusal leaves no handle on the file
         raise
@@ -114,6 +124,44 @@ def _read(path: Path, *, need_history: bool, scans=None) -> Book:
     pkg.cache.pop(CALAMINE_SOURCE, None)
     memory.release()
     return Book(path, pkg, loc, leads, settings, history, language(settings, loc.headers))
+
+
+def _refuse_merged_header(path: Path, loc, merges: list[str]) -> None:
+    from .xlsx.reader import merged_header
+
+    message = merged_header(loc, merges)
+    if message is not None:
+        raise Refusal(f"{path.name}: {message[0].upper()}{message[1:]}", path=path, sheet=loc.sheet_name)
+
+
+def _sheets_written(commands: tuple[str, ...]) -> tuple[str, ...]:
+    """The add-in's sheets a run of ``commands`` may write (engine.evaluate)."""
+    return ((report.CLEANSE_SHEET,) if "stale" in commands else ()) + \
+        ((report.FUNNEL_SHEET, report.HISTORY_SHEET) if "funnel" in commands else ())
+
+
+def _claim(path: Path, pkg, loc, writes: tuple[str, ...]) -> None:
+    """Refuse, before anything is written, when a sheet the command writes is the user's; the
+    writer then need not look again (``loc.claimed``). Run once Settings are read: a sheet whose
+    first cells are shared strings is then read through calamine, which holds the table already."""
+    from .xlsx.ownership import HEADER_ROWS, claim
+    from .xlsx.reader import read_grid
+
+    read_rows = (lambda sheet: read_grid(pkg, sheet)[:HEADER_ROWS]) if "calamine" in pkg.cache else None
+    try:
+        claim(pkg, writes, read_rows=read_rows)
+    except Refusal as exc:
+        raise Refusal(f"{path.name}: {exc.message} The workbook was not changed.", path=path, sheet=exc.sheet) from None
+    loc.claimed = tuple(writes)
+
+
+def _refuse_foreign(path: Path, pkg, name: str | None, rows) -> None:
+    """Refuse when the sheet read as History (``name``, its cells ``rows``) is the user's."""
+    from .xlsx.ownership import foreign
+
+    message = foreign(pkg, report.HISTORY_SHEET, name, rows=rows or []) if name is not None else None
+    if message is not None:
+        raise Refusal(f"{path.name}: {message} The workbook was not changed.", path=path, sheet=name)
 
 
 def _check_headers(path: Path, loc) -> None:
@@ -186,7 +234,8 @@ def run(path, *, only=None, today: dt.date | None = None, output=None, backup: b
         force: bool = False) -> Result:
     """`salesbook run`: grade, follow-ups, stale, funnel (or the ``only`` subset)."""
     commands = parse_only(only)
-    book = load(path, force=force, for_write=output is None, need_history="funnel" in commands)
+    book = load(path, force=force, for_write=output is None, need_history="funnel" in commands,
+                writes=_sheets_written(commands))
     ev = evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows, only=commands,
                   lang=book.language)
     book.leads = book.history_rows = None  # graded: the input table is not needed for writing
@@ -235,7 +284,7 @@ def archive_preview(book, ev: Evaluation, rows: pd.Index) -> list[str]:
 
 def check(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
     """`salesbook check`: every bad cell, on the Check sheet and returned as lines."""
-    book = load(path, force=force, for_write=output is None, need_history=False)
+    book = load(path, force=force, for_write=output is None, need_history=False, writes=(report.CHECK_SHEET,))
     problems, sheet, summary = check_report(book, today)
     target = _write(book, output=output, backup=backup, force=force, sheets=[sheet])
     return Result(book.path, summary, _exit_code(problems), problems, None, target, lines=_problem_lines(book, problems))
@@ -245,7 +294,8 @@ def archive(path, *, today: dt.date | None = None, output=None, backup: bool = F
             dry_run: bool = False) -> Result:
     """`salesbook archive`: move the leads flagged stale (now) to the Archive sheet.
     ``dry_run``: list the leads that would move (Lead ID, row, Stale Reason) and write nothing."""
-    book = load(path, force=force, for_write=output is None and not dry_run, need_history=False)
+    book = load(path, force=force, for_write=output is None and not dry_run, need_history=False,
+                writes=(report.ARCHIVE_SHEET,))
     ev = evaluate(book.leads, book.settings, today=today, only="stale", lang=book.language)
     rows = ev.stale_rows
     if len(rows) == 0 or dry_run:

@@ -30,6 +30,7 @@ from .build.layout import SHEETS
 from .xlsx.safety import atomic_output
 from .sample import LEAD_COLUMNS
 from .schema import BY_KEY, DATE, INPUTS, OUTPUTS, Column, match_headers, norm
+from .report import PLACEHOLDERS
 from .settings import DIMENSION_LABELS, Settings, settings_rows
 
 TABLE_NAME = "Leads"
@@ -385,19 +386,7 @@ def _define_lists(wb: xlsxwriter.Workbook, sheet: str, lists: dict[str, tuple[in
 # The add-in's sheets and Help
 # ---------------------------------------------------------------------------
 
-_PLACEHOLDERS = {
-    "funnel": ("Sales funnel 销售漏斗",
-               "Click Refresh Funnel (or Run All) to build the key figures, conversion by stage, owner and source, "
-               "and the chart here. This sheet is rewritten on every refresh. "
-               "点击“刷新漏斗”（或“全部运行”）在此生成关键指标、按阶段/负责人/来源的转化表和图表；每次刷新都会重写本表。"),
-    "cleanse": ("Leads flagged for cleansing 待清洗线索",
-                "Click Flag Stale (or Run All) to list the flagged leads and their reasons here. Review each: update it, "
-                "snooze it, or run Archive Stale. Rewritten on every run. "
-                "点击“标记待清洗”（或“全部运行”）在此列出被标记的线索及原因。请逐条处理：更新、暂缓或运行“归档待清洗”。每次运行都会重写本表。"),
-    "check": ("Data check 数据检查",
-              "Click Check Data to list every cell that cannot be read, with its row, column and a suggestion. "
-              "Rewritten on every check. 点击“数据检查”列出所有无法读取的单元格及其行、列和修改建议。每次检查都会重写本表。"),
-}
+_PLACEHOLDERS = PLACEHOLDERS  # in report.py, where salesbook.owned recognises them
 _HISTORY_HEADERS = {"en": ("Lead ID", "From", "To", "Date"), "zh": ("线索编号", "原阶段", "新阶段", "日期")}
 _ARCHIVED_ON = {"en": "Archived On", "zh": "归档日期"}
 

@@ -39,9 +39,10 @@ at a time with Arrow (see ``cellxml``), once per distinct style layout of a row.
 Cell notes (comments and their VML shapes) and defined names referring to this sheet
 follow their cells by the same rule, and a note on an archived cell goes to the Archive
 sheet with its row (``salesbook.xlsx.notes``).
-Not adjusted when rows are deleted: formulas on *other* sheets pointing into the moved
-rows, formulas inside conditional formats and validations,
-drawings and images anchored to cells, sheet views. Rows are deleted
+Formulas on *other* sheets (and their conditional formats, validations, charts) pointing
+into the moved rows follow by the same rule too (``salesbook.xlsx.references``).
+Not adjusted when rows are deleted: formulas inside this sheet's conditional formats and
+validations, drawings and images anchored to cells, sheet views. Rows are deleted
 by the Archive command only, and the moved cells are the add-in's own table rows. A
 merged range straddling the table's edge is left as it is (Excel would refuse the delete).
 When a plain range's sheet-level autoFilter is widened over appended columns, the

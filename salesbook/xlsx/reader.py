@@ -95,6 +95,8 @@ class LeadsLocation:
     last_row: int  # last data row (== header_row when there are none)
     headers: list[str] = field(default_factory=list)  # texts of first_col..last_col ('' for blank)
     table_last_row: int | None = None  # last row of the table incl. a totals row
+    merges: list[str] = field(default_factory=list)  # every merged range of the sheet (set by read_leads)
+    claimed: tuple[str, ...] = ()  # add-in sheets found to be the add-in's (or absent) when read (service)
 
     @property
     def n_rows(self) -> int:
@@ -579,6 +581,7 @@ def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
         _fix_values(frame, pkg, loc, errors or [], booleans)
         frame.columns = unique_names(loc.headers)
         frame.index = pd.RangeIndex(loc.header_row + 1, loc.last_row + 1)
+        loc.merges = _merges_in(found[0].tail, None)
         merges = _merges_in(found[0].tail, _bounds(loc))
         frame.attrs["merged_ranges"] = merges
         frame.attrs["merged_cells"] = _merged_cells(merges, loc, list(frame.columns))
@@ -603,6 +606,36 @@ def _merged_cells(merges: list[str], loc: LeadsLocation, names: list[str]) -> li
         if r1 <= r2 and cols:
             out.append((ref, r1, r2, cols))
     return out
+
+
+def sheet_ref(name: str) -> str:
+    """A sheet name as a reference writes it: 'My Leads' quoted, Leads as it is."""
+    return name if re.fullmatch(r"[^\W\d]\w*", name) else "'" + name.replace("'", "''") + "'"
+
+
+def merged_header(loc: LeadsLocation, merges: list[str]) -> str | None:
+    """The refusal's sentence when a merged range spans two or more columns of the table's header
+    row (a group title over Authority, Need and Timeline; the top of a two-row header): the
+    columns under it have no header of their own, so they would silently not be read. None when
+    no merge does."""
+    for ref in merges:
+        try:
+            r1, c1, r2, c2 = parse_ref(ref)
+        except ValueError:
+            continue
+        if not (r1 <= loc.header_row <= r2 and c1 < c2 and c1 <= loc.last_col and c2 >= loc.first_col):
+            continue
+        text = loc.headers[c1 - loc.first_col] if loc.first_col <= c1 <= loc.last_col else ""
+        shown = f" ('{text}' over columns {col_letter(c1)} to {col_letter(c2)})" if text else ""
+        hidden = [col_letter(c) for c in range(c1 + 1, c2 + 1)]
+        cols = (f"{hidden[0]} to {hidden[-1]}" if len(hidden) > 3
+                else ", ".join(hidden[:-1]) + (" and " if len(hidden) > 1 else "") + hidden[-1])
+        return (f"the header cells {sheet_ref(loc.sheet_name)}!{ref} are merged{shown}, so "
+                f"column{'s' if len(hidden) > 1 else ''} {cols} {'have' if len(hidden) > 1 else 'has'} no header "
+                f"of {'their' if len(hidden) > 1 else 'its'} own and would not be read. Unmerge them (Home > "
+                f"Merge & Center > Unmerge Cells) and give each column its own header in row {loc.header_row}, "
+                f"then run again.")
+    return None
 
 
 def _release(pkg: Package) -> None:
@@ -896,6 +929,7 @@ __all__ = [
     "read_leads",
     "read_grid",
     "merged_ranges",
+    "merged_header",
     "first_row",
     "shared_strings",
     "unique_names",

@@ -48,7 +48,9 @@ from salesbook.xlsx.package import (
     rels_name,
 )
 from salesbook.xlsx.notes import shift_defined_names, shift_notes
-from salesbook.xlsx.reader import LeadsLocation, col_letter, parse_ref, shared_strings
+from salesbook.xlsx.ownership import claim, mark
+from salesbook.xlsx.references import shift_references
+from salesbook.xlsx.reader import LeadsLocation, col_letter, parse_ref, shared_strings, sheet_ref
 from salesbook.xlsx.styles import StyleBook
 
 DRAWING_RID = "rIdDrawing1"
@@ -92,6 +94,8 @@ def write_workbook(
             styles = StyleBook(pkg.read(styles_part) if styles_part and pkg.has(styles_part) else None)
             rows = RowMap(delete_rows)
             _check_deleted_rows(loc, rows)
+            claim(pkg, [n for n in [m.name for m in sheets] + [a.name for a in appends]  # a user's Funnel is
+                        if n not in loc.claimed])  # never touched (the service looked when reading)
             owned = owned_columns(loc, columns, pkg)
             if owned or rows:
                 _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp)
@@ -196,7 +200,30 @@ def owned_columns(loc: LeadsLocation, columns: Sequence[OutputColumn], pkg: Pack
     appended = [oc for oc in out if oc.appended]
     if appended and pkg is not None:
         _check_room(pkg, loc, appended)
+    _check_merged_outputs(loc, out)
     return out
+
+
+def _check_merged_outputs(loc: LeadsLocation, owned: list[OwnedColumn]) -> None:
+    """Refuse when a merged range covers cells an output column writes: the value under the
+    merge would be hidden and the merge's first value shown for every row it covers."""
+    bottom = max(loc.table_last_row or loc.last_row, loc.last_row)
+    for ref in loc.merges:
+        try:
+            r1, c1, r2, c2 = parse_ref(ref)
+        except ValueError:
+            continue
+        if r1 == r2 and c1 == c2:
+            continue  # a one-cell 'merge' hides nothing
+        for oc in owned:
+            top = loc.header_row if oc.appended else loc.header_row + 1
+            if c1 <= oc.col <= c2 and r1 <= bottom and r2 >= top:
+                raise Refusal(
+                    f"{sheet_ref(loc.sheet_name)}!{ref} is merged over the output column '{oc.header}' "
+                    f"(column {col_letter(oc.col)}), so the merge would show one lead's value for every row it "
+                    "covers. Unmerge it (Home > Merge & Center > Unmerge Cells), then run again.",
+                    sheet=loc.sheet_name, column=oc.header,
+                )
 
 
 def _width(key: str, header: str) -> float:
@@ -278,6 +305,7 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
         names = shift_defined_names(workbook, rewriter.rows, loc.sheet_name)
         if names != workbook:
             writer.put(pkg.workbook_part, names)
+        shift_references(pkg, writer, loc.sheet_part, loc.sheet_name, rewriter.rows)  # other sheets, charts
 
 
 def _leads_areas(loc: LeadsLocation, owned: list[OwnedColumn], rows: RowMap) -> list[calcchain.Area]:
@@ -357,6 +385,7 @@ def _write_model(pkg, writer, model: SheetModel, styles, renderers, added) -> st
     else:
         writer.put(part, rendered.sheet_xml)
     _set_drawing(writer, part, rendered.drawing_xml, list(rendered.charts or []))
+    mark(writer, model.name, _sheet_name(pkg, model.name))
     return part
 
 
@@ -435,7 +464,14 @@ def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> st
         added[rows.name.casefold()] = part
     else:
         writer.put(part, xml)
+    mark(writer, rows.name, _sheet_name(pkg, rows.name))
     return part
+
+
+def _sheet_name(pkg: Package, name: str) -> str:
+    """The name as the workbook spells it ('funnel'), or ``name`` for a sheet being added."""
+    info = pkg.sheet(name)
+    return info.name if info is not None else name
 
 
 # --------------------------------------------------------------------------- styles

@@ -79,7 +79,10 @@ def test_untouched_columns_sheets_and_names_stay(tmp_path, cli):
             assert copy.copy(ca.font) == copy.copy(cb.font), (row, header[col - 1])
             assert copy.copy(ca.fill) == copy.copy(cb.fill), (row, header[col - 1])
     assert a["B2"].comment is not None and a["B2"].comment.text == b["B2"].comment.text
-    assert [(n, d.attr_text) for n, d in after.defined_names.items()] == \
+    mine = {n: d for n, d in after.defined_names.items() if n.startswith("_salesbook_")}  # the sheets' marks
+    assert {n: (d.attr_text, d.hidden) for n, d in mine.items()} == {
+        f"_salesbook_{s}": (f"'{s}'!$1:$1048576", True) for s in ("Cleanse", "Funnel", "History")}
+    assert [(n, d.attr_text) for n, d in after.defined_names.items() if n not in mine] == \
         [(n, d.attr_text) for n, d in before.defined_names.items()]
     assert after["Targets"]["B3"].value == "=B2*1.1"
     assert list(a.tables) == ["Leads"]

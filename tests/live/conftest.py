@@ -198,6 +198,19 @@ def _error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     return out
 
 
+def _defined_names(path: Path) -> list[dict]:
+    """The workbook-level defined names as a client sends them (the formula; no coordinates)."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("xl/workbook.xml"))
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    return [{"name": n.get("name"), "refers_to": "=" + (n.text or ""), "sheet_index": None, "address": None,
+             "book_scope": True, "scope_sheet_name": None, "scope_sheet_index": None}
+            for n in root.iter(f"{ns}definedName") if n.get("localSheetId") is None]
+
+
 def payload_from_file(path: Path, client: str = "Office.js") -> dict:
     """The JSON an xlwings client sends for ``path``: every sheet's values from A1,
     its tables, an empty list of pictures/charts/shapes, the used range."""
@@ -226,7 +239,7 @@ def payload_from_file(path: Path, client: str = "Office.js") -> dict:
                        "visibility": "Visible"})
     payload = {"client": client, "version": xlwings.__version__,
                "book": {"name": path.name, "active_sheet_index": 0, "selection": "A1"},
-               "names": [], "sheets": sheets}
+               "names": _defined_names(path), "sheets": sheets}
     return json.loads(json.dumps(payload))  # exactly what travels: plain JSON
 
 
