@@ -48,6 +48,7 @@ from salesbook.xlsx.package import (
     rels_name,
 )
 from salesbook.xlsx.notes import shift_defined_names, shift_notes
+from salesbook.xlsx.printing import extend_print_area, set_print_names
 from salesbook.xlsx.reader import LeadsLocation, col_letter, parse_ref, shared_strings
 from salesbook.xlsx.styles import StyleBook
 
@@ -327,7 +328,16 @@ def _write_model(pkg, writer, model: SheetModel, styles, renderers, added) -> st
     else:
         writer.put(part, rendered.sheet_xml)
     _set_drawing(writer, part, rendered.drawing_xml, list(rendered.charts or []))
+    _set_print_names(writer, model)
     return part
+
+
+def _set_print_names(writer: PackageWriter, model: SheetModel) -> None:
+    """The sheet's print area and title rows (defined names in workbook.xml)."""
+    workbook = writer.get(writer.pkg.workbook_part)
+    named = set_print_names(workbook, model.name, model)
+    if named != workbook:
+        writer.put(writer.pkg.workbook_part, named)
 
 
 def _set_drawing(writer: PackageWriter, sheet_part: str, drawing: bytes | None, charts: list[bytes]) -> None:
@@ -400,11 +410,20 @@ def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> st
     if existing is not None and re.search(rb'\st="s"', existing):
         sst = shared_strings(pkg)  # lazy: only the header's strings get decoded
     xml = append_mod.render_append(existing, rows, styles, sst)
+    from salesbook.xlsx.append import log_sheet_model, used_bounds  # (imported late, as _renderers does)
+
     if part is None:
         part = writer.add_worksheet(rows.name, xml).part
         added[rows.name.casefold()] = part
+        _set_print_names(writer, log_sheet_model(rows))  # a new log sheet prints like the template's
     else:
         writer.put(part, xml)
+        bounds = used_bounds(xml) if xml is not existing else None
+        if bounds is not None:  # its print area (if any) grows with the rows
+            workbook = writer.get(writer.pkg.workbook_part)
+            grown = extend_print_area(workbook, rows.name, bounds)
+            if grown != workbook:
+                writer.put(writer.pkg.workbook_part, grown)
     return part
 
 
