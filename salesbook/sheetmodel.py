@@ -120,6 +120,14 @@ def text_widths(texts: pd.Series) -> pd.Series:
     return n.fillna(0)
 
 
+_WIDE = re.compile(CJK)
+
+
+def str_width(text: str) -> int:
+    """Columns one text takes (a header, a title): wide characters count twice."""
+    return len(text) + len(_WIDE.findall(text))
+
+
 def _as_str(values: pd.Series) -> pd.Series:
     try:
         return values.astype("str")
@@ -170,15 +178,15 @@ def header_width(text: str) -> float:
     label over a short number does not widen its column): the best split between words;
     a text without spaces of wide characters wraps anywhere, one without spaces not at all."""
     words = text.split(" ")
-    sizes = text_widths(pd.Series(words + [text], dtype="str")).to_numpy(dtype=float)
-    whole = sizes[-1]
+    whole = str_width(text)
     if len(words) == 1:
         wide = whole - len(text)  # the wide characters (counted twice)
-        return float(np.ceil(whole / 2)) if wide > 0 and wide * 2 >= len(text) else whole
-    lens = sizes[:-1]
-    left = np.cumsum(lens) + np.arange(len(lens))  # first line: words 0..i and the spaces between
-    right = whole - left - 1
-    return float(np.maximum(left[:-1], right[:-1]).min())
+        return float(-(-whole // 2)) if wide > 0 and wide * 2 >= len(text) else float(whole)
+    best, left = whole, -1
+    for word in words[:-1]:  # the first line ends after this word
+        left += 1 + str_width(word)
+        best = min(best, max(left, whole - left - 1))
+    return float(best)
 
 
 def fit_widths(model: SheetModel) -> dict[int, float]:
@@ -206,9 +214,8 @@ def header_heights(model: SheetModel, widths: dict[int, float]) -> dict[int, flo
     for block in model.blocks:
         if not block.header or not block.frame.shape[1]:
             continue
-        names = pd.Series([str(c) for c in block.frame.columns], dtype="str")
-        room = np.array([widths.get(block.col + j, MIN_WIDTH) - WIDTH_PADDING for j in range(len(names))])
-        if (text_widths(names).to_numpy(dtype=float) > room).any():
+        if any(str_width(str(name)) > widths.get(block.col + j, MIN_WIDTH) - WIDTH_PADDING
+               for j, name in enumerate(block.frame.columns)):
             row = block.row + (1 if block.title else 0)
             out[row] = 2 * LINE_HEIGHT
     return out
