@@ -101,6 +101,14 @@ class AppendRows:
     formats: dict[str, str] = field(default_factory=dict)
 
 
+def log_sheet_model(rows: AppendRows) -> SheetModel:
+    """A log sheet the add-in creates (History, Archive): the header row (frozen, repeated on
+    every printed page) and the rows, widths fitted to them, printed landscape one page wide.
+    Later appends extend its print area."""
+    block = Block(row=1, col=1, frame=rows.frame, formats=dict(rows.formats))
+    return SheetModel(name=rows.name, blocks=[block], freeze_rows=1, page=PageSetup(title_rows=(1, 1)))
+
+
 # --------------------------------------------------------------------------- layout both adapters share
 
 MIN_WIDTH, MAX_WIDTH, WIDTH_PADDING = 8.0, 60.0, 2.0  # column widths in characters

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from salesbook.schema import match_header, norm
-from salesbook.sheetmodel import AppendRows, Block, PageSetup, SheetModel
+from salesbook.sheetmodel import AppendRows, log_sheet_model
 from salesbook.cells import col_index, col_letter
 from salesbook.xlsx.render import (
     Fragment,
@@ -82,13 +82,6 @@ def render_append(
 def new_log_sheet(rows: AppendRows, styles) -> bytes:
     """A log sheet of its own: header row (frozen) and the rows under it."""
     return render_sheet(log_sheet_model(rows), styles).sheet_xml
-
-
-def log_sheet_model(rows: AppendRows) -> SheetModel:
-    """A new log sheet: header row (frozen, repeated on every printed page), widths fitted
-    to the rows, printed landscape one page wide (later appends extend its print area)."""
-    block = Block(row=1, col=1, frame=rows.frame, formats=dict(rows.formats))
-    return SheetModel(name=rows.name, blocks=[block], freeze_rows=1, page=PageSetup(title_rows=(1, 1)))
 
 
 def used_bounds(sheet_xml: bytes) -> tuple[int, int, int, int] | None:

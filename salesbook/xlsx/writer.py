@@ -24,7 +24,7 @@ import pandas as pd
 
 from salesbook import schema
 from salesbook.errors import Refusal
-from salesbook.sheetmodel import AppendRows, SheetModel
+from salesbook.sheetmodel import AppendRows, SheetModel, log_sheet_model
 from salesbook.xlsx import memory
 from salesbook.xlsx.leads_writer import (
     BackgroundWriter,
@@ -410,7 +410,7 @@ def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> st
     if existing is not None and re.search(rb'\st="s"', existing):
         sst = shared_strings(pkg)  # lazy: only the header's strings get decoded
     xml = append_mod.render_append(existing, rows, styles, sst)
-    from salesbook.xlsx.append import log_sheet_model, used_bounds  # (imported late, as _renderers does)
+    from salesbook.xlsx.append import used_bounds  # (imported late, as _renderers does)
 
     if part is None:
         part = writer.add_worksheet(rows.name, xml).part

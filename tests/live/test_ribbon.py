@@ -191,9 +191,9 @@ def test_funnel_sheet_chart_and_history(tmp_path, open_book):
     assert summary.startswith("Funnel:")
     assert "Funnel" in sheet_names(book)
     charts = find(book, "addChart", "Funnel")
-    assert len(charts) == 1 and charts[0]["args"][1] == "BarClustered" and charts[0]["args"][3] == "$M$13:$N$20"
+    assert len(charts) == 1 and charts[0]["args"][1] == "BarClustered" and charts[0]["args"][3] == "$L$13:$M$20"
     assert find(book, "setChartTitle", "Funnel")[0]["args"][1] == "Leads reaching each stage"
-    stage_block = [a for a in find(book, "setValues", "Funnel") if cell(a) == "M12"][0]
+    stage_block = [a for a in find(book, "setValues", "Funnel") if cell(a) == "L12"][0]
     assert stage_block["values"][1] == ["Stage", "Reached"]
     hist = find(book, "setValues", "History")
     assert len(hist) == 1 and cell(hist[0]) == "A3"
