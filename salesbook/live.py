@@ -478,6 +478,7 @@ def plan_write(book, lb: LiveBook, ev=None, *, sheets=None, appends=None, delete
     rows = sorted({int(r) for r in delete_rows})
     if rows:
         _plan_delete(plan, book, lb, rows)
+        check_unchanged(book, lb, rows)
     return plan
 
 
@@ -903,6 +904,47 @@ def _lay_out_log(book, sheet, model: SheetModel) -> None:
 
 
 # ---- deleting archived rows -------------------------------------------------------
+
+def check_unchanged(book, lb: LiveBook, rows: list[int]) -> None:
+    """Rows are deleted by their numbers, so before any write the lead table is read again
+    (one call, as at first) and must be where it was with the same Lead IDs on every row and
+    the same cells on the rows to delete. On macOS Excel stays editable while Python works: a
+    sort, an inserted or deleted row, an edit in between is refused here, before anything is
+    written, rather than deleting the wrong leads."""
+    loc, grid = _read_leads(book, lb.path)
+    old = lb.loc
+    sheet = old.sheet_name
+    again = "Nothing was changed; run it again."
+    if (loc.sheet_name, loc.header_row, loc.first_col, loc.last_row, list(loc.headers)) != \
+            (old.sheet_name, old.header_row, old.first_col, old.last_row, list(old.headers)):
+        raise Refusal(f"The lead table on sheet '{sheet}' changed while the add-in was working: it now has its header "
+                      f"on row {loc.header_row} and its last lead on row {loc.last_row} (it had them on rows "
+                      f"{old.header_row} and {old.last_row}; were rows inserted or deleted?). {again}",
+                      path=lb.path, sheet=sheet)
+    now = _frame(loc, grid)
+    before, after = lb.leads.fillna("\0"), now.fillna("\0")  # missing cells compare equal
+    at = match_headers(list(old.headers)).get("lead_id")
+    if at is not None:
+        moved = np.flatnonzero((before.iloc[:, at] != after.iloc[:, at]).to_numpy())
+        if len(moved):
+            r = int(before.index[moved[0]])
+            was, now_id = lb.leads.iat[moved[0], at], now.iat[moved[0], at]
+            raise Refusal(f"The leads on sheet '{sheet}' changed while the add-in was working: row {r} now holds "
+                          f"{_lead(now_id)} where it read {_lead(was)} (was the table sorted, or a row inserted or "
+                          f"deleted?). {again}", path=lb.path, sheet=sheet, row=r)
+    diff = (before.loc[rows] != after.loc[rows]).to_numpy()
+    if diff.any():
+        i, j = (int(x[0]) for x in np.nonzero(diff))
+        r = rows[i]
+        who = f"{_lead(lb.leads.at[r, lb.leads.columns[at]])} on row {r}" if at is not None else f"row {r}"
+        raise Refusal(f"The leads on sheet '{sheet}' changed while the add-in was working: {who} was edited "
+                      f"(column '{old.headers[j]}'). {again}", path=lb.path, sheet=sheet, row=r,
+                      column=old.headers[j])
+
+
+def _lead(lead_id) -> str:
+    return f"lead {lead_id}" if isinstance(lead_id, str) and lead_id else "no Lead ID"
+
 
 def _plan_delete(plan: Plan, book, lb: LiveBook, rows: list[int]) -> None:
     """Delete the given Excel rows of the lead table: one ``delete(shift='up')`` per run

@@ -109,7 +109,8 @@ def test_the_number_of_writes_does_not_grow_with_the_rows(tmp_path, open_book, c
     assert counts[20] == counts[2000], counts
 
 
-def test_archive_costs_one_delete_per_run_of_contiguous_rows(tmp_path, open_book):
+def test_archive_costs_one_delete_per_run_of_contiguous_rows(tmp_path, open_book, answer):
+    answer("ok")
     counts = {}
     for n in (20, 2000):
         path = write_leads(tmp_path / f"leads{n}.xlsx", lead_rows(n))
@@ -123,7 +124,8 @@ def test_archive_costs_one_delete_per_run_of_contiguous_rows(tmp_path, open_book
     assert counts[20] == counts[2000], counts
 
 
-def test_archive_moves_rows_bottom_up_and_appends_under_the_existing_header(tmp_path, open_book):
+def test_archive_moves_rows_bottom_up_and_appends_under_the_existing_header(tmp_path, open_book, answer):
+    answer("ok")
     archive = [["Archived On", "Lead ID", "Company", "Reviewer"],
                [dt.datetime(2026, 1, 5), "L-9000", "Old Co", "Kim"]]
     path = write_leads(tmp_path / "leads.xlsx", lead_rows(20), archive=archive)
