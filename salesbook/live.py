@@ -686,12 +686,19 @@ def _style_header(sheet, block: Block, row: int, header, height: float | None) -
     """Headers wrap (their widths allow two lines) and sit right-aligned over numbers and
     dates, as in the file; one call per run of number columns. Cosmetic: an engine without
     these properties keeps plain headers."""
+    _cosmetic(lambda: setattr(header, "wrap_text", True))
+    _cosmetic(lambda: setattr(header, "row_height", height or LINE_HEIGHT))  # either way: as many calls whatever the texts
+    numbers = [j for j in range(block.frame.shape[1]) if is_number_column(block, j)]
+    for run in _runs(numbers):
+        right = sheet.range((row, block.col + run[0]), (row, block.col + run[-1]))
+        _cosmetic(lambda r=right: setattr(r, "horizontal_alignment", "right"))
+
+
+def _cosmetic(fn: Callable[[], None]) -> None:
+    """A formatting call that an engine may not offer (xlwings Server's alignment needs an
+    Office.js client): skipped there, never a reason to fail."""
     try:
-        header.wrap_text = True
-        numbers = [j for j in range(block.frame.shape[1]) if is_number_column(block, j)]
-        for run in _runs(numbers):
-            sheet.range((row, block.col + run[0]), (row, block.col + run[-1])).horizontal_alignment = "right"
-        header.row_height = height or LINE_HEIGHT  # set either way: as many calls whatever the texts
+        fn()
     except Exception:
         pass
 
