@@ -113,6 +113,7 @@ def log_sheet_model(rows: AppendRows) -> SheetModel:
 
 MIN_WIDTH, MAX_WIDTH, WIDTH_PADDING = 8.0, 60.0, 2.0  # column widths in characters
 LINE_HEIGHT = 15.0  # points: Excel's default row height, one line of 11 pt text
+SHORT_HEADER = 10  # columns: a header this wide or less is never wrapped
 NUMBER_FORMATS = frozenset(["int", "number", "money", "percent", "date", "days"])
 # Wide (East Asian) characters, which take two columns of width. RE2 syntax as well, so
 # that pandas runs it in Arrow on str columns.
@@ -184,9 +185,12 @@ def data_width(values: pd.Series, fmt: str | None) -> float:
 def header_width(text: str) -> float:
     """Columns a header needs when it may wrap onto two lines (headers wrap, so that a long
     label over a short number does not widen its column): the best split between words;
-    a text without spaces of wide characters wraps anywhere, one without spaces not at all."""
+    a text without spaces of wide characters wraps anywhere, one without spaces not at all.
+    Short headers (up to ``SHORT_HEADER`` columns) stay on one line."""
     words = text.split(" ")
     whole = str_width(text)
+    if whole <= SHORT_HEADER:
+        return float(whole)
     if len(words) == 1:
         wide = whole - len(text)  # the wide characters (counted twice)
         return float(-(-whole // 2)) if wide > 0 and wide * 2 >= len(text) else float(whole)
