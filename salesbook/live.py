@@ -687,7 +687,8 @@ def _style_header(sheet, block: Block, row: int, header, height: float | None) -
     dates, as in the file; one call per run of number columns. Cosmetic: an engine without
     these properties keeps plain headers."""
     _cosmetic(lambda: setattr(header, "wrap_text", True))
-    _cosmetic(lambda: setattr(header, "row_height", height or LINE_HEIGHT))  # either way: as many calls whatever the texts
+    # the height either way, so that there are as many calls whatever the texts
+    _cosmetic(lambda: setattr(header, "row_height", height or LINE_HEIGHT))
     numbers = [j for j in range(block.frame.shape[1]) if is_number_column(block, j)]
     for run in _runs(numbers):
         right = sheet.range((row, block.col + run[0]), (row, block.col + run[-1]))

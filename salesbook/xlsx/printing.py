@@ -28,7 +28,8 @@ PRINT_AREA, PRINT_TITLES = "_xlnm.Print_Area", "_xlnm.Print_Titles"
 FIT_TO_PAGE = b'<pageSetUpPr fitToPage="1"/>'
 
 _NAME = rb"[A-Za-z_][\w.-]*"
-_DEFINED = re.compile(rb"<(?:" + _NAME + rb":)?definedName\b([^>]*?)(?:/>|>([^<]*)</(?:" + _NAME + rb":)?definedName\s*>)")
+_DEFINED = re.compile(rb"<(?:" + _NAME + rb":)?definedName\b([^>]*?)"
+                      rb"(?:/>|>([^<]*)</(?:" + _NAME + rb":)?definedName\s*>)")
 _ATTR = r"""(?:^|\s){}\s*=\s*["']([^"']*)["']"""
 _SETUP_PR = re.compile(rb"<(" + _NAME + rb":)?pageSetUpPr\b([^>]*?)/?>")
 _FIT_ATTR = re.compile(rb"""\sfitToPage\s*=\s*["'][^"']*["']""")

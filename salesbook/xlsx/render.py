@@ -674,7 +674,8 @@ def _model_fragments(model: SheetModel, st: StyleCache, heights: dict[int, float
     return fragments
 
 
-def block_fragments(block: Block, st: StyleCache, p: str = "", heights: dict[int, float] | None = None) -> list[Fragment]:
+def block_fragments(block: Block, st: StyleCache, p: str = "",
+                    heights: dict[int, float] | None = None) -> list[Fragment]:
     """Title, header (its row ``heights[row]`` points tall, when given) and data of one block."""
     frame = block.frame
     ncols = frame.shape[1]
