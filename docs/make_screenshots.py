@@ -91,9 +91,9 @@ VIEWS = [
          hide=tuple("CDEFG") + tuple("IJKLMNOPQRSTU"), headings=True),
     View("settings.png", "Settings", "A1:G44", ("General", "Stages", "BANT points", "Weight profile")),
     View("funnel.png", "Funnel", "A1:K21", ("Sales funnel", "Key figures", "Win rate", "Conversion by stage")),
-    View("funnel-chart.png", "Funnel", "M12:W30", ("Leads reaching each stage",)),
+    View("funnel-chart.png", "Funnel", "L12:S30", ("Leads reaching each stage",)),
     # By owner / by source, without the seven "reached" columns (L:R).
-    View("funnel-owners.png", "Funnel", "A33:S53", ("By owner", "By source", "Lead → won"), hide=tuple("LMNOPQR")),
+    View("funnel-owners.png", "Funnel", "A33:S53", ("By owner", "By source", "Lead →"), hide=tuple("LMNOPQR")),
     View("cleanse.png", "Cleanse", "A1:L24", ("Leads flagged for cleansing", "Stale Reason")),
     View("help.png", "Help", "A1:B10", ("how to use this workbook", "Ribbon buttons")),
     View("check.png", "Check", "A1:G11", ("Data check", "Did you mean"), source="check-sample"),
@@ -155,6 +155,8 @@ def hide_columns(root: etree._Element, letters: tuple[str, ...]) -> None:
 
 def page_setup(sheet_xml: bytes, view: View) -> bytes:
     root = etree.fromstring(sheet_xml)
+    for fit in root.findall(f"{Q}sheetPr/{Q}pageSetUpPr"):  # the workbook's own "fit to one page wide"
+        fit.getparent().remove(fit)
     hide_columns(root, view.hide)
     options = {"gridLines": "1"}
     if view.headings:
@@ -203,6 +205,9 @@ def prepare_copy(src: Path, dst: Path, views: list[View]) -> None:
         view_el.set("activeTab", str(first_visible))
         view_el.set("firstSheet", str(first_visible))
     names = wb.find(Q + "definedNames")
+    for old in list(names if names is not None else []):  # the workbook's own print setup: replaced
+        if old.get("name") in ("_xlnm.Print_Area", "_xlnm.Print_Titles"):  # (LibreOffice prints a hidden
+            names.remove(old)                                             # sheet that has a print area)
     if names is None:
         names = etree.SubElement(wb, Q + "definedNames")
         wb.remove(names)

@@ -16,13 +16,9 @@ Public Sub SalesbookRibbon(control As IRibbonControl)
                 On Error GoTo 0
                 RunSalesbook control.Id
             End If
-        Case "archive"
-            If MsgBox("Move every lead flagged Stale from Leads to the Archive sheet?" & vbCrLf & _
-                      "Nothing is deleted: the rows are kept on Archive with today's date.", _
-                      vbQuestion + vbOKCancel + vbDefaultButton2, "Archive Stale") = vbOK Then
-                RunSalesbook control.Id
-            End If
         Case Else
+            ' Archive Stale asks in Python, which knows how many leads (and which) would move,
+            ' and moves nothing unless the answer is OK (salesbook.ribbon.archive).
             RunSalesbook control.Id
     End Select
 End Sub

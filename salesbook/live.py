@@ -30,6 +30,7 @@ import datetime as dt
 import logging
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -42,7 +43,9 @@ from .errors import Refusal
 from .report import ARCHIVE_SHEET, HISTORY_SHEET, L as LABELS
 from .schema import BY_KEY, DATE, REQUIRED, header_score, match_header, match_headers, norm
 from .settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
-from .sheetmodel import FORMATS, AppendRows, Block, Chart, SheetModel
+from .cells import col_index, col_letter
+from .sheetmodel import (FORMATS, LINE_HEIGHT, AppendRows, Block, Chart, PageSetup, SheetModel, fit_widths,
+                         header_heights, is_number_column, log_sheet_model, print_area)
 
 LEADS_TABLE, LEADS_SHEETS = "leads", ("leads", "线索")  # as the file reader finds them
 MIN_REQUIRED_MATCHED = 2  # required columns a header row needs to count as a lead table
@@ -481,6 +484,7 @@ def plan_write(book, lb: LiveBook, ev=None, *, sheets=None, appends=None, delete
     rows = sorted({int(r) for r in delete_rows})
     if rows:
         _plan_delete(plan, book, lb, rows)
+        check_unchanged(book, lb, rows)
     return plan
 
 
@@ -648,15 +652,20 @@ def _plan_sheet(plan: Plan, book, model: SheetModel) -> None:
         plan.add(f"the old charts of sheet '{name}'", lambda: _delete_charts(sheet()))
         plan.add(f"the cleared sheet '{name}'", lambda: sheet().clear())
     plan.add(f"the title lines of sheet '{name}'", lambda: _write_notes(sheet(), model.notes))
+    widths = fit_widths(model)  # as the file adapter sets them
+    heights = header_heights(model, widths)
     for i, block in enumerate(model.blocks):
         grid = _block_grid(block)
-        plan.add(f"table {i + 1} of sheet '{name}'", lambda b=block, g=grid: _write_block(sheet(), b, g))
-    if model.col_widths:
-        plan.add(f"the column widths of sheet '{name}'", lambda: set_widths(book, sheet(), model.col_widths))
+        plan.add(f"table {i + 1} of sheet '{name}'", lambda b=block, g=grid: _write_block(sheet(), b, g, heights))
+    if widths:
+        plan.add(f"the column widths of sheet '{name}'", lambda: set_widths(book, sheet(), widths))
     if model.freeze_rows:
         plan.add(f"the frozen rows of sheet '{name}'", lambda: _freeze(sheet(), model.freeze_rows))
     for chart in model.charts:
-        plan.add(f"the chart of sheet '{name}'", lambda c=chart: add_chart(sheet(), model, c))
+        plan.add(f"the chart of sheet '{name}'", lambda c=chart: add_chart(sheet(), model, c, widths, heights))
+    if model.page is not None:
+        plan.add(f"the print setup of sheet '{name}'", lambda: set_page_setup(book, sheet(), model.page,
+                                                                                print_area(model)))
     if role is not None:
         _plan_mark(plan, book, role, name)
 
@@ -699,9 +708,9 @@ def _block_grid(block: Block) -> list[list[object]]:
     return grid
 
 
-def _write_block(sheet, block: Block, grid: list[list[object]]) -> None:
+def _write_block(sheet, block: Block, grid: list[list[object]], heights: dict[int, float] | None = None) -> None:
     """Formats of the data columns (runs of equal formats), then the values in one call,
-    then bold title and header."""
+    then bold title and header (wrapped, right-aligned over numbers, ``heights[row]`` tall, else one line)."""
     n = len(block.frame)
     if n:
         cols = list(block.frame.columns)
@@ -719,25 +728,42 @@ def _write_block(sheet, block: Block, grid: list[list[object]]) -> None:
         sheet.range((block.row, block.col)).value = grid
     if block.title:
         sheet.range((block.row, block.col)).font.bold = True
-    if block.header:
+    if block.header and block.frame.shape[1]:
         hr = block.row + (1 if block.title else 0)
-        sheet.range((hr, block.col), (hr, block.col + block.frame.shape[1] - 1)).font.bold = True
+        header = sheet.range((hr, block.col), (hr, block.col + block.frame.shape[1] - 1))
+        header.font.bold = True
+        _style_header(sheet, block, hr, header, (heights or {}).get(hr))
+
+
+def _style_header(sheet, block: Block, row: int, header, height: float | None) -> None:
+    """Headers wrap (their widths allow two lines) and sit right-aligned over numbers and
+    dates, as in the file; one call per run of number columns. Cosmetic: an engine without
+    these properties keeps plain headers."""
+    _cosmetic(lambda: setattr(header, "wrap_text", True))
+    # the height either way, so that there are as many calls whatever the texts
+    _cosmetic(lambda: setattr(header, "row_height", height or LINE_HEIGHT))
+    numbers = [j for j in range(block.frame.shape[1]) if is_number_column(block, j)]
+    for run in _runs(numbers):
+        right = sheet.range((row, block.col + run[0]), (row, block.col + run[-1]))
+        _cosmetic(lambda r=right: setattr(r, "horizontal_alignment", "right"))
+
+
+def _cosmetic(fn: Callable[[], None]) -> None:
+    """A formatting call that an engine may not offer (xlwings Server's alignment needs an
+    Office.js client): skipped there, never a reason to fail."""
+    try:
+        fn()
+    except Exception:
+        pass
 
 
 def set_widths(book, sheet, widths: dict[int, float]) -> None:
-    """Column widths in Excel's character units; runs of equal widths in one call.
-    The remote engine takes points."""
+    """Column widths in Excel's character units, one call per column (as many calls
+    whatever the figures). The remote engine takes points."""
     points = engine_name(book) in ("remote", "officejs")
-    items = sorted(widths.items())
-    i = 0
-    while i < len(items):
-        j = i
-        while j + 1 < len(items) and items[j + 1][0] == items[j][0] + 1 and items[j + 1][1] == items[i][1]:
-            j += 1
-        w = items[i][1]
+    for col, w in sorted(widths.items()):
         value = round((w * 7 + 5) * 0.75, 2) if points else w
-        sheet.range((1, items[i][0]), (1, items[j][0])).column_width = value
-        i = j + 1
+        sheet.range((1, col)).column_width = value
 
 
 def _freeze(sheet, rows: int) -> None:
@@ -747,9 +773,76 @@ def _freeze(sheet, rows: int) -> None:
         pass
 
 
-def add_chart(sheet, model: SheetModel, chart: Chart) -> bool:
-    """A native bar chart of one block column by its label column. Guarded: an engine
-    without chart support still gets the data; returns whether the chart was made."""
+def set_page_setup(book, sheet, page: PageSetup, area: tuple[int, int, int, int]) -> None:
+    """Print as the file adapter sets it (salesbook.xlsx.printing): the print area through
+    xlwings (every engine); landscape, one page wide and the title rows through Excel's own
+    PageSetup object (desktop Excel on Windows and macOS). Cosmetic: never a reason to fail."""
+    r1, c1, r2, c2 = area
+    try:
+        sheet.page_setup.print_area = f"${col_letter(c1)}${r1}:${col_letter(c2)}${r2}"
+    except Exception:
+        pass
+    if engine_name(book) != "excel":
+        return
+    titles = f"${page.title_rows[0]}:${page.title_rows[1]}" if page.title_rows else None
+    try:
+        native_page_setup(sheet.page_setup.api, sys.platform, titles)
+    except Exception:
+        pass
+
+
+def native_page_setup(api, platform: str, titles: str | None) -> None:
+    """Landscape, one page wide (any number of pages tall) and the rows repeated at the top of
+    each page, on Excel's PageSetup object: COM on Windows, AppleScript (appscript) on macOS."""
+    if platform == "win32":
+        api.Orientation = 2  # xlLandscape
+        api.Zoom = False  # required for FitToPagesWide/Tall to apply
+        api.FitToPagesWide = 1
+        api.FitToPagesTall = False
+        if titles:
+            api.PrintTitleRows = titles
+    elif platform == "darwin":
+        from appscript import k
+
+        api.page_orientation.set(k.landscape)
+        api.zoom.set(False)
+        api.fit_to_pages_wide.set(1)
+        api.fit_to_pages_tall.set(False)
+        if titles:
+            api.print_title_rows.set(titles)
+
+
+def _extend_print_area(sheet, last_row: int, last_col: int) -> None:
+    """A log sheet's print area grows with the rows appended (as in the file); left alone
+    when it has none, or one that is not a single range. Cosmetic: never a reason to fail."""
+    try:
+        area = sheet.page_setup.print_area
+        m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)", str(area or "").split("!")[-1])
+        if m is None:
+            return
+        c2 = max(col_index(m.group(3)), last_col)
+        r2 = max(int(m.group(4)), last_row)
+        sheet.page_setup.print_area = f"${m.group(1)}${m.group(2)}:${col_letter(c2)}${r2}"
+    except Exception:
+        pass
+
+
+def _chart_size(chart: Chart, widths: dict[int, float] | None, heights: dict[int, float] | None) -> tuple[float, float]:
+    """The chart's width and height in points: the cells it covers, as the file anchors it."""
+    if widths is None:
+        return chart.width_cols * POINTS_PER_COLUMN, chart.height_rows * POINTS_PER_ROW
+    cols = range(chart.anchor_col, chart.anchor_col + chart.width_cols)
+    rows = range(chart.anchor_row, chart.anchor_row + chart.height_rows)
+    width = sum((widths[c] * 7 + 5) * 0.75 if c in widths else POINTS_PER_COLUMN for c in cols)  # chars -> px -> pt
+    height = sum((heights or {}).get(r, LINE_HEIGHT) for r in rows)
+    return width, height
+
+
+def add_chart(sheet, model: SheetModel, chart: Chart, widths: dict[int, float] | None = None,
+              heights: dict[int, float] | None = None) -> bool:
+    """A native bar chart of one block column by its label column, over the cells the file
+    anchors it to (``widths``/``heights`` of the sheet). Guarded: an engine without chart
+    support still gets the data; returns whether the chart was made."""
     block = model.blocks[chart.block]
     cols = [str(c) for c in block.frame.columns]
     try:
@@ -760,8 +853,8 @@ def add_chart(sheet, model: SheetModel, chart: Chart) -> bool:
     last = block.last_row
     try:
         anchor = sheet.range((chart.anchor_row, chart.anchor_col))
-        c = sheet.charts.add(anchor=anchor, width=chart.width_cols * POINTS_PER_COLUMN,
-                             height=chart.height_rows * POINTS_PER_ROW, chart_type=CHART_TYPE)
+        width, height = _chart_size(chart, widths, heights)
+        c = sheet.charts.add(anchor=anchor, width=width, height=height, chart_type=CHART_TYPE)
         if val == cat + 1:
             c.set_source_data(sheet.range((header_row, block.col + cat), (last, block.col + val)))
         else:
@@ -842,6 +935,7 @@ def _plan_append_rows(plan: Plan, book, rows: AppendRows, log: LogSheet | None) 
             plan.add(f"the number format of '{name}' on sheet '{sheet_name}'",
                      lambda c=c, f=fmt: _set(sheet().range((first, c), (last, c)), "number_format", f))
     plan.add(f"the rows appended to sheet '{sheet_name}'", lambda: _set(sheet().range((first, 1)), "value", grid))
+    plan.add(f"the print area of sheet '{sheet_name}'", lambda: _extend_print_area(sheet(), last, width))
 
 
 def _plan_new_log(plan: Plan, book, rows: AppendRows, log: LogSheet | None) -> None:
@@ -863,9 +957,64 @@ def _plan_new_log(plan: Plan, book, rows: AppendRows, log: LogSheet | None) -> N
     plan.add(f"the rows of sheet '{name}'", lambda: _set(sheet().range((1, 1)), "value", grid))
     plan.add(f"the header of sheet '{name}'", lambda: _set(
         sheet().range((1, 1), (1, max(1, frame.shape[1]))).font, "bold", True))
+    if log is None and frame.shape[1]:  # a sheet the add-in creates: laid out as the file adapter does
+        model = log_sheet_model(rows)
+        plan.add(f"the layout of sheet '{name}'", lambda: _lay_out_log(book, sheet(), model))
+
+
+def _lay_out_log(book, sheet, model: SheetModel) -> None:
+    """Header style, column widths, frozen header and print setup of a new log sheet."""
+    widths = fit_widths(model)
+    block = model.blocks[0]
+    header = sheet.range((1, 1), (1, block.frame.shape[1]))
+    _style_header(sheet, block, 1, header, header_heights(model, widths).get(1))
+    set_widths(book, sheet, widths)
+    _freeze(sheet, model.freeze_rows)
+    set_page_setup(book, sheet, model.page, print_area(model))
 
 
 # ---- deleting archived rows -------------------------------------------------------
+
+def check_unchanged(book, lb: LiveBook, rows: list[int]) -> None:
+    """Rows are deleted by their numbers, so before any write the lead table is read again
+    (one call, as at first) and must be where it was with the same Lead IDs on every row and
+    the same cells on the rows to delete. On macOS Excel stays editable while Python works: a
+    sort, an inserted or deleted row, an edit in between is refused here, before anything is
+    written, rather than deleting the wrong leads."""
+    loc, grid = _read_leads(book, lb.path)
+    old = lb.loc
+    sheet = old.sheet_name
+    again = "Nothing was changed; run it again."
+    if (loc.sheet_name, loc.header_row, loc.first_col, loc.last_row, list(loc.headers)) != \
+            (old.sheet_name, old.header_row, old.first_col, old.last_row, list(old.headers)):
+        raise Refusal(f"The lead table on sheet '{sheet}' changed while the add-in was working: it now has its header "
+                      f"on row {loc.header_row} and its last lead on row {loc.last_row} (it had them on rows "
+                      f"{old.header_row} and {old.last_row}; were rows inserted or deleted?). {again}",
+                      path=lb.path, sheet=sheet)
+    now = _frame(loc, grid)
+    before, after = lb.leads.fillna("\0"), now.fillna("\0")  # missing cells compare equal
+    at = match_headers(list(old.headers)).get("lead_id")
+    if at is not None:
+        moved = np.flatnonzero((before.iloc[:, at] != after.iloc[:, at]).to_numpy())
+        if len(moved):
+            r = int(before.index[moved[0]])
+            was, now_id = lb.leads.iat[moved[0], at], now.iat[moved[0], at]
+            raise Refusal(f"The leads on sheet '{sheet}' changed while the add-in was working: row {r} now holds "
+                          f"{_lead(now_id)} where it read {_lead(was)} (was the table sorted, or a row inserted or "
+                          f"deleted?). {again}", path=lb.path, sheet=sheet, row=r)
+    diff = (before.loc[rows] != after.loc[rows]).to_numpy()
+    if diff.any():
+        i, j = (int(x[0]) for x in np.nonzero(diff))
+        r = rows[i]
+        who = f"{_lead(lb.leads.at[r, lb.leads.columns[at]])} on row {r}" if at is not None else f"row {r}"
+        raise Refusal(f"The leads on sheet '{sheet}' changed while the add-in was working: {who} was edited "
+                      f"(column '{old.headers[j]}'). {again}", path=lb.path, sheet=sheet, row=r,
+                      column=old.headers[j])
+
+
+def _lead(lead_id) -> str:
+    return f"lead {lead_id}" if isinstance(lead_id, str) and lead_id else "no Lead ID"
+
 
 def _plan_delete(plan: Plan, book, lb: LiveBook, rows: list[int]) -> None:
     """Delete the given Excel rows of the lead table: one ``delete(shift='up')`` per run

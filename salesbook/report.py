@@ -13,7 +13,7 @@ import pandas as pd
 from .rules.funnel import FunnelReport
 from .schema import BY_KEY
 from .settings import Settings
-from .sheetmodel import AppendRows, Block, Chart, SheetModel
+from .sheetmodel import AppendRows, Block, Chart, PageSetup, SheetModel
 
 FUNNEL_SHEET, CLEANSE_SHEET, CHECK_SHEET, HISTORY_SHEET, ARCHIVE_SHEET = "Funnel", "Cleanse", "Check", "History", "Archive"
 EXCEL_ROWS = 1_048_576
@@ -126,7 +126,7 @@ def funnel_sheet(r: FunnelReport, settings: Settings, lang: str, day: dt.date) -
     chart_source = len(blocks)
     # The chart reads the funnel stages only (Closed Lost has no 'reached').
     chart_frame = stage_frame.iloc[:n_funnel][[lbl("stage", lang), lbl("reached", lang)]]
-    blocks.append(Block(stage_row, 13, chart_frame, title=lbl("chart", lang), formats={lbl("reached", lang): "int"}))
+    blocks.append(Block(stage_row, 12, chart_frame, title=lbl("chart", lang), formats={lbl("reached", lang): "int"}))
     chart_top, chart_rows = stage_row, 18
     row = max(blocks[2].last_row, chart_top + chart_rows) + 3
     for which in ("owners", "sources"):
@@ -134,13 +134,16 @@ def funnel_sheet(r: FunnelReport, settings: Settings, lang: str, day: dt.date) -
                                       "owner" if which == "owners" else "source")
         blocks.append(Block(row, 1, frame, title=lbl(which, lang), formats=formats))
         row = blocks[-1].last_row + 3
+    # The chart ends where the owner and source tables end (at least 5 columns wide), so that
+    # it adds no width to the printed page.
+    chart_col, tables_right = 15, max(b.col + b.frame.shape[1] - 1 for b in blocks)
     chart = Chart(title=lbl("chart", lang), block=chart_source, category=lbl("stage", lang), value=lbl("reached", lang),
-                  anchor_row=chart_top, anchor_col=16, width_cols=8, height_rows=chart_rows)
-    # Column 1 holds the stage, owner and source names; the others fit their headers (renderer).
-    widths = {1: 24}
+                  anchor_row=chart_top, anchor_col=chart_col, width_cols=max(5, tables_right - chart_col + 1),
+                  height_rows=chart_rows)
+    # Widths fit the columns' texts and numbers (sheetmodel.fit_widths); on paper: one page wide, chart included.
     return SheetModel(FUNNEL_SHEET, blocks=blocks, notes=[(1, 1, lbl("funnel_title", lang)),
                                                           (2, 1, lbl("as_of", lang, d=day.isoformat()))],
-                      col_widths=widths, charts=[chart])
+                      charts=[chart], page=PageSetup(title_rows=(1, 2)))
 
 
 def _group_frame(t: pd.DataFrame, settings: Settings, lang: str, by: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -204,7 +207,7 @@ def cleanse_sheet(f: pd.DataFrame, outputs: pd.DataFrame, g: pd.DataFrame, setti
     return SheetModel(CLEANSE_SHEET, blocks=[Block(3, 1, frame, formats={lbl("row", lang): "int", h("last_contact"): "date",
                                                                          h("unanswered"): "int"})],
                       notes=[(1, 1, lbl("cleanse_title", lang)), (2, 1, note)],
-                      col_widths={1: 7, 2: 12, 3: 28, 4: 16, 5: 18, 6: 7, 7: 13, 8: 11, 9: 70}, freeze_rows=3)
+                      freeze_rows=3, page=PageSetup(title_rows=(1, 3)))
 
 
 def check_sheet(problems: pd.DataFrame, cells: pd.Series, sheet: str, lang: str, day: dt.date,
@@ -225,7 +228,7 @@ def check_sheet(problems: pd.DataFrame, cells: pd.Series, sheet: str, lang: str,
     return SheetModel(CHECK_SHEET, blocks=[Block(3, 1, frame, formats={lbl("row", lang): "int",
                                                                        lbl("cell_value", lang): "text"})],
                       notes=[(1, 1, lbl("check_title", lang)), (2, 1, note)],
-                      col_widths={1: 9, 2: 10, 3: 7, 4: 16, 5: 22, 6: 70, 7: 18}, freeze_rows=3)
+                      freeze_rows=3, page=PageSetup(title_rows=(1, 3)))
 
 
 def history_rows(new: pd.DataFrame, lang: str, existing_header: list[object] | None = None) -> AppendRows:

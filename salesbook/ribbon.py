@@ -143,8 +143,10 @@ def check(book) -> str:
 
 
 def archive(book) -> str:
-    """Archive Stale: move the leads flagged stale now to the Archive sheet (the VBA
-    callback has already asked the user to confirm)."""
+    """Archive Stale: find the leads flagged stale now, show how many (and which) would move
+    and ask OK/Cancel; on OK move them to the Archive sheet. Before anything is written the
+    lead table is read again (``live.write``): if it changed meanwhile (on macOS Excel stays
+    editable while Python works: a sort, an inserted row), nothing moves."""
     from .engine import evaluate
     from .service import archive_rows, archive_summary
 
@@ -153,10 +155,46 @@ def archive(book) -> str:
     rows = ev.stale_rows
     if not len(rows):
         return archive_summary(0, len(lb.leads)) if ev.lead_count else ev.summary
+    answer = confirm(book, archive_question(lb, rows))
+    if answer != "ok":
+        return ("Archive Stale cancelled: nothing was moved." if answer == "cancel" else
+                "Archive Stale moved nothing: Excel gave no answer to its OK/Cancel question.")
     moved = archive_rows(lb, rows, ev.today or dt.date.today(), ev.language)
     live.status(book, f"{live.STATUS_PREFIX}archiving {len(rows):,} stale leads…")
     live.write(book, lb, None, appends=[moved], delete_rows=rows)
     return archive_summary(len(rows), len(lb.leads))
+
+
+ARCHIVE_LISTED = 10  # Lead IDs named in the question; the rest are counted
+
+
+def archive_question(lb: live.LiveBook, rows) -> str:
+    """'Archive 12 stale leads to the Archive sheet?' with their Lead IDs (the first ten),
+    in English and Chinese."""
+    from .schema import match_headers
+
+    n = len(rows)
+    at = match_headers(list(lb.loc.headers)).get("lead_id")
+    first = list(rows)[:ARCHIVE_LISTED]
+    ids = lb.leads.iloc[:, at].loc[first].tolist() if at is not None else [None] * len(first)
+    names = [i if isinstance(i, str) and i else f"row {r}" for i, r in zip(ids, first)]
+    more = f", … and {n - ARCHIVE_LISTED:,} more" if n > ARCHIVE_LISTED else ""
+    lead_s = "lead" if n == 1 else "leads"
+    return (f"Archive {n:,} stale {lead_s} to the Archive sheet?\n\n"
+            f"Lead IDs: {', '.join(names)}{more}.\n\n"
+            f"The rows move from '{lb.loc.sheet_name}' to Archive with today's date; every cell is kept.\n"
+            f"把 {n:,} 条待清洗线索移到归档表（Archive）？整行保留并记录今天的日期。")
+
+
+def confirm(book, question: str) -> str | None:
+    """Ask OK/Cancel in a message box: 'ok', 'cancel', or None when the engine gives no
+    answer (xlwings Server answers through a callback; a failing message box)."""
+    try:
+        answer = book.app.alert(question, title=TITLE, buttons="ok_cancel", mode="info")
+    except Exception:
+        log.debug("the archive question could not be shown", exc_info=True)
+        return None
+    return answer.lower() if isinstance(answer, str) else None
 
 
 def settings(book) -> str:

@@ -39,6 +39,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 ROLES = ("leads", "settings", "funnel", "cleanse", "history", "archive", "check", "help")
 DEFAULT_NAMES = dict(zip(ROLES, ("Leads", "Settings", "Funnel", "Cleanse", "History", "Archive", "Check", "Help")))
 
+HELP_WIDTH = 60  # characters: the widest a Help column gets (sheetmodel.MAX_WIDTH for the add-in's sheets)
 # Leads: the defined name feeding each drop-down column (names point into the Settings sheet).
 LIST_NAMES = {"stage": "StageList", "lost_at_stage": "StageList", "budget": "BudgetList",
               "authority": "AuthorityList", "need": "NeedList", "timeline": "TimelineList"}
@@ -85,6 +86,9 @@ class _Formats:
         self.title = add({"bold": True, "font_size": 14, "font_color": "#1F3864"})
         self.block_title = add({"bold": True, "font_size": 12, "font_color": "#1F3864"})
         self.header = add({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "bottom_color": "#8EA9DB"})
+        # over a column of dates or numbers: aligned with them
+        self.header_right = add({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "bottom_color": "#8EA9DB",
+                                 "align": "right"})
         self.note = add({"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.help_heading = add({"bold": True, "font_size": 12, "font_color": "#1F3864", "text_wrap": True,
@@ -391,31 +395,74 @@ _HISTORY_HEADERS = {"en": ("Lead ID", "From", "To", "Date"), "zh": ("线索编�
 _ARCHIVED_ON = {"en": "Archived On", "zh": "归档日期"}
 
 
+def _print_setup(ws, last_row: int, last_col: int, title_rows: int = 1) -> None:
+    """As the add-in prints its sheets (salesbook.xlsx.printing): landscape, one page wide,
+    the first ``title_rows`` rows on every page, A1 to (last_row, last_col) as print area
+    (0-based; appending to a log sheet extends it)."""
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, title_rows - 1)
+    ws.print_area(0, 0, last_row, last_col)
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines a text takes in a wrapped cell ``width`` characters wide: words are wrapped
+    greedily, wide (CJK) characters count twice and break anywhere."""
+    room = max(width - 2, 1)
+    lines, used = 1, 0.0
+    for word in str(text).split(" "):
+        w = _display_width(word)
+        if used and used + 1 + w <= room:
+            used += 1 + w
+            continue
+        if used:
+            lines += 1
+        if w > room and any(unicodedata.east_asian_width(ch) in "WF" for ch in word):
+            extra = math.ceil(w / room) - 1  # CJK breaks between any two characters
+            lines += extra
+            w -= extra * room
+        used = w
+    return lines
+
+
+def _fit_row(ws, row: int, texts: Sequence[tuple[str, float]], line_height: float) -> None:
+    """A row tall enough for its wrapped texts ((text, column width) pairs). Set explicitly:
+    LibreOffice does not grow a row for wrapped text when it opens a file."""
+    lines = max(_wrapped_lines(t, w) for t, w in texts)
+    if lines > 1:
+        ws.set_row(row, lines * line_height)
+
+
 def _write_placeholder(ws, role: str, f: _Formats) -> None:
     title, text = _PLACEHOLDERS[role]
     ws.write_string(0, 0, title, f.title)
     ws.write_string(1, 0, text, f.note)
     ws.set_column(0, 0, 110)
+    _fit_row(ws, 1, [(text, 110)], 15)
+    _print_setup(ws, 1, 0)
 
 
 def _write_history(ws, language: str, f: _Formats) -> None:
     for c, h in enumerate(_HISTORY_HEADERS["zh" if language == "zh" else "en"]):
-        ws.write_string(0, c, h, f.header)
+        ws.write_string(0, c, h, f.header_right if c == 3 else f.header)  # Date
     ws.set_column(0, 2, 18)
     ws.set_column(3, 3, 12, f.date)
     ws.freeze_panes(1, 0)
+    _print_setup(ws, 0, 3)
 
 
 def _write_archive(ws, language: str, f: _Formats) -> None:
     lang = "zh" if language == "zh" else "en"
     headers = [_ARCHIVED_ON[lang]] + [c.header(lang) for c in LEAD_COLUMNS + OUTPUTS]
+    numbers = [True] + [c.kind == DATE or c.key in ("deal_value", "unanswered", "score") for c in LEAD_COLUMNS + OUTPUTS]
     for c, h in enumerate(headers):
-        ws.write_string(0, c, h, f.header)
+        ws.write_string(0, c, h, f.header_right if numbers[c] else f.header)
     ws.set_column(0, 0, 12, f.date)
     for j, col in enumerate(LEAD_COLUMNS + OUTPUTS, start=1):
         ws.set_column(j, j, _column_width(_LeadColumn(col.header(lang), col, None)),
                       f.date if col.kind == DATE else None)
     ws.freeze_panes(1, 1)
+    _print_setup(ws, 0, len(headers) - 1)
 
 
 def _help_rows() -> list[tuple[str, str, str]]:
@@ -525,12 +572,18 @@ def _help_rows() -> list[tuple[str, str, str]]:
 
 
 def _write_help(ws, f: _Formats) -> None:
-    ws.set_column(0, 1, 80, f.wrap)
-    for r, (style, en, zh) in enumerate(_help_rows()):
+    rows = _help_rows()
+    # Each column fits its longest line, up to 60 characters; longer texts wrap (rows made tall enough).
+    widths = [min(max(_display_width(r[i]) for r in rows) + 2, HELP_WIDTH) for i in (1, 2)]
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w, f.wrap)
+    for r, (style, en, zh) in enumerate(rows):
         fmt = {"title": f.title, "h": f.help_heading}.get(style, f.wrap)
         ws.write_string(r, 0, en, fmt)
         ws.write_string(r, 1, zh, fmt)
+        _fit_row(ws, r, [(en, widths[0]), (zh, widths[1])], {"title": 20, "h": 17}.get(style, 15))
     ws.freeze_panes(1, 0)
+    _print_setup(ws, len(rows) - 1, 1)
 
 
 # ---------------------------------------------------------------------------

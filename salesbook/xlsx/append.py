@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from salesbook.schema import match_header, norm
-from salesbook.sheetmodel import AppendRows, Block, SheetModel
+from salesbook.sheetmodel import AppendRows, log_sheet_model
 from salesbook.cells import col_index, col_letter
 from salesbook.xlsx.render import (
     Fragment,
@@ -85,9 +85,15 @@ def render_append(
 
 def new_log_sheet(rows: AppendRows, styles, *, date1904: bool = False) -> bytes:
     """A log sheet of its own: header row (frozen) and the rows under it."""
-    block = Block(row=1, col=1, frame=rows.frame, formats=dict(rows.formats))
-    model = SheetModel(name=rows.name, blocks=[block], freeze_rows=1)
-    return render_sheet(model, styles, date1904=date1904).sheet_xml
+    return render_sheet(log_sheet_model(rows), styles, date1904=date1904).sheet_xml
+
+
+def used_bounds(sheet_xml: bytes) -> tuple[int, int, int, int] | None:
+    """(first row, first col, last row, last col) of a worksheet part per its <dimension>."""
+    try:
+        return _dimension_bounds(sheet_xml, find_sheet_data(sheet_xml).start)
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------- scanning

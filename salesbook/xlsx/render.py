@@ -43,7 +43,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesbook.sheetmodel import FORMATS, Block, Chart, SheetModel
+from salesbook.sheetmodel import CJK, FORMATS, Block, Chart, SheetModel, fit_widths, header_heights, is_number_column
+from salesbook.xlsx.printing import page_setup_xml, with_fit_to_page
 from ..cells import col_letter
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -77,7 +78,7 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 # Text that Excel would read as its own _xHHHH_ escape; its underscore is escaped.
 _EXCEL_ESCAPE_LOOKALIKE = r"_(x[0-9A-Fa-f]{4}_)"
 # Wide (East Asian) characters, which take two columns of width.
-_CJK = "[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+_CJK = CJK
 
 
 @dataclass
@@ -93,14 +94,18 @@ class RenderedSheet:
 
 
 def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None, date1904: bool = False) -> RenderedSheet:
-    """Render a whole add-in sheet: cells, column widths, frozen rows and charts.
+    """Render a whole add-in sheet: cells, column widths, frozen rows, print setup and charts.
 
+    The print setup's defined names (print area, title rows) belong to ``workbook.xml``:
+    the writer sets them (``salesbook.xlsx.printing.set_print_names``).
     ``date1904``: the workbook uses the 1904 date system (``workbookPr date1904``)."""
     st = StyleCache(styles, date1904)
-    fragments = _model_fragments(model, st)
+    widths = fit_widths(model)
+    fragments = _model_fragments(model, st, header_heights(model, widths))
     body, bounds = rows_xml(fragments)
-    widths = _column_widths(model, fragments)
     del fragments  # the cells are in ``body`` now
+    if model.page is not None:
+        sheet_pr = with_fit_to_page(sheet_pr)
     head = [
         XML_DECL,
         _worksheet_open(sheet_pr),
@@ -114,6 +119,7 @@ def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None, da
     tail = [
         "</sheetData>" if bounds is not None else "",
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
+        page_setup_xml(model.page),
         _ignored_errors_xml(bounds),
         f'<drawing r:id="{DRAWING_RID}"/>' if model.charts else "",
         "</worksheet>",
@@ -148,8 +154,10 @@ class StyleCache:
     def title(self) -> int:
         return self.xf(bold=True, size=TITLE_SIZE)
 
-    def header(self) -> int:
-        return self.xf(bold=True, fill_rgb=HEADER_FILL)
+    def header(self, right: bool = False) -> int:
+        """A header cell, wrapping onto a second line where its column is narrower
+        (``sheetmodel.fit_widths``); right-aligned over a column of numbers or dates."""
+        return self.xf(bold=True, fill_rgb=HEADER_FILL, wrap=True, halign="right" if right else None)
 
     def data(self, fmt: str | None, kind: str) -> int | None:
         """The style of a data cell: the column's format, else one implied by the value."""
@@ -559,11 +567,15 @@ class Fragment:
     col: int
     end: int
     xml: pd.Series | pa.Array  # text, aligned with rows
-    widths: dict[int, float] | None = None  # column -> width it needs (data and headers)
+    height: float | None = None  # a row height in points for its rows (wrapped headers); None: Excel's
 
 
-def _single(row: int, col: int, end: int, xml: str, widths: dict[int, float] | None = None) -> Fragment:
-    return Fragment(np.array([row], dtype=np.int64), col, end, pd.Series([xml], dtype="str"), widths)
+def _single(row: int, col: int, end: int, xml: str, height: float | None = None) -> Fragment:
+    return Fragment(np.array([row], dtype=np.int64), col, end, pd.Series([xml], dtype="str"), height)
+
+
+def _row_attrs(height: float | None) -> str:
+    return "" if height is None or height != height else f' ht="{_fmt_width(height)}" customHeight="1"'
 
 
 def assemble_rows(fragments: Sequence[Fragment], p: str = "") -> tuple[bytes, tuple[int, int, int, int] | None]:
@@ -593,6 +605,7 @@ def rows_xml(fragments: Sequence[Fragment], p: str = "") -> tuple[bytes, tuple[i
             "col": np.concatenate([np.full(len(f.rows), f.col) for f in fragments]),
             "end": np.concatenate([np.full(len(f.rows), f.end) for f in fragments]),
             "xml": pd.concat([_str_series(f.xml) for f in fragments], ignore_index=True),
+            "ht": np.concatenate([np.full(len(f.rows), np.nan if f.height is None else f.height) for f in fragments]),
         }
     )
     frame = frame.sort_values(["row", "col"], kind="stable", ignore_index=True)
@@ -600,7 +613,14 @@ def rows_xml(fragments: Sequence[Fragment], p: str = "") -> tuple[bytes, tuple[i
     rows = frame["row"].to_numpy()
     first = np.r_[True, rows[1:] != rows[:-1]]
     last = np.r_[rows[1:] != rows[:-1], True]
-    opens = (f'<{p}row r="' + frame["row"].astype("str") + '">').where(first, "")
+    opens = f'<{p}row r="' + frame["row"].astype("str") + '"'
+    if frame["ht"].notna().any():  # a row's height: the tallest fragment's on it (a wrapped header's)
+        tall = frame["ht"].groupby(frame["row"]).transform("max")
+        has = tall.notna().to_numpy()
+        attrs = pd.Series("", index=frame.index, dtype="str")
+        attrs[has] = [_row_attrs(h) for h in tall[has].tolist()]  # header rows only
+        opens = opens + attrs
+    opens = (opens + ">").where(first, "")
     closes = pd.Series(np.where(last, f"</{p}row>", ""), dtype="str")
     body = (opens + frame["xml"] + closes).str.cat()
     bounds = (int(rows[0]), int(frame["col"].min()), int(rows[-1]), int(frame["end"].max()))
@@ -623,11 +643,13 @@ def _rows_apart(fragments: Sequence[Fragment]) -> list[Fragment] | None:
 def _fragment_rows(f: Fragment, p: str) -> bytes:
     """``<row r="n">`` + the fragment's cells + ``</row>`` for each of its rows (rows whose
     cells are missing left out, as ``str.cat`` leaves them out)."""
+    attrs = _row_attrs(f.height)
     if len(f.rows) == 1 and isinstance(f.xml, pd.Series):
         xml = f.xml.iloc[0]
-        return b"" if pd.isna(xml) else f'<{p}row r="{int(f.rows[0])}">{xml}</{p}row>'.encode("utf-8")
+        return b"" if pd.isna(xml) else f'<{p}row r="{int(f.rows[0])}"{attrs}>{xml}</{p}row>'.encode("utf-8")
     numbers = pa.array(f.rows, type=pa.int64()).cast(pa.large_string())
-    rows = pc.binary_join_element_wise(_text_scalar(f'<{p}row r="'), numbers, _text_scalar('">'), _arrow_text(f.xml),
+    rows = pc.binary_join_element_wise(_text_scalar(f'<{p}row r="'), numbers, _text_scalar(f'"{attrs}>'),
+                                       _arrow_text(f.xml),
                                        _text_scalar(f"</{p}row>"), _text_scalar(""))
     return _arrow_bytes(rows)
 
@@ -650,18 +672,19 @@ def _check_overlaps(frame: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- model -> fragments
 
 
-def _model_fragments(model: SheetModel, st: StyleCache) -> list[Fragment]:
+def _model_fragments(model: SheetModel, st: StyleCache, heights: dict[int, float] | None = None) -> list[Fragment]:
     fragments: list[Fragment] = []
     for block in model.blocks:
-        fragments.extend(block_fragments(block, st))
+        fragments.extend(block_fragments(block, st, heights=heights))
     # The first free line is the sheet's title (as the live-Excel adapter shows it too).
     for i, (row, col, text) in enumerate(sorted(model.notes)):
         fragments.append(_single(row, col, col, text_cell(row, col, text, st.title() if i == 0 else None)))
     return fragments
 
 
-def block_fragments(block: Block, st: StyleCache, p: str = "") -> list[Fragment]:
-    """Title, header and data of one block."""
+def block_fragments(block: Block, st: StyleCache, p: str = "",
+                    heights: dict[int, float] | None = None) -> list[Fragment]:
+    """Title, header (its row ``heights[row]`` points tall, when given) and data of one block."""
     frame = block.frame
     ncols = frame.shape[1]
     last_col = block.col + max(ncols, 1) - 1
@@ -670,19 +693,15 @@ def block_fragments(block: Block, st: StyleCache, p: str = "") -> list[Fragment]
         title = text_cell(block.row, block.col, block.title, st.title(), p)
         out.append(_single(block.row, block.col, block.col, title))
     names = [str(c) for c in frame.columns]
-    widths = {block.col + j: text_width(name) for j, name in enumerate(names)} if block.header else {}
     if block.header and ncols:
         hrow = block.row + (1 if block.title else 0)
-        header = st.header()
-        xml = "".join(text_cell(hrow, block.col + j, name, header, p) for j, name in enumerate(names))
-        out.append(_single(hrow, block.col, last_col, xml))
+        # Headers of numbers and dates are right-aligned, like the values under them.
+        xml = "".join(text_cell(hrow, block.col + j, name, st.header(is_number_column(block, j)), p)
+                      for j, name in enumerate(names))
+        out.append(_single(hrow, block.col, last_col, xml, (heights or {}).get(hrow)))
     if len(frame) and ncols:
-        data, data_widths = data_fragment(block, st, p)
-        for col, w in data_widths.items():
-            widths[col] = max(widths.get(col, 0.0), w)
+        data, _ = data_fragment(block, st, p)
         out.append(data)
-    if out:
-        out[-1].widths = widths
     return out
 
 
@@ -751,17 +770,6 @@ def _fmt_width(w: float) -> str:
 def auto_width(chars: float) -> float:
     """A column width (in characters) for text of the given length, with some padding."""
     return min(max(chars + 2.0, MIN_AUTO_WIDTH), MAX_AUTO_WIDTH)
-
-
-def _column_widths(model: SheetModel, fragments: Sequence[Fragment]) -> dict[int, float]:
-    """Model widths where given; the others fitted to the blocks' headers and data."""
-    fitted: dict[int, float] = {}
-    for fragment in fragments:
-        for col, chars in (fragment.widths or {}).items():
-            fitted[col] = max(fitted.get(col, 0.0), chars)
-    widths = {col: auto_width(chars) for col, chars in fitted.items()}
-    widths.update({int(c): float(w) for c, w in model.col_widths.items()})
-    return widths
 
 
 def _ignored_errors_xml(bounds) -> str:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from salesbook import schema
 from salesbook.errors import Refusal
-from salesbook.sheetmodel import AppendRows, SheetModel
+from salesbook.sheetmodel import AppendRows, SheetModel, log_sheet_model
 from salesbook.xlsx import calcchain, memory
 from salesbook.xlsx.leads_writer import (
     BackgroundWriter,
@@ -49,6 +49,7 @@ from salesbook.xlsx.package import (
 )
 from salesbook.xlsx.notes import shift_defined_names, shift_notes
 from salesbook.xlsx.ownership import claim, mark
+from salesbook.xlsx.printing import extend_print_area, set_print_names
 from salesbook.xlsx.references import shift_references
 from salesbook.xlsx.reader import LeadsLocation, col_letter, parse_ref, shared_strings, sheet_ref
 from salesbook.xlsx.styles import StyleBook
@@ -386,7 +387,16 @@ def _write_model(pkg, writer, model: SheetModel, styles, renderers, added) -> st
         writer.put(part, rendered.sheet_xml)
     _set_drawing(writer, part, rendered.drawing_xml, list(rendered.charts or []))
     mark(writer, model.name, _sheet_name(pkg, model.name))
+    _set_print_names(writer, model)
     return part
+
+
+def _set_print_names(writer: PackageWriter, model: SheetModel) -> None:
+    """The sheet's print area and title rows (defined names in workbook.xml)."""
+    workbook = writer.get(writer.pkg.workbook_part)
+    named = set_print_names(workbook, model.name, model)
+    if named != workbook:
+        writer.put(writer.pkg.workbook_part, named)
 
 
 def _set_drawing(writer: PackageWriter, sheet_part: str, drawing: bytes | None, charts: list[bytes]) -> None:
@@ -459,11 +469,20 @@ def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> st
     if existing is not None and re.search(rb'\st="s"', existing):
         sst = shared_strings(pkg)  # lazy: only the header's strings get decoded
     xml = append_mod.render_append(existing, rows, styles, sst, date1904=pkg.date1904)
+    from salesbook.xlsx.append import used_bounds  # (imported late, as _renderers does)
+
     if part is None:
         part = writer.add_worksheet(rows.name, xml).part
         added[rows.name.casefold()] = part
+        _set_print_names(writer, log_sheet_model(rows))  # a new log sheet prints like the template's
     else:
         writer.put(part, xml)
+        bounds = used_bounds(xml) if xml is not existing else None
+        if bounds is not None:  # its print area (if any) grows with the rows
+            workbook = writer.get(writer.pkg.workbook_part)
+            grown = extend_print_area(workbook, rows.name, bounds)
+            if grown != workbook:
+                writer.put(writer.pkg.workbook_part, grown)
     mark(writer, rows.name, _sheet_name(pkg, rows.name))
     return part
 

@@ -84,6 +84,34 @@ def test_supertips_name_what_each_button_writes():
             assert word in tips[button_id], (button_id, word)
 
 
+# Every imageMso the ribbon uses, each an Excel control id found in Microsoft's lists of Excel
+# controls: excelcontrols.xlsx, column "Control Name", of github.com/OfficeDev/office-fluent-ui-command-identifiers
+# (folders "Office 2013", "Office 2016" and "Microsoft 365/Current Channel", version 2402), with where the
+# control sits in Excel. (An imageMso that is no control id shows no icon; Excel confirms the pictures:
+# docs/acceptance.md, item 3.)
+EXCEL_CONTROL_IDS = {
+    "ConditionalFormattingMenu": "Home > Styles > Conditional Formatting",
+    "HeaderFooterCurrentDate": "Header & Footer > Header & Footer Elements > Current Date",
+    "Filter": "Data > Sort & Filter > Filter",
+    "TableRowsDeleteExcel": "Home > Cells > Delete > Delete Table Rows",
+    "ChartInsert": "Insert Chart (not on a tab)",
+    "MacroPlay": "Run Macro (not on a tab)",
+    "DataValidation": "Data > Data Tools > Data Validation",
+    "ControlProperties": "Developer > Controls > Properties",
+    "Help": "Help > Help",
+}
+
+
+@pytest.mark.parametrize("ribbon_part", RIBBON_PARTS, ids=lambda p: p.source)
+def test_icons_are_excel_control_ids(ribbon_part):
+    root = etree.parse(str(MACROS / ribbon_part.source)).getroot()
+    icons = {el.get("id"): el.get("imageMso") for el in root.iter() if el.get("imageMso")}
+    assert len(icons) == len(RIBBON_COMMANDS)
+    unknown = {button: icon for button, icon in icons.items() if icon not in EXCEL_CONTROL_IDS}
+    assert not unknown, f"imageMso values that are not Excel control ids: {unknown}"
+    assert not {"DeleteRows", "CalendarInsert", "FilterToggleFilter"} & set(icons.values())
+
+
 def test_tab_label():
     root = etree.parse(str(MACROS / CUSTOMUI14.source)).getroot()
     tabs = [el for el in root.iter() if etree.QName(el).localname == "tab"]

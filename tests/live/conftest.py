@@ -304,3 +304,32 @@ def find(book, func: str, sheet: str | None = None) -> list[dict]:
             continue
         out.append(a)
     return out
+
+
+@pytest.fixture
+def answer(xw, monkeypatch):
+    """answer(reply, meanwhile=None): OK/Cancel message boxes answer ``reply`` ('ok' or
+    'cancel') as desktop Excel's do (the remote engine itself answers None: xlwings Server
+    replies through a callback). The question is still recorded as an 'alert' action.
+    ``meanwhile(book_json)`` runs while the question is up: what a user can do in Excel
+    meanwhile (on macOS Excel stays editable while Python works), on the book's JSON."""
+    from xlwings.pro import _xlremote
+
+    original = _xlremote.App.alert
+
+    def _answer(reply: str, meanwhile=None):
+        def alert(self, prompt, title, buttons, mode, callback):
+            original(self, prompt, title, buttons, mode, callback)
+            if buttons != "ok_cancel":
+                return None
+            if meanwhile is not None:
+                meanwhile(self.books.active.api)
+            return reply
+
+        monkeypatch.setattr(_xlremote.App, "alert", alert)
+
+    return _answer
+
+
+def json_sheet(book_json: dict, name: str) -> dict:
+    return next(s for s in book_json["sheets"] if s["name"] == name)

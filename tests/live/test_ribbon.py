@@ -109,7 +109,8 @@ def test_the_number_of_writes_does_not_grow_with_the_rows(tmp_path, open_book, c
     assert counts[20] == counts[2000], counts
 
 
-def test_archive_costs_one_delete_per_run_of_contiguous_rows(tmp_path, open_book):
+def test_archive_costs_one_delete_per_run_of_contiguous_rows(tmp_path, open_book, answer):
+    answer("ok")
     counts = {}
     for n in (20, 2000):
         path = write_leads(tmp_path / f"leads{n}.xlsx", lead_rows(n))
@@ -123,7 +124,8 @@ def test_archive_costs_one_delete_per_run_of_contiguous_rows(tmp_path, open_book
     assert counts[20] == counts[2000], counts
 
 
-def test_archive_moves_rows_bottom_up_and_appends_under_the_existing_header(tmp_path, open_book):
+def test_archive_moves_rows_bottom_up_and_appends_under_the_existing_header(tmp_path, open_book, answer):
+    answer("ok")
     archive = [["Archived On", "Lead ID", "Company", "Reviewer"],
                [dt.datetime(2026, 1, 5), "L-9000", "Old Co", "Kim"]]
     path = write_leads(tmp_path / "leads.xlsx", lead_rows(20), archive=archive)
@@ -191,9 +193,9 @@ def test_funnel_sheet_chart_and_history(tmp_path, open_book):
     assert summary.startswith("Funnel:")
     assert "Funnel" in sheet_names(book)
     charts = find(book, "addChart", "Funnel")
-    assert len(charts) == 1 and charts[0]["args"][1] == "BarClustered" and charts[0]["args"][3] == "$M$13:$N$20"
+    assert len(charts) == 1 and charts[0]["args"][1] == "BarClustered" and charts[0]["args"][3] == "$L$13:$M$20"
     assert find(book, "setChartTitle", "Funnel")[0]["args"][1] == "Leads reaching each stage"
-    stage_block = [a for a in find(book, "setValues", "Funnel") if cell(a) == "M12"][0]
+    stage_block = [a for a in find(book, "setValues", "Funnel") if cell(a) == "L12"][0]
     assert stage_block["values"][1] == ["Stage", "Reached"]
     hist = find(book, "setValues", "History")
     assert len(hist) == 1 and cell(hist[0]) == "A3"
