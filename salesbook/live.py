@@ -885,12 +885,24 @@ def _same_column(a: object, b: object) -> bool:
     return any({na, nb} <= {norm(en), norm(zh), norm(f"{en}{zh}")} for en, zh in LABELS.values())
 
 
-def _plan_append(plan: Plan, book, lb: LiveBook, rows: AppendRows) -> None:
-    names = {HISTORY_SHEET: HISTORY_NAMES, ARCHIVE_SHEET: ARCHIVE_NAMES}.get(rows.name, (rows.name,))
-    log = lb.history if (rows.name == HISTORY_SHEET and lb.history is not None) else read_log(book, names)
-    role = owned.role_of(rows.name)
-    if log is not None and role is not None:  # a user's sheet of that name is never written into
+def owned_log(book, name: str) -> LogSheet | None:
+    """The add-in's log sheet ``name`` (History, Archive) as read, None when there is none yet;
+    a user's sheet of that name is refused (Refusal), never written into."""
+    names = {HISTORY_SHEET: HISTORY_NAMES, ARCHIVE_SHEET: ARCHIVE_NAMES}.get(name, (name,))
+    log = read_log(book, names)
+    role = owned.role_of(name)
+    if log is not None and role is not None:
         _refuse_foreign(book, role, log.name, [log.header])
+    return log
+
+
+def _plan_append(plan: Plan, book, lb: LiveBook, rows: AppendRows) -> None:
+    if rows.name == HISTORY_SHEET and lb.history is not None:
+        log = lb.history
+        _refuse_foreign(book, owned.role_of(rows.name), log.name, [log.header])
+    else:
+        log = owned_log(book, rows.name)
+    role = owned.role_of(rows.name)
     _plan_append_rows(plan, book, rows, log)
     if role is not None:
         _plan_mark(plan, book, role, log.name if log is not None else rows.name)

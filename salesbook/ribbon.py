@@ -155,6 +155,7 @@ def archive(book) -> str:
     rows = ev.stale_rows
     if not len(rows):
         return archive_summary(0, len(lb.leads)) if ev.lead_count else ev.summary
+    live.owned_log(book, report.ARCHIVE_SHEET)  # a user's sheet named Archive: refused before asking
     answer = confirm(book, archive_question(lb, rows))
     if answer != "ok":
         return ("Archive Stale cancelled: nothing was moved." if answer == "cancel" else
