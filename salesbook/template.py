@@ -321,11 +321,12 @@ def _write_settings(ws, settings: Settings, f: _Formats) -> dict[str, tuple[int,
         for i, values in enumerate(data):
             for c, v in enumerate(values):
                 write_cell(ws, row + 2 + i, c, v, _settings_format(header, c, values, f), f.date)
-        if norm(title).startswith("holidays"):  # room to type dates, formatted as dates
-            for r in range(row + 2 + len(data), row + 2 + len(data) + 10):
+        room = 10 if norm(title).startswith("holidays") else 0
+        if room:  # room to type dates, formatted as dates
+            for r in range(row + 2 + len(data), row + 2 + len(data) + room):
                 ws.write_blank(r, 0, None, f.date)
         lists.update(_list_ranges(header, data, row + 2))
-        row += 2 + len(data) + 1
+        row += 2 + len(data) + room + 1
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 4, 14)
