@@ -609,9 +609,12 @@ def _read_targets(grid: _Grid, span, changes: dict) -> None:
     cols = {"owner": _find_col(header, "Owner", "负责人", "Rep", "销售"),
             "period": _find_col(header, "Period", "期间", "周期", "时期"),
             "target": _find_col(header, "Target", "目标", "目标金额", "Amount", "金额")}
-    missing = [k for k, c in cols.items() if c is None]
-    if missing:
-        raise grid.error(header_r, 0, grid.cell(header_r, 0), "the Targets header Owner | Period | Target")
+    if None in cols.values():
+        found = " | ".join(_text(h) for h in header if _text(h))
+        raise SettingsError(
+            f"Settings sheet '{grid.sheet}', row {header_r + 1}: the Targets block needs the header "
+            f"Owner | Period | Target (found {found!r}). Fix the header and run again.",
+            sheet=grid.sheet, row=header_r + 1, column="A", value=found)
     targets: list[Target] = []
     seen: dict[tuple[str, str], int] = {}
     for r in rows:
@@ -620,13 +623,17 @@ def _read_targets(grid: _Grid, span, changes: dict) -> None:
             continue
         owner = _text(grid.cell(r, cols["owner"]))
         if not owner:
-            raise grid.error(r, cols["owner"], grid.cell(r, cols["owner"]), "an owner (the rep the target is for)")
+            ref = f"{col_letter(cols['owner'] + 1)}{r + 1}"
+            raise SettingsError(
+                f"Settings sheet '{grid.sheet}', cell {ref}: the owner of this target is empty. Write the rep "
+                f"it is for (or clear the line) and run again.",
+                sheet=grid.sheet, row=r + 1, column=col_letter(cols["owner"] + 1), value=None)
         cell = grid.cell(r, cols["period"])
         try:
             period = period_of_cell(cell).label
         except PeriodError:
             raise grid.error(r, cols["period"], cell, FIXED_SHAPES) from None
-        key = (norm(owner), period)
+        key = (owner, period)  # owners as typed, as the Funnel's per-owner table groups them
         if key in seen:
             ref = f"{col_letter(cols['owner'] + 1)}{r + 1}"
             raise SettingsError(
