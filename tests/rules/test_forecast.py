@@ -146,6 +146,16 @@ class TestReduce:
         pd.testing.assert_frame_equal(got_total, want_total, check_dtype=False)
         pd.testing.assert_frame_equal(forecast.finish(forecast.reduce(parts), TODAY)[1], want_total, check_dtype=False)
 
+    def test_two_books_with_leads_in_the_same_buckets(self):
+        """Every (owner, bucket) in both books: the reduce adds them, equal to one book of both."""
+        copy = {f"X{i}": r for i, r in BOOK.items()}
+        parts = [forecast.partial(prepared(b), Settings(), TODAY) for b in (BOOK, copy)]
+        owners, total = forecast.finish(forecast.reduce(parts), TODAY)
+        want_owners, want_total = run({**BOOK, **copy})
+        pd.testing.assert_frame_equal(owners, want_owners, check_dtype=False)
+        pd.testing.assert_frame_equal(total, want_total, check_dtype=False)
+        assert column(total, "best_case") == [20000, 64000, 8000, 2000, 0, 0, 6000, 12000, 0]
+
     def test_partial_columns_are_additive_only(self):
         assert list(forecast.partial(prepared(BOOK), Settings(), TODAY).columns) == list(forecast.KEYS + forecast.SUMS)
 

@@ -143,6 +143,15 @@ class TestByHand:
         t = targets.finish(targets.partial(p, Settings(), TODAY, [parse_period("2028-02"), parse_period("2028-03")]))
         assert row(t, "Eve", "2028-02")["won_value"] == 5 and row(t, "Eve", "2028-03")["won_value"] == 0
 
+    def test_a_won_lead_without_a_close_date_is_in_no_period(self):
+        """Even with a Timeline date in the period: a won lead's period is its Close Date's."""
+        raw, labels = canonical_frame(leads({"Owner": "Eve", "Stage": "Closed Won", "Deal Value": "5",
+                                             "Timeline": "2026-11-20"},
+                                            {"Owner": "Eve", "Stage": "Closed Won", "Deal Value": "7",
+                                             "Timeline": "2026-11-20", "Close Date": "2026-11-02"}))
+        t = targets.finish(targets.partial(prepare(raw, Settings(), labels), Settings(), TODAY, [NOV]))
+        assert (row(t, "Eve", "2026-11")["won_count"], row(t, "Eve", "2026-11")["won_value"]) == (1, 7)
+
     def test_an_unreadable_close_date_counts_in_no_period(self):
         raw, labels = canonical_frame(leads({"Owner": "Eve", "Stage": "Proposal", "Deal Value": "5",
                                              "Close Date": "soon", "Timeline": "2026-11-20"}))
