@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ..settings import OPEN, WON, Settings
-from .period import expected_close, group_sums, live_rows, month_numbers, owner_keys, probabilities, reduce_partials, values
+from .period import (expected_close, group_sums, live_rows, month_numbers, owner_keys, probabilities, reduce_partials,
+                     values)
 from .prepare import Prepared
 
 KEYS = ("owner", "bucket")

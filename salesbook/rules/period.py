@@ -21,9 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .prepare import Prepared
 
 MONTH, QUARTER, YEAR, DAYS = "month", "quarter", "year", "days"
 FIRST_YEAR, LAST_YEAR = 1900, 2199  # the dates a lead sheet can hold (rules/prepare.py)
@@ -149,15 +153,17 @@ def current_quarter(today: dt.date) -> Period:
 
 # ---- what the manager's views share ------------------------------------------------
 
-def expected_close(p) -> pd.Series:
+def expected_close(p: Prepared) -> pd.Series:
     """The expected close date of each lead of a ``Prepared`` table: its Close Date when set,
     else its Timeline when the Timeline is a date; NaT otherwise. A Close Date that could not
     be read gives NaT, not the Timeline (the stale rule says "Check" for it instead).
     Meaningful for open leads; a closed lead's Close Date is when it closed."""
     f = p.frame
     close = f["close_date"]
+    fallback = f["timeline_date"]
     unreadable = p.bad.get("close_date")
-    fallback = f["timeline_date"] if unreadable is None else f["timeline_date"].mask(unreadable.reindex(f.index, fill_value=False))
+    if unreadable is not None:
+        fallback = fallback.mask(unreadable.reindex(f.index, fill_value=False))
     return close.fillna(fallback)
 
 

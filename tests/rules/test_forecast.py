@@ -30,7 +30,6 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from salesbook.rules import forecast
 from salesbook.rules.prepare import canonical_frame, prepare

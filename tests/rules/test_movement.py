@@ -40,7 +40,6 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from salesbook.rules import movement
 from salesbook.rules.history import history_from_grid
