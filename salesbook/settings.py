@@ -109,6 +109,16 @@ GRADES = ("A", "B", "C", "D")
 
 
 @dataclass(frozen=True)
+class Target:
+    """One line of the Targets block: the won value an owner should reach in a period
+    (``period`` is the canonical label of a month, quarter or year: 2026-11, 2026-Q4, 2026)."""
+
+    owner: str
+    period: str
+    amount: float
+
+
+@dataclass(frozen=True)
 class Settings:
     stages: tuple[Stage, ...] = DEFAULT_STAGES
     bant: dict[str, tuple[Choice, ...]] = field(default_factory=lambda: dict(DEFAULT_BANT))
@@ -123,10 +133,12 @@ class Settings:
     unanswered_limit: int = 3
     no_contact_days: int = 60
     duplicate_check: bool = True
+    close_date_check: bool = True  # stale rule 6: an open lead's expected close date has passed
     holidays: tuple[dt.date, ...] = ()
     as_of: dt.date | None = None
     language: str = "auto"  # auto | en | zh
     bottleneck_min_reached: int = 5
+    targets: tuple[Target, ...] = ()
 
     # ---- derived look-ups -------------------------------------------------
     @property
@@ -169,6 +181,14 @@ class Settings:
     def find_choice(self, dimension: str, value: str) -> int | None:
         return self.choice_index(dimension).get(norm(value))
 
+    def targets_frame(self):
+        """The Targets block as a frame: owner, period (label), target (amount)."""
+        import pandas as pd
+
+        return pd.DataFrame({"owner": pd.Series([t.owner for t in self.targets], dtype=object),
+                             "period": pd.Series([t.period for t in self.targets], dtype=object),
+                             "target": pd.Series([t.amount for t in self.targets], dtype="float64")})
+
     def resolve_today(self, today: dt.date | None = None) -> dt.date:
         """docs/spec.md §2: the As of date in Settings, else --today, else the system date."""
         return self.as_of or today or dt.date.today()
@@ -201,6 +221,7 @@ BLOCKS = {
     "weights": ("Weights", "权重", "Weight profiles", "权重方案"),
     "cadence": ("Follow-up cadence", "跟进频率", "Cadence", "Follow-up"),
     "holidays": ("Holidays", "节假日", "假日"),
+    "targets": ("Targets", "目标", "Sales targets", "销售目标"),
 }
 
 GENERAL_KEYS = {
@@ -213,6 +234,7 @@ GENERAL_KEYS = {
     "no_contact_days": ("No contact days", "未联系天数", "Days without contact", "无联系天数"),
     "language": ("Language", "语言"),
     "duplicate_check": ("Duplicate check", "查重", "Check duplicates"),
+    "close_date_check": ("Close date passed", "成交日期已过", "Close date check", "Past close date", "预计成交日期已过"),
     "bottleneck_min_reached": ("Bottleneck minimum", "瓶颈最少线索", "Bottleneck min reached"),
 }
 
@@ -377,12 +399,12 @@ def _read_general(grid: _Grid, span, changes: dict) -> None:
                 if lang is None:
                     raise grid.error(r, 1, v, "a language (Auto, English or 中文)")
                 changes["language"] = lang
-            elif key == "duplicate_check":
+            elif key in ("duplicate_check", "close_date_check"):
                 t = norm(v)
                 if t:
                     if t not in ("yes", "no", "true", "false", "on", "off", "是", "否", "1", "0"):
                         raise grid.error(r, 1, v, "Yes or No")
-                    changes["duplicate_check"] = t in ("yes", "true", "on", "是", "1")
+                    changes[key] = t in ("yes", "true", "on", "是", "1")
             elif key in ("a_threshold", "b_threshold"):
                 x = _number(grid, r, 1, "a score from 0 to 100")
                 if x is not None:
@@ -574,6 +596,55 @@ def _read_holidays(grid: _Grid, span, changes: dict) -> None:
     changes["holidays"] = tuple(sorted({d for d in days if d}))
 
 
+def _read_targets(grid: _Grid, span, changes: dict) -> None:
+    """Owner | Period | Target lines. A line without a Target is skipped (room to fill in);
+    an owner, period or amount that cannot be read, or a second target for the same owner
+    and period, stops with the cell named."""
+    from .rules.period import FIXED_SHAPES, PeriodError, period_of_cell
+
+    header_r, header, rows = _table(grid, span)
+    if not rows:
+        changes["targets"] = ()
+        return
+    cols = {"owner": _find_col(header, "Owner", "负责人", "Rep", "销售"),
+            "period": _find_col(header, "Period", "期间", "周期", "时期"),
+            "target": _find_col(header, "Target", "目标", "目标金额", "Amount", "金额")}
+    if None in cols.values():
+        found = " | ".join(_text(h) for h in header if _text(h))
+        raise SettingsError(
+            f"Settings sheet '{grid.sheet}', row {header_r + 1}: the Targets block needs the header "
+            f"Owner | Period | Target (found {found!r}). Fix the header and run again.",
+            sheet=grid.sheet, row=header_r + 1, column="A", value=found)
+    targets: list[Target] = []
+    seen: dict[tuple[str, str], int] = {}
+    for r in rows:
+        amount = _number(grid, r, cols["target"], "a target amount of 0 or more")
+        if amount is None:
+            continue
+        owner = _text(grid.cell(r, cols["owner"]))
+        if not owner:
+            ref = f"{col_letter(cols['owner'] + 1)}{r + 1}"
+            raise SettingsError(
+                f"Settings sheet '{grid.sheet}', cell {ref}: the owner of this target is empty. Write the rep "
+                f"it is for (or clear the line) and run again.",
+                sheet=grid.sheet, row=r + 1, column=col_letter(cols["owner"] + 1), value=None)
+        cell = grid.cell(r, cols["period"])
+        try:
+            period = period_of_cell(cell).label
+        except PeriodError:
+            raise grid.error(r, cols["period"], cell, FIXED_SHAPES) from None
+        key = (owner, period)  # owners as typed, as the Funnel's per-owner table groups them
+        if key in seen:
+            ref = f"{col_letter(cols['owner'] + 1)}{r + 1}"
+            raise SettingsError(
+                f"Settings sheet '{grid.sheet}', cell {ref}: {owner!r} has a second target for {period} "
+                f"(the first is on row {seen[key] + 1}). Keep one line per owner and period and run again.",
+                sheet=grid.sheet, row=r + 1, column=col_letter(cols["owner"] + 1), value=owner)
+        seen[key] = r
+        targets.append(Target(owner, period, amount))
+    changes["targets"] = tuple(targets)
+
+
 def settings_from_grid(rows: list[list[object]] | None, sheet: str = SETTINGS_SHEET, base: Settings | None = None) -> Settings:
     """Settings from the raw cells of a Settings sheet (values as a reader gives them)."""
     base = base or Settings()
@@ -596,6 +667,8 @@ def settings_from_grid(rows: list[list[object]] | None, sheet: str = SETTINGS_SH
         _read_cadence(grid, spans["cadence"], changes, base)
     if "holidays" in spans:
         _read_holidays(grid, spans["holidays"], changes)
+    if "targets" in spans:
+        _read_targets(grid, spans["targets"], changes)
     profile_cell = changes.pop("_profile_cell", None)
     settings = replace(base, **changes)
     if profile_cell:
@@ -625,6 +698,7 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
                ["Unanswered limit 未回应上限", s.unanswered_limit, "Flag a lead after this many consecutive contacts without a response."],
                ["No contact days 未联系天数", s.no_contact_days, "Flag a lead with no contact for more than this many days."],
                ["Duplicate check 查重", "Yes" if s.duplicate_check else "No", "Flag leads with the same email, phone, or company + contact as an earlier row."],
+               ["Close date passed 成交日期已过", "Yes" if s.close_date_check else "No", "Flag an open lead whose expected close date (Close Date, else a Timeline date) is before today."],
                ["Bottleneck minimum 瓶颈最少线索", s.bottleneck_min_reached, "Only stages reached by at least this many leads can be the bottleneck."],
                ["Language 语言", {"auto": "Auto", "en": "English", "zh": "中文"}[s.language], "Auto: the language of the Leads headers."]]
     stages = [["Stage", "中文", "Probability", "Limit (days)", "Type"]] + [
@@ -639,6 +713,7 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
     cadence = [["Grade", "Open (days)", "Closed Won (days)"]] + [
         [g, s.cadence_open.get(g) or "None", s.cadence_won.get(g) or "None"] for g in GRADES]
     holidays = [["Date", "Name"]] + [[d, ""] for d in s.holidays]
+    targets = [["Owner", "Period", "Target"]] + [[t.owner, t.period, t.amount] for t in s.targets]
     return [
         ("General 常规", general, "Dates, grading method and stale thresholds."),
         ("Stages 阶段", stages, "The pipeline in order. Probability weights the pipeline value; Limit is how many days a lead may stay before it is flagged as stuck. Type: Open, Won or Lost."),
@@ -647,4 +722,5 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
         ("Weights 权重", weights, "Score = 100 × Σ weight × points / 3, with the profile chosen under General."),
         ("Follow-up cadence 跟进频率", cadence, "Days between follow-ups by grade, for open leads and for Closed Won customers (after-sales). None = no follow-up."),
         ("Holidays 节假日", holidays, "Follow-ups never fall on these dates or on weekends."),
+        ("Targets 目标", targets, "The won value each owner should reach in a period: a month (2026-11), a quarter (2026-Q4) or a year (2026). One line per owner and period."),
     ]

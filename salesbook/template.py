@@ -326,11 +326,12 @@ def _write_settings(ws, settings: Settings, f: _Formats) -> dict[str, tuple[int,
         for i, values in enumerate(data):
             for c, v in enumerate(values):
                 write_cell(ws, row + 2 + i, c, v, _settings_format(header, c, values, f), f.date)
-        if norm(title).startswith("holidays"):  # room to type dates, formatted as dates
-            for r in range(row + 2 + len(data), row + 2 + len(data) + 10):
+        room = 10 if norm(title).startswith("holidays") else 0
+        if room:  # room to type dates, formatted as dates
+            for r in range(row + 2 + len(data), row + 2 + len(data) + room):
                 ws.write_blank(r, 0, None, f.date)
         lists.update(_list_ranges(header, data, row + 2))
-        row += 2 + len(data) + 1
+        row += 2 + len(data) + room + 1
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 4, 14)
@@ -498,7 +499,8 @@ def _help_rows() -> list[tuple[str, str, str]]:
         "last_contact": ("date of the last contact", "最近一次联系的日期"),
         "unanswered": ("contacts in a row without a response", "连续未回应的联系次数"),
         "stage_since": ("date the lead entered its current stage", "进入当前阶段的日期"),
-        "close_date": ("for Closed Won / Closed Lost", "成交或丢单的日期"),
+        "close_date": ("for Closed Won / Closed Lost; on an open lead, when it is expected to close",
+                       "成交或丢单的日期；进行中的线索填预计成交日期"),
         "scheduled": ("the next contact you booked", "已预约的下次联系日期"),
         "snooze_until": ("no stale flag until this date", "此日期前不标记待清洗"),
     }
@@ -535,10 +537,12 @@ def _help_rows() -> list[tuple[str, str, str]]:
          "顺延到下一个工作日；今天或以后的预约跟进日期优先（D 级和丢单线索不跟进，即使填写了预约跟进）。"
          "跟进状态：已逾期、今日到期、本周内（7天内）、稍后（7天以后）。"),
         ("p", "Stale: a lead is flagged when 3 contacts in a row got no response, the need does not match, there was no "
-              "contact for over 60 days, it stayed in its stage longer than the stage's limit, or it repeats an earlier "
-              "lead's email, phone or company + contact. Closed leads and snoozed leads (Snooze Until) are never flagged; "
+              "contact for over 60 days, it stayed in its stage longer than the stage's limit, it repeats an earlier "
+              "lead's email, phone or company + contact, or its expected close date (Close Date, else a Timeline date) "
+              "has passed. Closed leads and snoozed leads (Snooze Until) are never flagged; "
               "a future Scheduled date pauses the no-contact and stuck rules.",
-         "待清洗：连续3次联系未回应、需求不匹配、超过60天未联系、在当前阶段停留超过上限、或与之前的线索邮箱/电话/公司+联系人重复时标记。"
+         "待清洗：连续3次联系未回应、需求不匹配、超过60天未联系、在当前阶段停留超过上限、与之前的线索邮箱/电话/公司+联系人重复、"
+         "或预计成交日期（成交日期，没有则为日期形式的采购时间）已过时标记。"
          "已成交或丢单的线索以及暂缓中的线索不会被标记；今天以后的预约跟进会暂停“未联系”和“停留过久”两条规则。"),
         ("h", "Changing the rules", "修改规则"),
         ("p", "Every rule above is a default you can change on the Settings sheet: stages (name, probability, days "

@@ -22,7 +22,7 @@ from salesbook.engine import evaluate
 from salesbook.sample import sample_leads
 from salesbook.sample import LEAD_COLUMNS
 from salesbook.schema import DATE, INPUTS, OUTPUTS
-from salesbook.settings import LOST, WON, Choice, Settings, Stage, settings_from_grid
+from salesbook.settings import LOST, WON, Choice, Settings, Stage, Target, settings_from_grid
 from salesbook.template import LIST_NAMES, populate, populate_workbook, write_sample_workbook
 
 TODAY = dt.date(2026, 11, 20)
@@ -207,10 +207,21 @@ def test_settings_sheet_reads_back_to_the_defaults(book):
 def test_settings_blocks_have_titles_notes_and_formats(xl):
     ws = xl["Settings"]
     titles = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).font.bold and ws.cell(r, 7).value]
-    assert len(titles) == 7  # every block: a bold title with its note to the right
+    assert len(titles) == 8  # every block: a bold title with its note to the right
     assert all(ws.cell(r, 7).alignment.wrap_text for r in titles)
     probability = next(ws.cell(r, 3) for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Prospecting")
     assert probability.value == 0.05 and "%" in probability.number_format
+
+
+def test_targets_block_comes_after_the_holiday_rows(xl):
+    """The ten empty date rows of Holidays stay Holidays'; Targets starts below them, its rows not date-formatted."""
+    ws = xl["Settings"]
+    title = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).font.bold and ws.cell(r, 7).value}
+    holidays, targets = title["Holidays 节假日"], title["Targets 目标"]
+    assert targets == holidays + 2 + 10 + 1  # title, header, ten empty rows, a blank line
+    assert [ws.cell(targets + 1, c).value for c in (1, 2, 3)] == ["Owner", "Period", "Target"]
+    assert "yy" in ws.cell(holidays + 11, 1).number_format
+    assert "yy" not in ws.cell(targets + 2, 1).number_format
 
 
 def _write(settings: Settings, leads=None, language="en") -> bytes:
@@ -233,6 +244,7 @@ def test_changed_settings_round_trip():
         cadence_open={"A": 2, "B": 5, "C": 14, "D": None}, cadence_won={"A": 20, "B": 60, "C": None, "D": None},
         holidays=(dt.date(2026, 12, 25), dt.date(2027, 1, 1)), as_of=dt.date(2026, 11, 1), weight_profile="Mature",
         grade_method="score", a_threshold=80, b_threshold=55.5, language="zh", duplicate_check=False,
+        close_date_check=False, targets=(Target("Ann", "2026-Q4", 40000.0), Target("王伟", "2026-11", 12500.5)),
         unanswered_limit=4, no_contact_days=45, timeline_days=((30, 3), (90, 2), (200, 1)),
         weights={**base.weights, "Enterprise": {"budget": 0.4, "authority": 0.4, "need": 0.1, "timeline": 0.1}})
     rows = CalamineWorkbook.from_filelike(io.BytesIO(_write(changed))).get_sheet_by_name("Settings").to_python()

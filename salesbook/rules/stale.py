@@ -6,11 +6,14 @@ import numpy as np
 import pandas as pd
 
 from ..settings import OPEN, Settings
+from .period import expected_close
 from .prepare import Prepared, first_of_codes, first_rows
 from .text import sep, t
 
 STALE_DEPENDS = ("stage", "need", "unanswered", "created", "last_contact", "stage_since", "scheduled", "snooze_until")
-REASONS = ("unanswered", "mismatch", "no_contact", "stuck", "duplicate")
+REASONS = ("unanswered", "mismatch", "no_contact", "stuck", "duplicate", "close_date")
+# Rule 6 reads the expected close date: the Close Date, else a Timeline date (period.expected_close).
+CLOSE_DEPENDS = ("close_date", "timeline")
 
 
 def days_in_stage(p: Prepared, today: pd.Timestamp, entered: pd.Series | None = None) -> pd.Series:
@@ -74,8 +77,10 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     r_stuck = (in_stage.to_numpy(dtype="float64", na_value=np.nan) > limit) & ~booked
     dup_of = duplicate_of(f) if settings.duplicate_check else pd.Series(pd.NA, index=f.index, dtype="object")
     r_dup = dup_of.notna().to_numpy()
+    expected = expected_close(p)
+    r_close = (expected < today).to_numpy() if settings.close_date_check else np.zeros(len(f), dtype=bool)
 
-    flags = {k: v & eligible for k, v in zip(REASONS, (r_unanswered, r_mismatch, r_no_contact, r_stuck, r_dup))}
+    flags = {k: v & eligible for k, v in zip(REASONS, (r_unanswered, r_mismatch, r_no_contact, r_stuck, r_dup, r_close))}
     flagged = np.logical_or.reduce(list(flags.values()))
 
     # Reasons only for the flagged rows: each rule's text once per distinct value, and the
@@ -97,6 +102,9 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     if flags["duplicate"].any():
         parts.append(_texts(flags["duplicate"][at], {"id": dup_of.to_numpy(dtype=object)[at]},
                             lambda i: t("stale.duplicate", lang, id=i)))
+    if flags["close_date"].any():
+        parts.append(_texts(flags["close_date"][at], {"d": expected.to_numpy()[at]},
+                            lambda d: t("stale.close_date", lang, date=pd.Timestamp(d).strftime("%Y-%m-%d"))))
     reason = np.full(len(f), None, dtype=object)
     reason[at] = _join(parts, len(at), sep(lang))
     stale_yes = np.full(len(f), None, dtype=object)
@@ -104,8 +112,16 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
 
     blank = f["blank_row"].to_numpy()
     bad = (p.bad_any(STALE_DEPENDS) | (f["kind"] == "?")).to_numpy() & ~blank
+    if settings.close_date_check:  # an open lead's expected close date that could not be read
+        close_bad = p.bad_any(("close_date",)) | (p.bad_any(("timeline",)) & f["close_date"].isna())
+        close_bad = close_bad.to_numpy() & is_open & ~blank & ~bad
+        bad |= close_bad
+    else:
+        close_bad = np.zeros(len(f), dtype=bool)
     if bad.any():
         msg = p.first_problem(STALE_DEPENDS)
+        if close_bad.any():
+            msg = msg.where(~close_bad, p.first_problem(CLOSE_DEPENDS))
         stale_yes[bad] = None
         reason[bad] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore").to_numpy(dtype=object)
         for k in REASONS:

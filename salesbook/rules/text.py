@@ -42,7 +42,18 @@ T: dict[str, tuple[str, str]] = {
     "stale.no_contact": ("no contact for {n} days", "{n}天未联系"),
     "stale.stuck": ("stuck in {stage} for {n} days (limit {limit})", "停留在{stage}{n}天(上限{limit}天)"),
     "stale.duplicate": ("duplicate of {id}", "与{id}重复"),
+    "stale.close_date": ("close date passed on {date}", "成交日期{date}已过"),
     "check": ("Check: {msg}", "请检查: {msg}"),
+    # the manager's views (rules/forecast.py buckets, rules/movement.py lines)
+    "forecast.past due": ("Past due", "已过期"),
+    "forecast.later": ("Later", "更晚"),
+    "forecast.no date": ("No date", "无日期"),
+    "movement.new": ("New", "新增"),
+    "movement.advanced": ("Advanced", "推进"),
+    "movement.moved_back": ("Moved back", "回退"),
+    "movement.won": ("Won", "成交"),
+    "movement.lost": ("Lost", "丢单"),
+    "movement.unchanged": ("Unchanged", "无变化"),
 }
 
 

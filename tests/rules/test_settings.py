@@ -220,7 +220,9 @@ class TestBadSettings:
         self._error(set_cell(grid(), "Budget", 3, 4))      # points above 3 (the first Budget row)
         self._error(set_cell(grid(), "A", 1, 0))           # a cadence of 0 days
         self._error(set_cell(grid(), "B", 2, "soon"))      # after-sales cadence text
-        self._error(grid()[:-1] + [["31/02/2026"]])        # a holiday that is no date (inside the Holidays block)
+        rows = grid()
+        at = rows.index(["Date", "Name"]) + 1             # the Holidays header (Targets follows the block)
+        self._error(rows[:at] + [["31/02/2026"]] + rows[at:])  # a holiday that is no date (inside the Holidays block)
 
     def test_stage_type(self):
         err = self._error(set_cell(grid(), "Proposal", 4, "Maybe"))

@@ -242,3 +242,118 @@ class TestBadCells:
     def test_stale_rows_index(self):
         ev = run(FRESH, {**FRESH, "Unanswered": "3"})
         assert list(ev.stale_rows) == [ev.outputs.index[1]]
+
+
+class TestCloseDatePassed:
+    """Rule 6: an open lead whose expected close date (Close Date, else a Timeline date) is
+    before today. day(-18) is 2026-10-31."""
+
+    @pytest.mark.parametrize("days, flagged", [(-18, True), (-1, True), (0, False), (1, False), (40, False)])
+    def test_close_date_boundary(self, days, flagged):
+        s, reason = stale(**{"Close Date": day(days)})
+        assert (s, reason) == (("Yes", f"close date passed on {day(days)}") if flagged else (None, None))
+
+    def test_the_reason_names_the_date(self):
+        assert stale(**{"Close Date": day(-18)}) == ("Yes", "close date passed on 2026-10-31")
+
+    @pytest.mark.parametrize("days, flagged", [(-18, True), (-1, True), (0, False), (30, False)])
+    def test_timeline_date_when_no_close_date(self, days, flagged):
+        assert stale(Timeline=day(days))[1] == (f"close date passed on {day(days)}" if flagged else None)
+
+    def test_close_date_wins_over_the_timeline(self):
+        assert stale(Timeline=day(-30), **{"Close Date": day(10)}) == (None, None)
+        assert stale(Timeline=day(10), **{"Close Date": day(-2)})[1] == f"close date passed on {day(-2)}"
+
+    @pytest.mark.parametrize("bucket", ["≤3 months", "3-6 months", ">12 months", "Unknown", ""])
+    def test_a_timeline_period_is_no_date(self, bucket):
+        assert stale(Timeline=bucket) == (None, None)
+
+    def test_can_be_switched_off(self):
+        off = Settings(close_date_check=False)
+        assert stale(off, **{"Close Date": day(-18)}) == (None, None)
+        assert stale(off, Timeline=day(-18)) == (None, None)
+
+    @pytest.mark.parametrize("snooze", [day(0), day(30)])
+    def test_snooze_exempts_it(self, snooze):
+        assert stale(**{"Close Date": day(-18), "Snooze Until": snooze}) == (None, None)
+
+    def test_a_snooze_that_ended_no_longer_exempts_it(self):
+        assert stale(**{"Close Date": day(-18), "Snooze Until": day(-1)})[1] == "close date passed on 2026-10-31"
+
+    @pytest.mark.parametrize("stage", ["Closed Won", "Closed Lost", "成交", "丢单"])
+    def test_closed_leads_are_never_flagged(self, stage):
+        assert stale(Stage=stage, Timeline=day(-50), **{"Close Date": day(-18)}) == (None, None)
+
+    def test_scheduled_does_not_suspend_it(self):
+        assert stale(Scheduled=day(3), **{"Close Date": day(-18)}) == ("Yes", "close date passed on 2026-10-31")
+
+    def test_listed_last_with_the_other_reasons(self):
+        assert stale(Unanswered="3", **{"Close Date": day(-18)})[1] == \
+            "3 consecutive contacts without response; close date passed on 2026-10-31"
+
+    def test_chinese_reason(self):
+        ev = run({"线索编号": "L-1", "公司": "甲", "负责人": "王", "阶段": "潜在开发", "创建日期": day(0),
+                  "最近联系": day(0), "进入阶段日期": day(0), "时间": day(-18)}, base=False)
+        assert (out(ev)["stale"], out(ev)["stale_reason"]) == ("是", "成交日期2026-10-31已过")
+
+    def test_each_row_its_own_date(self):
+        ev = run({**FRESH, "Close Date": day(-18)}, {**FRESH, "Timeline": day(-3)}, {**FRESH, "Close Date": day(-18)},
+                 FRESH)
+        assert flags(ev) == ["close date passed on 2026-10-31", f"close date passed on {day(-3)}",
+                             "close date passed on 2026-10-31", None]
+
+    def test_unreadable_close_date_of_an_open_lead_says_check(self):
+        s, reason = stale(Timeline=day(30), **{"Close Date": "end of year"})
+        assert s is None and reason.startswith("Check: ") and "end of year" in reason
+
+    def test_unreadable_timeline_says_check_only_without_a_close_date(self):
+        s, reason = stale(Timeline="whenever")
+        assert s is None and reason.startswith("Check: ") and "whenever" in reason
+        assert stale(Timeline="whenever", **{"Close Date": day(-18)}) == ("Yes", "close date passed on 2026-10-31")
+        assert stale(Timeline="whenever", **{"Close Date": day(5)}) == (None, None)
+
+    def test_unreadable_dates_do_not_matter_when_switched_off_or_closed(self):
+        assert stale(Settings(close_date_check=False), Timeline="whenever") == (None, None)
+        assert stale(Stage="Closed Won", **{"Close Date": "end of year"}) == (None, None)
+
+
+class TestCloseDateSetting:
+    """The rule is named in the General block, with the other stale rules: Yes / No."""
+
+    @staticmethod
+    def general(value) -> list[list[object]]:
+        return [["General 常规"], ["Setting 设置", "Value 值"], ["Close date passed 成交日期已过", value], []]
+
+    @pytest.mark.parametrize("value, on", [("No", False), ("no", False), ("否", False), ("Yes", True), ("是", True),
+                                           (None, True), ("", True)])
+    def test_yes_or_no(self, value, on):
+        from salesbook.settings import settings_from_grid
+
+        assert settings_from_grid(self.general(value)).close_date_check is on
+
+    def test_chinese_label_alone(self):
+        from salesbook.settings import settings_from_grid
+
+        assert settings_from_grid([["常规"], ["设置", "值"], ["成交日期已过", "否"]]).close_date_check is False
+
+    def test_a_bad_value_names_the_cell(self):
+        from salesbook.settings import SettingsError, settings_from_grid
+
+        with pytest.raises(SettingsError) as e:
+            settings_from_grid(self.general("sometimes"))
+        assert str(e.value).startswith("Settings sheet 'Settings', cell B3: 'sometimes' is not Yes or No.")
+
+    def test_switched_off_in_the_sheet_switches_the_rule_off(self):
+        from salesbook.settings import settings_from_grid
+
+        off = settings_from_grid(self.general("No"))
+        assert stale(off, **{"Close Date": day(-18)}) == (None, None)
+
+    def test_the_shipped_layout_round_trips(self):
+        from salesbook.settings import settings_from_grid, settings_rows
+
+        rows: list[list[object]] = []
+        for title, table, _ in settings_rows(Settings(close_date_check=False)):
+            rows += [[title], *[list(r) for r in table], []]
+        assert settings_from_grid(rows) == Settings(close_date_check=False)
+        assert any(r and r[0] == "Close date passed 成交日期已过" and r[1] == "No" for r in rows)
