@@ -1,7 +1,7 @@
 """Shared pieces of the benchmark scripts: sample workbooks, fresh copies, measured runs.
 
 - ``sample_book(n)`` builds a workbook of ``n`` realistic leads once, with
-  ``salesbook.template.write_sample_workbook``, into ``bench/out/books/`` (gitignored)
+  ``salesbook.builder.template.write_sample_workbook``, into ``bench/out/books/`` (gitignored)
   and reuses it while the generator's sources are unchanged.
 - ``fresh_copy(book)`` copies it into ``bench/out/work/`` so that every measured run
   starts from the same bytes; the copy is made before the clock starts.
@@ -43,7 +43,7 @@ PY = sys.executable
 GNU_TIME = "/usr/bin/time"
 
 # The sources whose change makes a cached sample workbook stale.
-_GENERATOR_SOURCES = ("salesbook/sample.py", "salesbook/template.py", "salesbook/settings.py", "salesbook/schema.py")
+_GENERATOR_SOURCES = ("salesbook/builder/sample.py", "salesbook/builder/template.py", "salesbook/rules/settings.py", "salesbook/rules/schema.py")
 
 
 # ---------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def sample_book(n: int, *, language: str = "en", seed: int = 7, today: dt.date =
         print(f"  building {path.relative_to(REPO)} ({n:,} leads, once) …", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     code = ("import datetime as dt, sys\n"
-            "from salesbook.template import write_sample_workbook\n"
+            "from salesbook.builder.template import write_sample_workbook\n"
             "write_sample_workbook(sys.argv[1], int(sys.argv[2]), seed=int(sys.argv[3]), "
             "today=dt.date.fromisoformat(sys.argv[4]), language=sys.argv[5])\n")
     subprocess.run([PY, "-c", code, str(path), str(n), str(seed), today.isoformat(), language], check=True,

@@ -82,7 +82,7 @@ def make(path: Path, rows: int) -> None:
 
 
 def outputs(n: int):
-    from salesbook.xlsx.writer import OutputColumn
+    from salesbook.adapters.files.writer import OutputColumn
 
     rng = np.random.default_rng(11)
     grade = pd.Series(np.array(["A", "B", "C", "D"])[rng.integers(0, 4, n)])
@@ -113,9 +113,9 @@ def cpu_s() -> float:
 
 
 def step(kind: str, src: Path, dst: Path) -> None:
-    from salesbook.xlsx.package import Package
-    from salesbook.xlsx.reader import locate_leads, read_leads
-    from salesbook.xlsx.writer import write_workbook
+    from salesbook.adapters.files.package import Package
+    from salesbook.adapters.files.reader import locate_leads, read_leads
+    from salesbook.adapters.files.writer import write_workbook
 
     t0, c0 = time.perf_counter(), cpu_s()
     pkg = Package.open(src)

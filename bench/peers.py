@@ -311,7 +311,7 @@ def _grid(frame) -> list[list[object]]:
 
 def _render_model(wb, model) -> None:
     """A salesbook SheetModel as plain values (titles, headers, data, notes); no chart."""
-    from salesbook.sheetmodel import FORMATS
+    from salesbook.reports.model import FORMATS
 
     index = wb.sheetnames.index(model.name) if model.name in wb.sheetnames else None
     if index is not None:
@@ -337,7 +337,7 @@ def _render_model(wb, model) -> None:
 
 def _append_rows(wb, rows) -> None:
     """A salesbook AppendRows under the log sheet's header, matched by header name."""
-    from salesbook.sheetmodel import FORMATS
+    from salesbook.reports.model import FORMATS
 
     ws = wb[rows.name] if rows.name in wb.sheetnames else wb.create_sheet(rows.name)
     header = [c.value for c in ws[1]] if ws.max_row >= 1 and ws.cell(1, 1).value is not None else []
@@ -391,8 +391,8 @@ def pandas_openpyxl(path: str, today: dt.date | None = TODAY, *, sheet: str = "L
     import pandas as pd
 
     from salesbook.engine import evaluate
-    from salesbook.schema import BY_KEY, DATE, match_headers
-    from salesbook.settings import Settings, settings_from_grid
+    from salesbook.rules.schema import BY_KEY, DATE, match_headers
+    from salesbook.rules.settings import Settings, settings_from_grid
 
     with pd.ExcelFile(path, engine="openpyxl") as xf:
         names = xf.sheet_names

@@ -3,7 +3,7 @@
     python bench/rules_only.py                 # 1,000,000 leads, median of 3
     python bench/rules_only.py --n 100000 --repeat 5
 
-Generates the leads once with ``salesbook.sample.sample_leads`` (not timed) and times
+Generates the leads once with ``salesbook.builder.sample.sample_leads`` (not timed) and times
 ``evaluate`` (Run All: grade, follow-up, stale, funnel, and the Cleanse and Funnel sheet
 layouts; no History) after one untimed warm-up call on 1,000 rows (lazy imports). The first
 full-size call is timed and printed on its own ("first call"): it pays for fresh memory, as
@@ -79,7 +79,8 @@ def time_evaluate(frame, repeat: int) -> tuple[float, list[float]]:
 
 def step_times(frame) -> dict[str, float]:
     """One more evaluate with a timer around each rule step (monkeypatched in the engine)."""
-    from salesbook import engine, report
+    from salesbook import engine
+    from salesbook.reports import sheets as report
 
     spent: dict[str, float] = {}
 
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     load_before = common.load_average()
-    from salesbook.sample import sample_leads
+    from salesbook.builder.sample import sample_leads
 
     t0 = time.perf_counter()
     typed = sample_leads(args.n, today=common.TODAY)

@@ -362,8 +362,8 @@ def passes(views: list[View]) -> list[list[View]]:
 def check_sample(folder: Path) -> Path:
     """A sample workbook with deliberate mistakes, after `salesbook check` (exit code 1)."""
     from salesbook import service
-    from salesbook.build.shipped import SAMPLE_DAY
-    from salesbook.template import write_sample_workbook
+    from salesbook.builder.shipped import SAMPLE_DAY
+    from salesbook.builder.template import write_sample_workbook
 
     path = folder / "check-sample.xlsx"
     write_sample_workbook(path, 300, seed=11, today=SAMPLE_DAY, with_problems=True)

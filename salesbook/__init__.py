@@ -17,18 +17,18 @@ Frames use the workbook's headers (English or Chinese); pass a ``Settings`` to c
 the rules (``salesbook.settings_from_grid`` reads a Settings sheet's cells).
 """
 
-from .engine import check_frame as check
-from .engine import evaluate
-from .engine import followup_frame as followup
-from .engine import funnel_report as funnel
-from .engine import grade_frame as grade
-from .engine import stale_frame as stale
-from .settings import Settings, settings_from_grid
+from salesbook.engine import check_frame as check
+from salesbook.engine import evaluate
+from salesbook.engine import followup_frame as followup
+from salesbook.engine import funnel_report as funnel
+from salesbook.engine import grade_frame as grade
+from salesbook.engine import stale_frame as stale
+from salesbook.rules.settings import Settings, settings_from_grid
 
 
 def run(path, **options):
     """Run all rules (or ``only=...``) on a workbook file; see ``salesbook.service.run``."""
-    from .service import run as _run
+    from salesbook.service import run as _run
 
     return _run(path, **options)
 

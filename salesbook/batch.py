@@ -17,8 +17,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .errors import Refusal
-from .xlsx.safety import TEMP_PREFIX
+from salesbook.errors import Refusal
+from salesbook.adapters.files.safety import TEMP_PREFIX
 
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
 # file-name rules (on the lower-cased name, in this order) -> what the file is, and its pattern
@@ -89,7 +89,7 @@ def expand(paths: list[str]) -> list[str]:
 def _one(path: str, only, today: dt.date | None, force: bool, backup: bool) -> BatchItem:
     import time
 
-    from . import service
+    from salesbook import service
 
     t0, c0 = time.perf_counter(), time.process_time()
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import Refusal
+from salesbook.errors import Refusal
 
 EXAMPLES = {
     "run": ["salesbook run Pipeline.xlsx", "salesbook run Pipeline.xlsm --only grade,followup --today 2026-11-20",
@@ -45,7 +45,7 @@ def _date(ctx, param, value):
 def _only(ctx, param, value):
     if value is None:
         return None
-    from .engine import parse_only
+    from salesbook.engine import parse_only
 
     try:
         parse_only(value)
@@ -89,9 +89,9 @@ _backup = click.option("--backup", is_flag=True,
 _force = click.option("--force", is_flag=True, help="Go on even though the workbook seems open in Excel.")
 def _check_early(ctx, param, value):
     """Start checking the workbook's zip members while the rest of salesbook is imported; the
-    command's own checks take the result over (salesbook.xlsx.safety.check_early)."""
+    command's own checks take the result over (salesbook.adapters.files.safety.check_early)."""
     if value is not None:
-        from .xlsx.safety import check_early
+        from salesbook.adapters.files.safety import check_early
 
         check_early(value)
     return value
@@ -132,7 +132,7 @@ def run(book, only, today, output, backup, force):
     Stale, Stale Reason in the Leads table, and the Funnel, Cleanse and History sheets.
     Nothing else in the workbook changes.
     """
-    from . import service
+    from salesbook import service
 
     _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force))
 
@@ -150,7 +150,7 @@ def check(book, today, output, backup, force):
     Names the cell, the value and what is wrong (with the closest valid value).
     Exit code 1 when there are problems.
     """
-    from . import service
+    from salesbook import service
 
     _report(service.check(book, today=today, output=output, backup=backup, force=force))
 
@@ -170,7 +170,7 @@ def archive(book, today, output, backup, force, dry_run):
     Every cell of those rows is kept on the Archive sheet; nothing is deleted.
     With --dry-run, lists them and leaves the workbook as it is.
     """
-    from . import service
+    from salesbook import service
 
     _report(service.archive(book, today=today, output=output, backup=backup, force=force, dry_run=dry_run))
 
@@ -184,8 +184,8 @@ def archive(book, today, output, backup, force, dry_run):
 @_guard
 def demo(path, n, language, seed, today):
     """Write a realistic sample workbook, run everything on it and summarise."""
-    from . import service
-    from .template import write_sample_workbook
+    from salesbook import service
+    from salesbook.builder.template import write_sample_workbook
 
     day = today or dt.date.today()
     write_sample_workbook(path, n, seed=seed, today=day, language=language)
@@ -222,7 +222,7 @@ def batch(paths, workers, only, today, backup, force, no_progress):
     """
     import time
 
-    from .batch import run_batch, select, skipped_summary
+    from salesbook.batch import run_batch, select, skipped_summary
 
     t0, c0 = time.perf_counter(), time.process_time()
     files, skipped = select(list(paths))
@@ -249,7 +249,7 @@ def batch(paths, workers, only, today, backup, force, no_progress):
 def _register_optional() -> None:
     """Commands that live in their own modules (the workbook builder)."""
     try:
-        from .build.cli import build_workbook_command
+        from salesbook.builder.cli import build_workbook_command
     except ImportError:  # the builder's optional dependencies are missing
         return
     build_workbook_command.epilog = _epilog("build-workbook")

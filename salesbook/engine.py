@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .rules import funnel as funnel_rules
-from .rules.followup import followup
-from .rules.grading import grade
-from .rules.history import changes, entered_current_stage, history_from_grid, max_stage_seen
-from .rules.prepare import Prepared, canonical_frame, prepare
-from .rules.stale import stale
-from .schema import COMMAND_OUTPUTS, headers_language
-from .settings import Settings
-from .sheetmodel import AppendRows, SheetModel
+from salesbook.rules import funnel as funnel_rules
+from salesbook.rules.followup import followup
+from salesbook.rules.grading import grade
+from salesbook.rules.history import changes, entered_current_stage, history_from_grid, max_stage_seen
+from salesbook.rules.prepare import Prepared, canonical_frame, prepare
+from salesbook.rules.stale import stale
+from salesbook.rules.schema import COMMAND_OUTPUTS, headers_language
+from salesbook.rules.settings import Settings
+from salesbook.reports.model import AppendRows, SheetModel
 
 COMMANDS = ("grade", "followup", "stale", "funnel")
 
@@ -75,7 +75,7 @@ def language(settings: Settings, headers: list[object]) -> str:
 def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt.date | None = None,
              history_rows: list[list[object]] | None = None, only=None, lang: str | None = None) -> Evaluation:
     """Run the rules over a lead table (workbook headers, EN or ZH, text or typed cells)."""
-    from . import report  # the sheet layouts; imported late to keep the rules import light
+    from salesbook.reports import sheets as report
 
     settings = settings or Settings()
     commands = parse_only(only)

@@ -26,8 +26,16 @@ from __future__ import annotations
 import html
 import re
 
-from .report import ARCHIVE_SHEET, CHECK_SHEET, CLEANSE_SHEET, FUNNEL_SHEET, HISTORY_SHEET, L, PLACEHOLDERS
-from .schema import norm
+from salesbook.reports.sheets import (
+    ARCHIVE_SHEET,
+    CHECK_SHEET,
+    CLEANSE_SHEET,
+    FUNNEL_SHEET,
+    HISTORY_SHEET,
+    L,
+    PLACEHOLDERS,
+)
+from salesbook.rules.schema import norm
 
 # role (the English sheet name the add-in writes) -> every name the add-in reads or writes it under
 ROLES: dict[str, tuple[str, ...]] = {

@@ -13,10 +13,11 @@ import datetime as dt
 import logging
 from typing import Callable
 
-from . import live, report
-from .commands import RIBBON_COMMANDS
-from .errors import Refusal
-from .settings import SETTINGS_SHEET, SETTINGS_SHEET_NAMES, settings_rows
+from salesbook.adapters.excel import live
+from salesbook.reports import sheets as report
+from salesbook.commands import RIBBON_COMMANDS
+from salesbook.errors import Refusal
+from salesbook.rules.settings import SETTINGS_SHEET, SETTINGS_SHEET_NAMES, settings_rows
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def _read(book, name: str, *, history: bool = False) -> live.LiveBook:
 
 def _rules(book, name: str, only) -> str:
     """grade / followup / stale / funnel / runall: evaluate, then write the results."""
-    from .engine import evaluate, parse_only
+    from salesbook.engine import evaluate, parse_only
 
     commands = parse_only(only)
     lb = _read(book, name, history="funnel" in commands)
@@ -134,7 +135,7 @@ def runall(book) -> str:
 
 def check(book) -> str:
     """Check Data: every bad cell on the Check sheet, with its address."""
-    from .service import check_report
+    from salesbook.service import check_report
 
     lb = _read(book, "check")
     _, sheet, summary = check_report(lb)
@@ -147,8 +148,8 @@ def archive(book) -> str:
     and ask OK/Cancel; on OK move them to the Archive sheet. Before anything is written the
     lead table is read again (``live.write``): if it changed meanwhile (on macOS Excel stays
     editable while Python works: a sort, an inserted row), nothing moves."""
-    from .engine import evaluate
-    from .service import archive_rows, archive_summary
+    from salesbook.engine import evaluate
+    from salesbook.service import archive_rows, archive_summary
 
     lb = _read(book, "archive")
     ev = evaluate(lb.leads, lb.settings, only="stale", lang=lb.language)
@@ -172,7 +173,7 @@ ARCHIVE_LISTED = 10  # Lead IDs named in the question; the rest are counted
 def archive_question(lb: live.LiveBook, rows) -> str:
     """'Archive 12 stale leads to the Archive sheet?' with their Lead IDs (the first ten),
     in English and Chinese."""
-    from .schema import match_headers
+    from salesbook.rules.schema import match_headers
 
     n = len(rows)
     at = match_headers(list(lb.loc.headers)).get("lead_id")

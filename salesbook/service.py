@@ -16,15 +16,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cells import col_letter
-from . import report
-from .engine import Evaluation, evaluate, language, no_leads, parse_only
-from .errors import Refusal
-from .rules.prepare import canonical_frame, parse_dates, prepare
-from .schema import BY_KEY, DATE, NUMBER, COUNT, REQUIRED, closest_header, duplicate_headers, match_headers
-from .settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
-from .sheetmodel import AppendRows
-from .xlsx import memory, safety
+from salesbook.cells import col_letter
+from salesbook.reports import sheets as report
+from salesbook.engine import Evaluation, evaluate, language, no_leads, parse_only
+from salesbook.errors import Refusal
+from salesbook.rules.prepare import canonical_frame, parse_dates, prepare
+from salesbook.rules.schema import (
+    BY_KEY,
+    DATE,
+    NUMBER,
+    COUNT,
+    REQUIRED,
+    closest_header,
+    duplicate_headers,
+    match_headers,
+)
+from salesbook.rules.settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
+from salesbook.reports.model import AppendRows
+from salesbook.adapters.files import memory, safety
 
 EXIT_OK, EXIT_ROW_PROBLEMS, EXIT_REFUSED = 0, 1, 2
 
@@ -56,7 +65,7 @@ class Result:
 
 
 def _sheet_grid(pkg, names: tuple[str, ...]) -> tuple[str | None, list[list[object]] | None]:
-    from .xlsx.reader import read_grid
+    from salesbook.adapters.files.reader import read_grid
 
     for name in names:
         info = pkg.sheet(name)
@@ -71,7 +80,7 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
     user's sheet bearing the name of one of the add-in's sheets the command ``writes``."""
     memory.use_system_allocator()  # freed memory can go back to the system between steps
     path = Path(path)
-    from .xlsx.reader import SheetScan
+    from salesbook.adapters.files.reader import SheetScan
 
     # CRCs checked beside the read, in the same pass that finds the Leads sheet's merges
     crc = safety.preflight(path, force=force, for_write=for_write, crc_later=True, scan=SheetScan.for_member)
@@ -87,8 +96,8 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
 
 
 def _read(path: Path, *, need_history: bool, scans=None, writes: tuple[str, ...] = ()) -> Book:
-    from .xlsx.package import Package
-    from .xlsx.reader import CALAMINE_SOURCE, MEMBER_SCAN, locate_leads, merged_ranges, read_leads
+    from salesbook.adapters.files.package import Package
+    from salesbook.adapters.files.reader import CALAMINE_SOURCE, MEMBER_SCAN, locate_leads, merged_ranges, read_leads
 
     try:
         pkg = Package.open(path)
@@ -127,7 +136,7 @@ def _read(path: Path, *, need_history: bool, scans=None, writes: tuple[str, ...]
 
 
 def _refuse_merged_header(path: Path, loc, merges: list[str]) -> None:
-    from .xlsx.reader import merged_header
+    from salesbook.adapters.files.reader import merged_header
 
     message = merged_header(loc, merges)
     if message is not None:
@@ -144,8 +153,8 @@ def _claim(path: Path, pkg, loc, writes: tuple[str, ...]) -> None:
     """Refuse, before anything is written, when a sheet the command writes is the user's; the
     writer then need not look again (``loc.claimed``). Run once Settings are read: a sheet whose
     first cells are shared strings is then read through calamine, which holds the table already."""
-    from .xlsx.ownership import HEADER_ROWS, claim
-    from .xlsx.reader import read_grid
+    from salesbook.adapters.files.ownership import HEADER_ROWS, claim
+    from salesbook.adapters.files.reader import read_grid
 
     read_rows = (lambda sheet: read_grid(pkg, sheet)[:HEADER_ROWS]) if "calamine" in pkg.cache else None
     try:
@@ -157,7 +166,7 @@ def _claim(path: Path, pkg, loc, writes: tuple[str, ...]) -> None:
 
 def _refuse_foreign(path: Path, pkg, name: str | None, rows) -> None:
     """Refuse when the sheet read as History (``name``, its cells ``rows``) is the user's."""
-    from .xlsx.ownership import foreign
+    from salesbook.adapters.files.ownership import foreign
 
     message = foreign(pkg, report.HISTORY_SHEET, name, rows=rows or []) if name is not None else None
     if message is not None:
@@ -189,7 +198,7 @@ def _check_headers(path: Path, loc) -> None:
 
 
 def _output_columns(book: Book, ev: Evaluation) -> list:
-    from .xlsx.writer import OutputColumn
+    from salesbook.adapters.files.writer import OutputColumn
 
     cols = []
     for key in ev.written:
@@ -208,7 +217,7 @@ def cell_addresses(book: Book, problems: pd.DataFrame) -> pd.Series:
 
 
 def _write(book: Book, *, output: str | os.PathLike | None, backup: bool, force: bool, **changes) -> Path:
-    from .xlsx.writer import write_workbook
+    from salesbook.adapters.files.writer import write_workbook
 
     target = Path(output) if output else book.path
     book.pkg.close()  # no handle on the file at the replace: Windows refuses to replace an open file
@@ -340,7 +349,7 @@ def archive_rows(book: Book, rows: pd.Index, day: dt.date, lang: str) -> AppendR
 
 def _archived_notes(book: Book, rows: pd.Index) -> pd.Series | None:
     """'Header (author): text' of the notes on the table cells of each archived row; None when there are none."""
-    from .xlsx.notes import sheet_notes
+    from salesbook.adapters.files.notes import sheet_notes
 
     loc = book.loc
     pkg = getattr(book, "pkg", None)  # a live Excel book has no package: Excel moves its notes itself

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from salesbook.cli import main
-from salesbook.schema import DATE, OUTPUTS
-from salesbook.template import write_sample_workbook
+from salesbook.rules.schema import DATE, OUTPUTS
+from salesbook.builder.template import write_sample_workbook
 
 from .e2e.conftest import EN_ROWS, TODAY, ZH_ROWS, write_en_table, write_zh_range
 

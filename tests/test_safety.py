@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesbook.errors import Refusal
-from salesbook.xlsx import safety
-from salesbook.xlsx.safety import (
+from salesbook.adapters.files import safety
+from salesbook.adapters.files.safety import (
     Limits,
     atomic_output,
     atomic_write,
@@ -721,7 +721,7 @@ def test_sigkill_midway_leaves_old_bytes(tmp_path, book):
     ready = tmp_path / "ready"
     script = textwrap.dedent(f"""
         import time, pathlib
-        from salesbook.xlsx.safety import atomic_write
+        from salesbook.adapters.files.safety import atomic_write
         def write(tmp):
             with open(tmp, "wb") as f:
                 f.write(b"PK" + b"half written" * 1000)

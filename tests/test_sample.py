@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from salesbook.engine import evaluate
-from salesbook.sample import LEAD_COLUMNS, sample_leads
-from salesbook.schema import DATE
-from salesbook.settings import DEFAULT_BANT, DEFAULT_STAGES
+from salesbook.builder.sample import LEAD_COLUMNS, sample_leads
+from salesbook.rules.schema import DATE
+from salesbook.rules.settings import DEFAULT_BANT, DEFAULT_STAGES
 
 TODAY = dt.date(2026, 11, 20)
 EN = {c.key: c.en for c in LEAD_COLUMNS}

@@ -17,13 +17,13 @@ from lxml import etree
 from openpyxl.utils import get_column_letter, range_boundaries
 from python_calamine import CalamineWorkbook
 
-from salesbook.build.layout import SHEETS
+from salesbook.builder.layout import SHEETS
 from salesbook.engine import evaluate
-from salesbook.sample import sample_leads
-from salesbook.sample import LEAD_COLUMNS
-from salesbook.schema import DATE, INPUTS, OUTPUTS
-from salesbook.settings import LOST, WON, Choice, Settings, Stage, Target, settings_from_grid
-from salesbook.template import LIST_NAMES, populate, populate_workbook, write_sample_workbook
+from salesbook.builder.sample import sample_leads
+from salesbook.builder.sample import LEAD_COLUMNS
+from salesbook.rules.schema import DATE, INPUTS, OUTPUTS
+from salesbook.rules.settings import LOST, WON, Choice, Settings, Stage, Target, settings_from_grid
+from salesbook.builder.template import LIST_NAMES, populate, populate_workbook, write_sample_workbook
 
 TODAY = dt.date(2026, 11, 20)
 N = 300
@@ -320,7 +320,7 @@ def test_same_arguments_same_bytes(tmp_path):
 
 
 def test_empty_template_for_the_builder():
-    from salesbook.build.package import build_xlsx
+    from salesbook.builder.package import build_xlsx
 
     data = build_xlsx(populate)
     xl = openpyxl.load_workbook(io.BytesIO(data))

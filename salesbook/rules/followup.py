@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..settings import GRADES, LOST, OPEN, WON, Settings
-from .prepare import KINDS, Prepared
-from .text import t
+from salesbook.rules.settings import GRADES, LOST, OPEN, WON, Settings
+from salesbook.rules.prepare import KINDS, Prepared
+from salesbook.rules.text import t
 
 FOLLOWUP_DEPENDS = ("budget", "authority", "need", "timeline", "stage", "created", "last_contact", "scheduled")
 STATUSES = ("Overdue", "Due today", "This week", "Later")  # "Later": due in more than 7 days

@@ -27,10 +27,18 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..settings import OPEN, WON, Settings
-from .period import (expected_close, group_sums, live_rows, month_numbers, owner_keys, probabilities, reduce_partials,
-                     values)
-from .prepare import Prepared
+from salesbook.rules.settings import OPEN, WON, Settings
+from salesbook.rules.period import (
+    expected_close,
+    group_sums,
+    live_rows,
+    month_numbers,
+    owner_keys,
+    probabilities,
+    reduce_partials,
+    values,
+)
+from salesbook.rules.prepare import Prepared
 
 KEYS = ("owner", "bucket")
 SUMS = ("open_count", "best_case", "weighted", "won_count", "won_value")

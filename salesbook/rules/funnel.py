@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..settings import LOST, OPEN, WON, Settings
-from .followup import STATUSES
-from .history import funnel_levels
-from .prepare import KINDS
+from salesbook.rules.settings import LOST, OPEN, WON, Settings
+from salesbook.rules.followup import STATUSES
+from salesbook.rules.history import funnel_levels
+from salesbook.rules.prepare import KINDS
 
 
 @dataclass

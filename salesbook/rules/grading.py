@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..settings import LOST, WON, Settings
-from .prepare import Prepared, first_rows
-from .text import sep, t
+from salesbook.rules.settings import LOST, WON, Settings
+from salesbook.rules.prepare import Prepared, first_rows
+from salesbook.rules.text import sep, t
 
 GRADE_DEPENDS = ("budget", "authority", "need", "timeline")
 GRADE_ORDER = ("A", "B", "C", "D")
@@ -92,8 +92,8 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
 
     # A bad cell no output depends on (Deal Value, Lead ID, Owner …) is still named in its
     # row: after the reason, so the grade itself stands.
-    from .followup import FOLLOWUP_DEPENDS
-    from .stale import STALE_DEPENDS
+    from salesbook.rules.followup import FOLLOWUP_DEPENDS
+    from salesbook.rules.stale import STALE_DEPENDS
 
     covered = set(GRADE_DEPENDS) | set(FOLLOWUP_DEPENDS) | set(STALE_DEPENDS)
     other = tuple(k for k in p.bad if k not in covered)

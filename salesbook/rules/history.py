@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import norm
-from ..settings import Settings
-from .prepare import parse_dates
+from salesbook.rules.schema import norm
+from salesbook.rules.settings import Settings
+from salesbook.rules.prepare import parse_dates
 
 HISTORY_SHEET = "History"
 HISTORY_COLUMNS = {"lead_id": ("Lead ID", "线索编号"), "from": ("From", "原阶段"),
@@ -61,7 +61,7 @@ def _stage_codes(s: pd.Series, settings: Settings) -> np.ndarray:
 def changes(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings, today: pd.Timestamp,
             lang: str = "en") -> pd.DataFrame:
     """New History rows: each lead whose stage differs from the last one History recorded."""
-    from .prepare import first_of_codes
+    from salesbook.rules.prepare import first_of_codes
 
     keep = frame["lead_id"].notna().to_numpy() & (frame["stage_i"] >= 0).to_numpy()
     at = np.flatnonzero(keep)

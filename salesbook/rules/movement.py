@@ -46,10 +46,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..settings import LOST, WON, Settings
-from .history import _stage_codes, funnel_levels
-from .period import Period, group_sums, owner_keys, reduce_partials, values
-from .prepare import Prepared, first_of_codes
+from salesbook.rules.settings import LOST, WON, Settings
+from salesbook.rules.history import _stage_codes, funnel_levels
+from salesbook.rules.period import Period, group_sums, owner_keys, reduce_partials, values
+from salesbook.rules.prepare import Prepared, first_of_codes
 
 KEYS = ("owner", "period", "movement")
 SUMS = ("leads", "value")

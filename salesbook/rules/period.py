@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .prepare import Prepared
+    from salesbook.rules.prepare import Prepared
 
 MONTH, QUARTER, YEAR, DAYS = "month", "quarter", "year", "days"
 FIRST_YEAR, LAST_YEAR = 1900, 2199  # the dates a lead sheet can hold (rules/prepare.py)

@@ -19,8 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..schema import BY_KEY, COUNT, DATE, INPUTS, NUMBER, REQUIRED, TEXT, match_headers, norm
-from ..settings import LOST, OPEN, WON, Settings
+from salesbook.rules.schema import BY_KEY, COUNT, DATE, INPUTS, NUMBER, REQUIRED, TEXT, match_headers, norm
+from salesbook.rules.settings import LOST, OPEN, WON, Settings
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Dates a lead sheet can mean. Outside this range (e.g. 9999-12-31 as "never", year 1500 typos)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..settings import OPEN, Settings
-from .period import expected_close
-from .prepare import Prepared, first_of_codes, first_rows
-from .text import sep, t
+from salesbook.rules.settings import OPEN, Settings
+from salesbook.rules.period import expected_close
+from salesbook.rules.prepare import Prepared, first_of_codes, first_rows
+from salesbook.rules.text import sep, t
 
 STALE_DEPENDS = ("stage", "need", "unanswered", "created", "last_contact", "stage_since", "scheduled", "snooze_until")
 REASONS = ("unanswered", "mismatch", "no_contact", "stuck", "duplicate", "close_date")

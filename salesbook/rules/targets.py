@@ -32,10 +32,20 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ..settings import OPEN, WON, Settings
-from .period import (Period, current_quarter, expected_close, group_sums, live_rows, owner_keys, parse_period,
-                     probabilities, reduce_partials, values)
-from .prepare import Prepared
+from salesbook.rules.settings import OPEN, WON, Settings
+from salesbook.rules.period import (
+    Period,
+    current_quarter,
+    expected_close,
+    group_sums,
+    live_rows,
+    owner_keys,
+    parse_period,
+    probabilities,
+    reduce_partials,
+    values,
+)
+from salesbook.rules.prepare import Prepared
 
 KEYS = ("owner", "period")
 SUMS = ("won_count", "won_value", "open_count", "open_value", "weighted_open", "target", "target_n")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from salesbook.build import ooxml
-from salesbook.build.package import build_workbook
+from salesbook.builder import ooxml
+from salesbook.builder.package import build_workbook
 
 from .paths import MACROS
 

@@ -7,7 +7,7 @@ import re
 from lxml import etree
 from oletools.olevba import VBA_Parser
 
-from salesbook.build.ribbon import RIBBON_PARTS
+from salesbook.builder.ribbon import RIBBON_PARTS
 
 from .paths import MACROS
 

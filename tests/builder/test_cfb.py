@@ -8,7 +8,7 @@ import random
 import olefile
 import pytest
 
-from salesbook.build.cfb import MINI_CUTOFF, NOSTREAM, Storage, write_compound_file
+from salesbook.builder.cfb import MINI_CUTOFF, NOSTREAM, Storage, write_compound_file
 
 
 def _tree(n_streams: int, seed: int) -> Storage:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from salesbook.build.cli import build_workbook_command
+from salesbook.builder.cli import build_workbook_command
 
 from .paths import MACROS
 
 
 def test_build_workbook_command_writes_the_workbook(tmp_path):
-    from salesbook.build.shipped import build_shipped_workbook
+    from salesbook.builder.shipped import build_shipped_workbook
 
     out = tmp_path / "sub" / "SalesPipeline.xlsm"
     result = CliRunner().invoke(build_workbook_command, ["--out", str(out), "--macros", str(MACROS)])

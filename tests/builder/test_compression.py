@@ -8,7 +8,7 @@ import pytest
 from oletools.olevba import decompress_stream
 from pyopenvba.vba import decompress as pyopenvba_decompress
 
-from salesbook.build.compression import CHUNK_SIZE, compress, decompress
+from salesbook.builder.compression import CHUNK_SIZE, compress, decompress
 
 from .paths import MACROS
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import openpyxl
 from lxml import etree
 
-from salesbook.build import ooxml
-from salesbook.build.layout import SHEETS
-from salesbook.build.package import sheet_parts
-from salesbook.build.ribbon import CUSTOMUI, CUSTOMUI14, ensure_ribbon, ribbon_problems
+from salesbook.builder import ooxml
+from salesbook.builder.layout import SHEETS
+from salesbook.builder.package import sheet_parts
+from salesbook.builder.ribbon import CUSTOMUI, CUSTOMUI14, ensure_ribbon, ribbon_problems
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 

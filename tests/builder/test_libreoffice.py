@@ -9,8 +9,8 @@ import zipfile
 
 import pytest
 
-from salesbook.build.layout import SHEETS, WORKBOOK_CODENAME
-from salesbook.build.vba import load_modules
+from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
+from salesbook.builder.vba import load_modules
 
 from .paths import MACROS
 

@@ -10,13 +10,18 @@ import zipfile
 import pytest
 from lxml import etree
 
-from salesbook.build import ooxml
-from salesbook.build.layout import SHEETS
-from salesbook.build.package import (
-    DOCUMENT_CREATED, VBA_PART, assemble_xlsm, build_workbook_bytes, build_xlsx, sheet_parts,
+from salesbook.builder import ooxml
+from salesbook.builder.layout import SHEETS
+from salesbook.builder.package import (
+    DOCUMENT_CREATED,
+    VBA_PART,
+    assemble_xlsm,
+    build_workbook_bytes,
+    build_xlsx,
+    sheet_parts,
 )
-from salesbook.build.ribbon import CUSTOMUI, CUSTOMUI14, load_ribbon_xml, ribbon_problems
-from salesbook.build.vba import build_vba_project_from_dir
+from salesbook.builder.ribbon import CUSTOMUI, CUSTOMUI14, load_ribbon_xml, ribbon_problems
+from salesbook.builder.vba import build_vba_project_from_dir
 
 from .paths import MACROS, REPO
 
@@ -69,7 +74,7 @@ def test_build_twice_gives_identical_bytes(built_bytes):
 
 def test_build_in_a_fresh_interpreter_gives_identical_bytes(built_bytes):
     # another process, another hash seed: catches dependence on set order, clock or randomness
-    code = ("import sys; from salesbook.build.package import build_workbook_bytes; "
+    code = ("import sys; from salesbook.builder.package import build_workbook_bytes; "
             "sys.stdout.buffer.write(build_workbook_bytes(macros_dir=sys.argv[1]))")
     out = subprocess.run([sys.executable, "-c", code, str(MACROS)], capture_output=True, check=True,
                          cwd=REPO, env={"PYTHONHASHSEED": "12345", "PATH": "/usr/bin:/bin"}).stdout

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from salesbook.build.layout import SHEETS
-from salesbook.build.package import DEFAULT_OUT
+from salesbook.builder.layout import SHEETS
+from salesbook.builder.package import DEFAULT_OUT
 
 SOFFICE = shutil.which("soffice")
 PDFTOTEXT = shutil.which("pdftotext")

@@ -6,7 +6,7 @@ import pytest
 import xmlschema
 from lxml import etree
 
-from salesbook.build.ribbon import CALLBACK, CUSTOMUI, CUSTOMUI14, RIBBON_PARTS
+from salesbook.builder.ribbon import CALLBACK, CUSTOMUI, CUSTOMUI14, RIBBON_PARTS
 from salesbook.commands import RIBBON_COMMANDS
 from .paths import MACROS, SCHEMAS
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from salesbook.build.package import DEFAULT_MACROS_DIR, DEFAULT_OUT
-from salesbook.build.ribbon import ribbon_problems
-from salesbook.build.shipped import SAMPLE_LEADS, build_shipped_workbook
-from salesbook.build.vba import build_vba_project_from_dir
+from salesbook.builder.package import DEFAULT_MACROS_DIR, DEFAULT_OUT
+from salesbook.builder.ribbon import ribbon_problems
+from salesbook.builder.shipped import SAMPLE_LEADS, build_shipped_workbook
+from salesbook.builder.vba import build_vba_project_from_dir
 
 COMMITTED = DEFAULT_OUT
 

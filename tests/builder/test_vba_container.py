@@ -9,9 +9,9 @@ from lxml import etree
 from pyopenvba.cfb import CFB
 from pyopenvba.vba import VBAModuleKind, parse_project_stream, parse_projectwm, parse_vba_project
 
-from salesbook.build.layout import SHEETS, WORKBOOK_CODENAME
-from salesbook.build.package import sheet_parts
-from salesbook.build.vba import build_vba_project, load_modules
+from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
+from salesbook.builder.package import sheet_parts
+from salesbook.builder.vba import build_vba_project, load_modules
 
 from .paths import MACROS
 

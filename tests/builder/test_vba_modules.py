@@ -11,8 +11,8 @@ from oletools.olevba import VBA_Parser
 from pyopenvba.cfb import CFB
 from pyopenvba.vba import parse_vba_project
 
-from salesbook.build.layout import SHEETS, WORKBOOK_CODENAME
-from salesbook.build.vba import class_module, load_modules, normalize_newlines
+from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
+from salesbook.builder.vba import class_module, load_modules, normalize_newlines
 
 from .paths import MACROS
 

@@ -149,8 +149,8 @@ def test_chinese_headers_get_the_chinese_summary_and_sheets(tmp_path, cli):
 
 def test_a_new_workbook_from_the_template_runs_and_keeps_its_score_note(tmp_path, cli):
     """The builder's empty workbook (the template without sample leads): every command works."""
-    from salesbook.build.package import build_xlsx
-    from salesbook.template import populate
+    from salesbook.builder.package import build_xlsx
+    from salesbook.builder.template import populate
 
     book = tmp_path / "New.xlsx"
     book.write_bytes(build_xlsx(populate))

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from salesbook import live, ribbon
-from salesbook.sheetmodel import fit_widths
+from salesbook import ribbon
+from salesbook.adapters.excel import live
+from salesbook.reports.model import fit_widths
 
 from .conftest import address, cell, find, lead_rows, write_leads
 

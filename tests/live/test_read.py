@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from salesbook import live
+from salesbook.adapters.excel import live
 from salesbook.errors import Refusal
 
 from .conftest import HEADERS, TODAY, lead_rows, write_leads
@@ -78,7 +78,7 @@ def odd_rows(n: int, *, errors: bool = True) -> list[list[object]]:
 
 @pytest.mark.parametrize("table, errors", [(True, False), (False, True), (True, True)])
 def test_read_matches_the_file_reader_when_there_is_one(tmp_path, open_book, table, errors):
-    pytest.importorskip("salesbook.xlsx.reader")
+    pytest.importorskip("salesbook.adapters.files.reader")
     from salesbook import service
 
     history = [["Lead ID", "From", "To", "Date"], ["L-0001", None, "Qualification", dt.datetime(2026, 10, 1)],

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from openpyxl.utils import column_index_from_string
 
-from salesbook import engine, live, ribbon
+from salesbook import engine, ribbon
+from salesbook.adapters.excel import live
 from salesbook.commands import RIBBON_COMMANDS
-from salesbook.settings import Settings
+from salesbook.rules.settings import Settings
 
 from .conftest import (HEADERS, SHIPPED, TODAY, actions, address, cell, find, lead_rows, payload_from_file,
                        sheet_names, write_leads)
@@ -242,7 +243,7 @@ def test_a_missing_settings_sheet_is_created_with_the_defaults(tmp_path, open_bo
     ribbon.run("settings", book=book)
     grid = find(book, "setValues", "Settings")[0]["values"]
     rows = [[None if v == "" else (v[1:] if isinstance(v, str) and v.startswith("'") else v) for v in r] for r in grid]
-    from salesbook.settings import settings_from_grid
+    from salesbook.rules.settings import settings_from_grid
     assert settings_from_grid(live.texts(rows)) == Settings()
 
 
@@ -286,7 +287,7 @@ def test_a_plain_leads_sheet_gets_its_columns_at_the_right(tmp_path, open_book):
 
 def test_the_package_needs_no_licence_key():
     code = ("import os, sys; os.environ.pop('XLWINGS_LICENSE_KEY', None); "
-            "import salesbook.ribbon, salesbook.live, xlwings; "
+            "import salesbook.ribbon, salesbook.adapters.excel.live, xlwings; "
             "assert 'remote' not in xlwings.engines.engines_by_name; print('ok')")
     env = {k: v for k, v in __import__("os").environ.items() if k != "XLWINGS_LICENSE_KEY"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesbook import live, ribbon
+from salesbook import ribbon
+from salesbook.adapters.excel import live
 
 
 @pytest.mark.parametrize("text, written", [

@@ -136,7 +136,7 @@ def corrupt_member(folder: Path) -> Path:
 
 def old_xls(folder: Path) -> Path:
     """An Excel 97-2003 file: an OLE compound file with a BIFF8 'Workbook' stream."""
-    from salesbook.build.cfb import Storage, write_compound_file
+    from salesbook.builder.cfb import Storage, write_compound_file
 
     bof = struct.pack("<HH", 0x0809, 16) + struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06)
     eof = struct.pack("<HH", 0x000A, 0)

@@ -8,7 +8,7 @@ import sys
 
 from python_calamine import CalamineWorkbook
 
-from salesbook.xlsx.safety import TEMP_PREFIX
+from salesbook.adapters.files.safety import TEMP_PREFIX
 
 from . import corpus
 from .conftest import folder_state, temp_files
@@ -102,7 +102,7 @@ import time  # noqa: E402
 
 import pytest  # noqa: E402
 
-from salesbook.batch import not_an_input, select  # noqa: E402
+from salesbook.batch import not_an_input, select
 
 
 def _grades(path) -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from salesbook.xlsx.safety import TEMP_PREFIX, backup_path
+from salesbook.adapters.files.safety import TEMP_PREFIX, backup_path
 
 from .conftest import temp_files
 
@@ -54,7 +54,7 @@ def graded_leads(path: Path) -> int:
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     """(original bytes, result bytes of an uninterrupted run, its wall time)."""
-    from salesbook.template import write_sample_workbook
+    from salesbook.builder.template import write_sample_workbook
 
     folder = tmp_path_factory.mktemp("big")
     path = write_sample_workbook(folder / "Pipeline.xlsx", N_LEADS, today=DAY)
@@ -123,7 +123,7 @@ def test_sigkill_while_the_temp_file_is_written(big, tmp_path):
 
 def _small_book(folder: Path) -> tuple[Path, int]:
     """A 2,000-lead workbook (~290 KB) whose graded result is bigger (~510 KB); returns it and the result size."""
-    from salesbook.template import write_sample_workbook
+    from salesbook.builder.template import write_sample_workbook
 
     path = write_sample_workbook(folder / "Pipeline.xlsx", 2000, today=DAY)
     probe = folder / "probe" / "Pipeline.xlsx"

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.formula.translate import Translator
 
-from salesbook.build.shipped import SAMPLE_DAY
+from salesbook.builder.shipped import SAMPLE_DAY
 
 from . import corpus
 from .corpus import COL, FEATURE_EXTRA, HEADERS, OUTPUT_HEADERS, TODAY

@@ -386,8 +386,9 @@ def run_measured(*args: str, timeout: float = 120) -> Child:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
-    out_path = Path(args[-1]).with_name("child-output.txt")
-    hwm_path = Path(args[-1]).with_name("child-peak.txt")
+    book = Path(args[1])  # the workbook: the child's output and peak are noted beside it
+    out_path = book.with_name("child-output.txt")
+    hwm_path = book.with_name("child-peak.txt")
     t0 = time.monotonic()
     with open(out_path, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-c", _REPORT_PEAK, str(hwm_path), *args], cwd=REPO, env=env,
@@ -407,6 +408,7 @@ def run_measured(*args: str, timeout: float = 120) -> Child:
     # The child's own high-water mark (VmHWM starts afresh at exec). ru_maxrss would also count the
     # pages of this test process that the fork copied before exec: hundreds of MB late in a full run.
     peak = int(hwm_path.read_text()) * 1024 if hwm_path.exists() else usage.ru_maxrss * 1024
+    hwm_path.unlink(missing_ok=True)
     return Child(proc.returncode, text, peak, time.monotonic() - t0)
 
 
@@ -448,7 +450,7 @@ def test_understated_part_is_refused_within_memory(tmp_path, part):
 
 
 def test_sheet_scan_keeps_only_the_merges_of_a_huge_tail():
-    from salesbook.xlsx.reader import SheetScan, _merges_in
+    from salesbook.adapters.files.reader import SheetScan, _merges_in
 
     scan = SheetScan()
     head = b'<worksheet xmlns="%s"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>' % MAIN.encode()
@@ -468,8 +470,8 @@ def test_an_early_check_vouches_only_for_the_file_it_checked(tmp_path):
     """The CLI starts the member check as soon as it has the file name (check_early); the
     command's preflight takes it over only for the same, unchanged file."""
     from salesbook.errors import Refusal
-    from salesbook.xlsx import safety
-    from salesbook.xlsx.reader import SheetScan
+    from salesbook.adapters.files import safety
+    from salesbook.adapters.files.reader import SheetScan
 
     path = corpus.good_book(tmp_path / "Pipeline.xlsx")
     safety.check_early(path)

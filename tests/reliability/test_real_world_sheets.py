@@ -28,7 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from salesbook import ribbon
-from salesbook.template import write_sample_workbook
+from salesbook.builder.template import write_sample_workbook
 
 from ..e2e.conftest import EN_HEADERS, EN_ROWS, TODAY, write_en_table
 from ..live.conftest import actions, find, lead_rows, open_book, write_leads, xw  # noqa: F401 (fixtures)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from salesbook.engine import Evaluation, evaluate
-from salesbook.settings import Settings
+from salesbook.rules.settings import Settings
 
 TODAY = dt.date(2026, 11, 18)  # a Wednesday
 

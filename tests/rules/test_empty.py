@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from salesbook.engine import COMMANDS, check_frame, evaluate, funnel_report, no_leads
-from salesbook.schema import INPUTS
+from salesbook.rules.schema import INPUTS
 
 from .conftest import TODAY
 

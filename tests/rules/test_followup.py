@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from salesbook.settings import Settings
+from salesbook.rules.settings import Settings
 
 from .conftest import day, one, out, run
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 from salesbook.rules import forecast
 from salesbook.rules.prepare import canonical_frame, prepare
-from salesbook.settings import Settings
+from salesbook.rules.settings import Settings
 
 from .conftest import TODAY, leads
 

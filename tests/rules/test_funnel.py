@@ -31,7 +31,7 @@ import math
 import pandas as pd
 import pytest
 
-from salesbook.settings import Settings
+from salesbook.rules.settings import Settings
 
 from .conftest import day, leads, out, run
 

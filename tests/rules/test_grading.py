@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from salesbook.settings import Settings
+from salesbook.rules.settings import Settings
 
 from .conftest import day, one, out, run
 

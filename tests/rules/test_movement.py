@@ -45,7 +45,7 @@ from salesbook.rules import movement
 from salesbook.rules.history import history_from_grid
 from salesbook.rules.period import parse_period
 from salesbook.rules.prepare import canonical_frame, prepare
-from salesbook.settings import Settings
+from salesbook.rules.settings import Settings
 
 from .conftest import TODAY, leads
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesbook.rules.period import (PeriodError, created_in, expected_close, parse_period, period_of_cell)
+from salesbook.rules.period import PeriodError, created_in, expected_close, parse_period, period_of_cell
 from salesbook.rules.prepare import canonical_frame, prepare
-from salesbook.settings import Settings
+from salesbook.rules.settings import Settings
 
 from .conftest import TODAY, leads
 

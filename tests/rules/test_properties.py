@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from salesbook.engine import evaluate
-from salesbook.schema import INPUTS
-from salesbook.settings import DEFAULT_BANT, DEFAULT_STAGES, Settings
+from salesbook.rules.schema import INPUTS
+from salesbook.rules.settings import DEFAULT_BANT, DEFAULT_STAGES, Settings
 
 from .conftest import TODAY, out
 

@@ -10,8 +10,8 @@ import pytest
 from salesbook.engine import evaluate
 from salesbook.rules.funnel import reach_level
 from salesbook.rules.history import max_stage_seen
-from salesbook.sample import sample_leads
-from salesbook.settings import LOST, OPEN, WON, Settings
+from salesbook.builder.sample import sample_leads
+from salesbook.rules.settings import LOST, OPEN, WON, Settings
 
 from .conftest import TODAY
 

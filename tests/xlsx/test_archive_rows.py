@@ -19,10 +19,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from salesbook.xlsx.leads_writer import RowMap, adjust_formula, shift_sqref
-from salesbook.xlsx.package import Package
-from salesbook.xlsx.reader import locate_leads
-from salesbook.xlsx.writer import write_workbook
+from salesbook.adapters.files.leads_writer import RowMap, adjust_formula, shift_sqref
+from salesbook.adapters.files.package import Package
+from salesbook.adapters.files.reader import locate_leads
+from salesbook.adapters.files.writer import write_workbook
 from tests.e2e.conftest import EN_HEADERS, TODAY, write_en_table
 from tests.xlsx import fixtures as fx
 
@@ -191,7 +191,7 @@ def test_totals_row_moves_with_the_table_and_appended_columns(tmp_path):
     import pandas as pd
     import xlsxwriter
 
-    from salesbook.xlsx.writer import OutputColumn
+    from salesbook.adapters.files.writer import OutputColumn
 
     src = tmp_path / "totals.xlsx"
     wb = xlsxwriter.Workbook(str(src))
@@ -221,7 +221,7 @@ def test_totals_row_moves_with_the_table_and_appended_columns(tmp_path):
 
 def test_many_rows_across_chunks(tmp_path, monkeypatch):
     """Pending rows are carried across chunk and block boundaries; every note stays put."""
-    from salesbook.xlsx import leads_writer
+    from salesbook.adapters.files import leads_writer
 
     monkeypatch.setattr(leads_writer, "CHUNK_BYTES", 1000)
     wb = openpyxl.Workbook()
@@ -338,7 +338,7 @@ def test_notes_follow_their_cells(commented):
 
 
 def test_vml_note_moves_its_row_and_anchor():
-    from salesbook.xlsx.notes import shift_comments, shift_vml
+    from salesbook.adapters.files.notes import shift_comments, shift_vml
 
     rows = RowMap([4, 5]).bounded(1, 23, 9)
     shape = ('<v:shape id="_x0000_s{i}" type="#_x0000_t202"><x:ClientData ObjectType="Note"><x:MoveWithCells/>'
@@ -371,7 +371,7 @@ def test_vml_note_moves_its_row_and_anchor():
 
 
 def test_defined_names_follow_the_table_cells():
-    from salesbook.xlsx.notes import shift_defined_names
+    from salesbook.adapters.files.notes import shift_defined_names
 
     rows = RowMap([4, 5, 6]).bounded(1, 23, 9)  # the e2e table A1:W9, L-003..L-005 archived
     names = {

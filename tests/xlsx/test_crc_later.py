@@ -10,7 +10,7 @@ import pytest
 
 from salesbook import service
 from salesbook.errors import Refusal
-from salesbook.xlsx import safety
+from salesbook.adapters.files import safety
 
 
 def _book(path: Path, rows: int = 3000) -> Path:

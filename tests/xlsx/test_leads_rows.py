@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesbook.xlsx import leads_writer
-from salesbook.xlsx.leads_writer import LeadsRewriter, OwnedColumn, RowMap
-from salesbook.xlsx.reader import LeadsLocation, col_letter
-from salesbook.xlsx.styles import StyleBook
+from salesbook.adapters.files import leads_writer
+from salesbook.adapters.files.leads_writer import LeadsRewriter, OwnedColumn, RowMap
+from salesbook.adapters.files.reader import LeadsLocation, col_letter
+from salesbook.adapters.files.styles import StyleBook
 
 HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats'
         b'.org/spreadsheetml/2006/main"><dimension ref="A1:H60"/><sheetData>')
@@ -167,7 +167,7 @@ def test_regular_rows_take_the_chunk_path(monkeypatch):
 @pytest.mark.parametrize("kind", ["text", "number", "date"])
 def test_categorical_outputs_are_written_as_object_ones(kind):
     """The rules may hand over text outputs as pandas Categoricals: same cells as object columns."""
-    from salesbook.xlsx import cellxml
+    from salesbook.adapters.files import cellxml
 
     base = {"text": ["A", None, "", "B & <C>", "A", " lead", "中文"],
             "number": [1.5, None, "", "7", 3, "x", 2.0],

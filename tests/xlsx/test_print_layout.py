@@ -21,9 +21,9 @@ import pytest
 from lxml import etree
 
 from salesbook import service
-from salesbook.sheetmodel import Block, PageSetup, SheetModel, fit_widths, header_width
-from salesbook.template import write_sample_workbook
-from salesbook.xlsx.printing import set_local_names, with_fit_to_page
+from salesbook.reports.model import Block, PageSetup, SheetModel, fit_widths, header_width
+from salesbook.builder.template import write_sample_workbook
+from salesbook.adapters.files.printing import set_local_names, with_fit_to_page
 
 DAY = dt.date(2026, 11, 16)
 REPORTS = ["Funnel", "Cleanse", "History", "Archive", "Check", "Help"]
@@ -228,7 +228,7 @@ def test_print_names_are_added_after_sheets_then_replaced_in_place():
 
 
 def test_a_model_without_page_setup_prints_as_before():
-    from salesbook.xlsx.render import render_sheet
+    from salesbook.adapters.files.render import render_sheet
     from tests.xlsx.test_render import FakeStyleBook
 
     frame = pd.DataFrame({"A": [1]})

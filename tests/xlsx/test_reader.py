@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from salesbook.errors import Refusal
-from salesbook.xlsx.package import Package
-from salesbook.xlsx.reader import first_row, locate_leads, merged_ranges, read_grid, read_leads, unique_names
+from salesbook.adapters.files.package import Package
+from salesbook.adapters.files.reader import first_row, locate_leads, merged_ranges, read_grid, read_leads, unique_names
 from tests.xlsx import fixtures as fx
 
 

@@ -22,9 +22,9 @@ import pytest
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from salesbook.sheetmodel import FORMATS, AppendRows, Block, Chart, SheetModel
-from salesbook.xlsx.append import render_append
-from salesbook.xlsx.render import NS_CHART, NS_MAIN, NS_XDR, render_sheet
+from salesbook.reports.model import FORMATS, AppendRows, Block, Chart, SheetModel
+from salesbook.adapters.files.append import render_append
+from salesbook.adapters.files.render import NS_CHART, NS_MAIN, NS_XDR, render_sheet
 
 C = f"{{{NS_CHART}}}"
 M = f"{{{NS_MAIN}}}"
@@ -691,7 +691,7 @@ def test_append_needs_the_shared_strings_its_header_uses():
 
 
 def test_with_the_real_stylebook(tmp_path):
-    styles_module = pytest.importorskip("salesbook.xlsx.styles")
+    styles_module = pytest.importorskip("salesbook.adapters.files.styles")
     book = styles_module.StyleBook(None)
     rendered = render_sheet(funnel_model(), book)
     history = render_append(None, AppendRows("History", history_frame(2), formats={"Date": "date"}), book)

@@ -13,12 +13,12 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from salesbook.errors import Refusal
-from salesbook.sheetmodel import AppendRows, Block, Chart, SheetModel
-from salesbook.xlsx.leads_writer import RowMap, adjust_formula, letters_at_least, shift_sqref
-from salesbook.xlsx.package import Package
-from salesbook.xlsx.reader import locate_leads, read_leads
-from salesbook.xlsx.styles import StyleBook, is_date_format
-from salesbook.xlsx.writer import OutputColumn, write_workbook
+from salesbook.reports.model import AppendRows, Block, Chart, SheetModel
+from salesbook.adapters.files.leads_writer import RowMap, adjust_formula, letters_at_least, shift_sqref
+from salesbook.adapters.files.package import Package
+from salesbook.adapters.files.reader import locate_leads, read_leads
+from salesbook.adapters.files.styles import StyleBook, is_date_format
+from salesbook.adapters.files.writer import OutputColumn, write_workbook
 from tests.xlsx import fixtures as fx
 
 N = len(fx.LEAD_ROWS)
@@ -334,7 +334,7 @@ def test_replacing_a_sheet_keeps_its_sheet_pr_and_drops_a_surplus_chart(tmp_path
     class Stub:
         @staticmethod
         def render_sheet(model, styles, *, sheet_pr=None, date1904=False):
-            from salesbook.xlsx.render import render_sheet
+            from salesbook.adapters.files.render import render_sheet
 
             calls.append(sheet_pr)
             return render_sheet(model, styles, sheet_pr=sheet_pr)
@@ -538,7 +538,7 @@ def test_an_empty_table_gets_its_header(tmp_path):
 
 
 def test_many_rows_cross_block_boundaries(tmp_path, monkeypatch):
-    from salesbook.xlsx import leads_writer
+    from salesbook.adapters.files import leads_writer
 
     monkeypatch.setattr(leads_writer, "BLOCK_ROWS", 64)
     monkeypatch.setattr(leads_writer, "CHUNK_BYTES", 1000)
@@ -571,7 +571,7 @@ def test_owned_sheets_twice_give_the_same_bytes(table_book, tmp_path):
 
 
 def test_package_writer_adds_a_part_with_its_relationship(table_book, tmp_path):
-    from salesbook.xlsx.package import PackageWriter
+    from salesbook.adapters.files.package import PackageWriter
 
     ui = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
     with Package.open(table_book) as pkg:

@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salesbook import schema
+from salesbook.rules import schema
 from salesbook.errors import Refusal
-from salesbook.xlsx import memory
-from salesbook.xlsx.package import Package, SheetInfo, TableInfo
-from ..cells import col_index, col_letter
+from salesbook.adapters.files import memory
+from salesbook.adapters.files.package import Package, SheetInfo, TableInfo
+from salesbook.cells import col_index, col_letter
 
 LEADS_SHEET_NAMES = ("leads", "线索")
 LEADS_TABLE_NAME = "leads"
@@ -430,7 +430,7 @@ def calamine_source(pkg: Package) -> str | bytes:
 def _without_foreign_sheets(pkg: Package) -> bytes | None:
     from lxml import etree
 
-    from salesbook.xlsx.package import PackageWriter, child, children, parse_xml, rel_attr
+    from salesbook.adapters.files.package import PackageWriter, child, children, parse_xml, rel_attr
 
     part = pkg.workbook_part
     root = parse_xml(pkg.read(part), part=part, path=pkg.path)
@@ -454,7 +454,7 @@ def checked(pkg: Package, sheet_name: str | None = None) -> None:
     CRC and the bytes they really inflate to, by service.load's pass, when there is one):
     the parts it reads when it opens the workbook and, given ``sheet_name``, that
     worksheet. fastexcel's zip reader inflates a part to its end whatever size the zip
-    header declares, so it must not see a part before this (see salesbook.xlsx.safety)."""
+    header declares, so it must not see a part before this (see salesbook.adapters.files.safety)."""
     pending = pkg.cache.get(MEMBER_SCAN)
     if pending is None:
         return

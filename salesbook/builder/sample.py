@@ -21,8 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .schema import INPUTS
-from .settings import DEFAULT_BANT, DEFAULT_STAGES
+from salesbook.rules.schema import INPUTS
+from salesbook.rules.settings import DEFAULT_BANT, DEFAULT_STAGES
 
 # The columns of a sample frame, in order (headers in the requested language).
 # Email and Phone as two columns (the combined "Email / Phone" header is still read).

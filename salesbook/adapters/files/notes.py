@@ -29,9 +29,9 @@ import html
 import re
 from typing import Callable
 
-from salesbook.xlsx.leads_writer import RowMap, adjust_formula
-from salesbook.xlsx.reader import col_index, col_letter
-from salesbook.xlsx.safety import safe_parse_lxml
+from salesbook.adapters.files.leads_writer import RowMap, adjust_formula
+from salesbook.adapters.files.reader import col_index, col_letter
+from salesbook.adapters.files.safety import safe_parse_lxml
 
 _NAME = rb"[A-Za-z_][\w.-]*"
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from salesbook.build.shipped import build_shipped_workbook
+from salesbook.builder.shipped import build_shipped_workbook
 
 
 @click.command("build-workbook")

@@ -1,6 +1,6 @@
 """Render the add-in's sheet models as SpreadsheetML parts.
 
-``render_sheet`` turns a :class:`~salesbook.sheetmodel.SheetModel` into a complete
+``render_sheet`` turns a :class:`~salesbook.reports.model.SheetModel` into a complete
 worksheet part plus, when the model has charts, one DrawingML drawing part and one
 chart part per chart. The zip writer decides the part names and writes the
 relationships; the parts only refer to them by fixed ids:
@@ -43,9 +43,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesbook.sheetmodel import CJK, FORMATS, Block, Chart, SheetModel, fit_widths, header_heights, is_number_column
-from salesbook.xlsx.printing import page_setup_xml, with_fit_to_page
-from ..cells import col_letter
+from salesbook.reports.model import (
+    CJK,
+    FORMATS,
+    Block,
+    Chart,
+    SheetModel,
+    fit_widths,
+    header_heights,
+    is_number_column,
+)
+from salesbook.adapters.files.printing import page_setup_xml, with_fit_to_page
+from salesbook.cells import col_letter
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -97,7 +106,7 @@ def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None, da
     """Render a whole add-in sheet: cells, column widths, frozen rows, print setup and charts.
 
     The print setup's defined names (print area, title rows) belong to ``workbook.xml``:
-    the writer sets them (``salesbook.xlsx.printing.set_print_names``).
+    the writer sets them (``salesbook.adapters.files.printing.set_print_names``).
     ``date1904``: the workbook uses the 1904 date system (``workbookPr date1904``)."""
     st = StyleCache(styles, date1904)
     widths = fit_widths(model)

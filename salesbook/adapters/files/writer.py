@@ -2,7 +2,7 @@
 
 ``write_workbook`` streams the Leads sheet through :class:`LeadsRewriter` (output
 columns, deleted rows), renders the add-in's own sheets through the renderer
-(``salesbook.xlsx.render`` / ``salesbook.xlsx.append``), adds styles as needed and
+(``salesbook.adapters.files.render`` / ``salesbook.adapters.files.append``), adds styles as needed and
 writes a zip in which every other entry is copied raw (byte-identical, same order).
 The output is deterministic: the same inputs give the same bytes, and running
 twice gives the same workbook as running once.
@@ -22,11 +22,11 @@ from typing import Sequence
 
 import pandas as pd
 
-from salesbook import schema
+from salesbook.rules import schema
 from salesbook.errors import Refusal
-from salesbook.sheetmodel import AppendRows, SheetModel, log_sheet_model
-from salesbook.xlsx import calcchain, memory
-from salesbook.xlsx.leads_writer import (
+from salesbook.reports.model import AppendRows, SheetModel, log_sheet_model
+from salesbook.adapters.files import calcchain, memory
+from salesbook.adapters.files.leads_writer import (
     BackgroundWriter,
     LeadsRewriter,
     OwnedColumn,
@@ -35,7 +35,7 @@ from salesbook.xlsx.leads_writer import (
     edit_table,
     table_column_name,
 )
-from salesbook.xlsx.package import (
+from salesbook.adapters.files.package import (
     CT_CHART,
     CT_DRAWING,
     CT_STYLES,
@@ -47,12 +47,12 @@ from salesbook.xlsx.package import (
     PackageWriter,
     rels_name,
 )
-from salesbook.xlsx.notes import shift_defined_names, shift_notes
-from salesbook.xlsx.ownership import claim, mark
-from salesbook.xlsx.printing import extend_print_area, set_print_names
-from salesbook.xlsx.references import shift_references
-from salesbook.xlsx.reader import LeadsLocation, col_letter, parse_ref, shared_strings, sheet_ref
-from salesbook.xlsx.styles import StyleBook
+from salesbook.adapters.files.notes import shift_defined_names, shift_notes
+from salesbook.adapters.files.ownership import claim, mark
+from salesbook.adapters.files.printing import extend_print_area, set_print_names
+from salesbook.adapters.files.references import shift_references
+from salesbook.adapters.files.reader import LeadsLocation, col_letter, parse_ref, shared_strings, sheet_ref
+from salesbook.adapters.files.styles import StyleBook
 
 DRAWING_RID = "rIdDrawing1"
 CHART_RID = "rIdChart{}"
@@ -300,7 +300,7 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
     finally:
         background.close()
     writer.put(loc.sheet_part, sink.close())
-    if rewriter.rows:  # notes and defined names follow their cells like the formulas do (salesbook.xlsx.notes)
+    if rewriter.rows:  # notes and defined names follow their cells like the formulas do (salesbook.adapters.files.notes)
         shift_notes(pkg, writer, loc.sheet_part, rewriter.rows)
         workbook = writer.get(pkg.workbook_part)
         names = shift_defined_names(workbook, rewriter.rows, loc.sheet_name)
@@ -344,8 +344,8 @@ def _own_zip(pkg: Package):
 def _renderers(render):
     if render is not None:
         return render, render
-    from salesbook.xlsx import append as append_mod
-    from salesbook.xlsx import render as render_mod
+    from salesbook.adapters.files import append as append_mod
+    from salesbook.adapters.files import render as render_mod
 
     return render_mod, append_mod
 
@@ -469,7 +469,7 @@ def _write_append(pkg, writer, rows: AppendRows, styles, renderers, added) -> st
     if existing is not None and re.search(rb'\st="s"', existing):
         sst = shared_strings(pkg)  # lazy: only the header's strings get decoded
     xml = append_mod.render_append(existing, rows, styles, sst, date1904=pkg.date1904)
-    from salesbook.xlsx.append import used_bounds  # (imported late, as _renderers does)
+    from salesbook.adapters.files.append import used_bounds
 
     if part is None:
         part = writer.add_worksheet(rows.name, xml).part

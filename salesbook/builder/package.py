@@ -16,11 +16,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 from lxml import etree
 
-from salesbook.build import ooxml
-from salesbook.build.layout import SHEETS, WORKBOOK_CODENAME
-from salesbook.build.ooxml import NS_MAIN, NS_R, NS_REL
-from salesbook.build.ribbon import add_ribbon, load_ribbon_xml
-from salesbook.build.vba import build_vba_project_from_dir
+from salesbook.builder import ooxml
+from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
+from salesbook.builder.ooxml import NS_MAIN, NS_R, NS_REL
+from salesbook.builder.ribbon import add_ribbon, load_ribbon_xml
+from salesbook.builder.vba import build_vba_project_from_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MACROS_DIR = REPO_ROOT / "macros"
@@ -99,7 +99,7 @@ def _set_code_names(parts: dict[str, bytes], sheets: Sequence[tuple[str, str]]) 
     present = sheet_parts(parts)
     if [name for name, _ in present] != [name for name, _ in sheets]:
         raise ValueError(f"workbook sheets {[n for n, _ in present]} differ from the layout "
-                         f"{[n for n, _ in sheets]} (salesbook.build.layout.SHEETS)")
+                         f"{[n for n, _ in sheets]} (salesbook.builder.layout.SHEETS)")
     wb_part = _workbook_part(parts)
     workbook = ooxml.parse_xml(parts[wb_part])
     pr = workbook.find(f"{{{NS_MAIN}}}workbookPr")

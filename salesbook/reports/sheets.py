@@ -10,10 +10,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .rules.funnel import FunnelReport
-from .schema import BY_KEY
-from .settings import Settings
-from .sheetmodel import AppendRows, Block, Chart, PageSetup, SheetModel
+from salesbook.rules.funnel import FunnelReport
+from salesbook.rules.schema import BY_KEY
+from salesbook.rules.settings import Settings
+from salesbook.reports.model import AppendRows, Block, Chart, PageSetup, SheetModel
 
 FUNNEL_SHEET, CLEANSE_SHEET, CHECK_SHEET, HISTORY_SHEET, ARCHIVE_SHEET = "Funnel", "Cleanse", "Check", "History", "Archive"
 EXCEL_ROWS = 1_048_576
@@ -233,8 +233,8 @@ def check_sheet(problems: pd.DataFrame, cells: pd.Series, sheet: str, lang: str,
 
 def history_rows(new: pd.DataFrame, lang: str, existing_header: list[object] | None = None) -> AppendRows:
     """New History lines, under the sheet's own header texts when it has them."""
-    from .rules.history import HISTORY_COLUMNS
-    from .schema import norm
+    from salesbook.rules.history import HISTORY_COLUMNS
+    from salesbook.rules.schema import norm
 
     names = {k: lbl(k, lang) for k in ("lead_id", "from", "to", "date")}
     for key, (en, zh) in HISTORY_COLUMNS.items():

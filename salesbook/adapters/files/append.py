@@ -11,7 +11,7 @@ existing bytes are kept as they are and only these edits are made:
 
 New columns are matched to the existing header by name, case-, space- and
 punctuation-insensitively, and English and Chinese names of the same known
-column match each other (``salesbook.schema``). The scan is regex-based on bytes
+column match each other (``salesbook.rules.schema``). The scan is regex-based on bytes
 and handles namespace prefixes (``x:row``), shared-string and inline-string
 headers, and rows written without ``r`` attributes.
 """
@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from salesbook.schema import match_header, norm
-from salesbook.sheetmodel import AppendRows, log_sheet_model
+from salesbook.rules.schema import match_header, norm
+from salesbook.reports.model import AppendRows, log_sheet_model
 from salesbook.cells import col_index, col_letter
-from salesbook.xlsx.render import (
+from salesbook.adapters.files.render import (
     Fragment,
     StyleCache,
     auto_width,

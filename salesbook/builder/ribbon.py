@@ -14,8 +14,8 @@ from typing import Mapping, NamedTuple
 
 from lxml import etree
 
-from salesbook.build import ooxml
-from salesbook.build.ooxml import NS_REL
+from salesbook.builder import ooxml
+from salesbook.builder.ooxml import NS_REL
 
 
 class RibbonPart(NamedTuple):

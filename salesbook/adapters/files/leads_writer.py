@@ -38,9 +38,9 @@ at a time with Arrow (see ``cellxml``), once per distinct style layout of a row.
 
 Cell notes (comments and their VML shapes) and defined names referring to this sheet
 follow their cells by the same rule, and a note on an archived cell goes to the Archive
-sheet with its row (``salesbook.xlsx.notes``).
+sheet with its row (``salesbook.adapters.files.notes``).
 Formulas on *other* sheets (and their conditional formats, validations, charts) pointing
-into the moved rows follow by the same rule too (``salesbook.xlsx.references``).
+into the moved rows follow by the same rule too (``salesbook.adapters.files.references``).
 Not adjusted when rows are deleted: formulas inside this sheet's conditional formats and
 validations, drawings and images anchored to cells, sheet views. Rows are deleted
 by the Archive command only, and the moved cells are the add-in's own table rows. A
@@ -68,9 +68,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from salesbook.errors import Refusal
-from salesbook.xlsx import cellxml
-from salesbook.xlsx.reader import LeadsLocation, col_index, col_letter, parse_ref
-from salesbook.xlsx.styles import StyleBook
+from salesbook.adapters.files import cellxml
+from salesbook.adapters.files.reader import LeadsLocation, col_index, col_letter, parse_ref
+from salesbook.adapters.files.styles import StyleBook
 
 BLOCK_ROWS = 1 << 14
 VECTOR_ROWS = True  # regular data rows a chunk at a time (numpy/Arrow); False: one at a time

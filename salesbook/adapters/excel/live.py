@@ -38,14 +38,26 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from . import owned
-from .errors import Refusal
-from .report import ARCHIVE_SHEET, HISTORY_SHEET, L as LABELS
-from .schema import BY_KEY, DATE, REQUIRED, header_score, match_header, match_headers, norm
-from .settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
-from .cells import col_index, col_letter
-from .sheetmodel import (FORMATS, LINE_HEIGHT, AppendRows, Block, Chart, PageSetup, SheetModel, fit_widths,
-                         header_heights, is_number_column, log_sheet_model, print_area)
+from salesbook import owned
+from salesbook.errors import Refusal
+from salesbook.reports.sheets import ARCHIVE_SHEET, HISTORY_SHEET, L as LABELS
+from salesbook.rules.schema import BY_KEY, DATE, REQUIRED, header_score, match_header, match_headers, norm
+from salesbook.rules.settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
+from salesbook.cells import col_index, col_letter
+from salesbook.reports.model import (
+    FORMATS,
+    LINE_HEIGHT,
+    AppendRows,
+    Block,
+    Chart,
+    PageSetup,
+    SheetModel,
+    fit_widths,
+    header_heights,
+    is_number_column,
+    log_sheet_model,
+    print_area,
+)
 
 LEADS_TABLE, LEADS_SHEETS = "leads", ("leads", "线索")  # as the file reader finds them
 MIN_REQUIRED_MATCHED = 2  # required columns a header row needs to count as a lead table
@@ -240,8 +252,8 @@ def engine_name(book) -> str:
 def read(book, *, history: bool = True) -> LiveBook:
     """Find and read the leads, Settings and (optionally) History. Raises Refusal
     when there is no lead table or a required column is missing."""
-    from .engine import language
-    from .service import _check_headers
+    from salesbook.engine import language
+    from salesbook.service import _check_headers
 
     path = Path(book.name)
     loc, grid = _read_leads(book, path)
@@ -341,7 +353,7 @@ def _read_range(sheet) -> tuple[LeadsLocation, list[list[object]]] | None:
 def _frame(loc: LeadsLocation, grid: list[list[object]]) -> pd.DataFrame:
     """The lead table as the file reader gives it: text cells, missing values for blanks
     (pandas' ``str`` dtype), unique column names, index = Excel rows."""
-    from .xlsx.reader import unique_names
+    from salesbook.adapters.files.reader import unique_names
 
     width = len(loc.headers)
     body = [(r + [None] * width)[:width] for r in texts(grid[1:])]
@@ -774,7 +786,7 @@ def _freeze(sheet, rows: int) -> None:
 
 
 def set_page_setup(book, sheet, page: PageSetup, area: tuple[int, int, int, int]) -> None:
-    """Print as the file adapter sets it (salesbook.xlsx.printing): the print area through
+    """Print as the file adapter sets it (salesbook.adapters.files.printing): the print area through
     xlwings (every engine); landscape, one page wide and the title rows through Excel's own
     PageSetup object (desktop Excel on Windows and macOS). Cosmetic: never a reason to fail."""
     r1, c1, r2, c2 = area

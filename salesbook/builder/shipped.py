@@ -11,7 +11,7 @@ import datetime as dt
 from functools import partial
 from pathlib import Path
 
-from salesbook.build.package import DEFAULT_MACROS_DIR, DEFAULT_OUT, build_workbook
+from salesbook.builder.package import DEFAULT_MACROS_DIR, DEFAULT_OUT, build_workbook
 
 SAMPLE_LEADS = 200
 SAMPLE_SEED = 7
@@ -20,8 +20,8 @@ SAMPLE_DAY = dt.date(2026, 11, 16)
 
 
 def _populate(workbook) -> None:
-    from salesbook.sample import sample_leads
-    from salesbook.template import populate_workbook
+    from salesbook.builder.sample import sample_leads
+    from salesbook.builder.template import populate_workbook
 
     leads = sample_leads(SAMPLE_LEADS, seed=SAMPLE_SEED, today=SAMPLE_DAY)
     populate_workbook(workbook, leads)

@@ -11,9 +11,18 @@ import re
 
 from salesbook import owned
 from salesbook.errors import Refusal
-from salesbook.xlsx.package import Package, PackageWriter, child, children, parse_xml, rel_attr
-from salesbook.xlsx.reader import (_CELL, _CELL_REF, _V, _rows_until, attrs, cell_text, col_index, rich_text,
-                                   shared_strings)
+from salesbook.adapters.files.package import Package, PackageWriter, child, children, parse_xml, rel_attr
+from salesbook.adapters.files.reader import (
+    _CELL,
+    _CELL_REF,
+    _V,
+    _rows_until,
+    attrs,
+    cell_text,
+    col_index,
+    rich_text,
+    shared_strings,
+)
 
 HEADER_ROWS = 10  # History's and Archive's header is the first non-empty row among these
 

@@ -1,6 +1,6 @@
 """The print setup of the add-in's sheets, as SpreadsheetML.
 
-A sheet model with a :class:`~salesbook.sheetmodel.PageSetup` prints landscape, fitted to one
+A sheet model with a :class:`~salesbook.reports.model.PageSetup` prints landscape, fitted to one
 page wide and as many pages tall as it takes, with title rows repeated on every page and a
 print area covering its cells and charts. In the file that is three things:
 
@@ -21,8 +21,8 @@ import html
 import re
 
 from salesbook.cells import col_index, col_letter
-from salesbook.sheetmodel import PageSetup, SheetModel, print_area
-from salesbook.xlsx.package import child, children, parse_xml, xml_prefix
+from salesbook.reports.model import PageSetup, SheetModel, print_area
+from salesbook.adapters.files.package import child, children, parse_xml, xml_prefix
 
 PRINT_AREA, PRINT_TITLES = "_xlnm.Print_Area", "_xlnm.Print_Titles"
 FIT_TO_PAGE = b'<pageSetUpPr fitToPage="1"/>'

@@ -28,8 +28,8 @@ import html
 import re
 import zipfile
 
-from salesbook.xlsx.leads_writer import RowMap, adjust_formula
-from salesbook.xlsx.package import Package, PackageWriter
+from salesbook.adapters.files.leads_writer import RowMap, adjust_formula
+from salesbook.adapters.files.package import Package, PackageWriter
 
 _NAME = rb"[A-Za-z_][\w.-]*"
 _CELL = re.compile(rb"<(" + _NAME + rb":)?c\b([^>]*?)(?:/>|>(.*?)</(?:" + _NAME + rb":)?c\s*>)", re.S)

@@ -21,9 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from .cells import col_letter
-from .errors import Refusal
-from .schema import norm
+from salesbook.cells import col_letter
+from salesbook.errors import Refusal
+from salesbook.rules.schema import norm
 
 SETTINGS_SHEET = "Settings"
 SETTINGS_SHEET_NAMES = ("Settings", "设置", "配置")
@@ -600,7 +600,7 @@ def _read_targets(grid: _Grid, span, changes: dict) -> None:
     """Owner | Period | Target lines. A line without a Target is skipped (room to fill in);
     an owner, period or amount that cannot be read, or a second target for the same owner
     and period, stops with the cell named."""
-    from .rules.period import FIXED_SHAPES, PeriodError, period_of_cell
+    from salesbook.rules.period import FIXED_SHAPES, PeriodError, period_of_cell
 
     header_r, header, rows = _table(grid, span)
     if not rows:

@@ -26,12 +26,12 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from .build.layout import SHEETS
-from .xlsx.safety import atomic_output
-from .sample import LEAD_COLUMNS
-from .schema import BY_KEY, DATE, INPUTS, OUTPUTS, Column, match_headers, norm
-from .report import PLACEHOLDERS
-from .settings import DIMENSION_LABELS, Settings, settings_rows
+from salesbook.builder.layout import SHEETS
+from salesbook.adapters.files.safety import atomic_output
+from salesbook.builder.sample import LEAD_COLUMNS
+from salesbook.rules.schema import BY_KEY, DATE, INPUTS, OUTPUTS, Column, match_headers, norm
+from salesbook.reports.sheets import PLACEHOLDERS
+from salesbook.rules.settings import DIMENSION_LABELS, Settings, settings_rows
 
 TABLE_NAME = "Leads"
 TABLE_STYLE = "Table Style Medium 2"
@@ -397,7 +397,7 @@ _ARCHIVED_ON = {"en": "Archived On", "zh": "归档日期"}
 
 
 def _print_setup(ws, last_row: int, last_col: int, title_rows: int = 1) -> None:
-    """As the add-in prints its sheets (salesbook.xlsx.printing): landscape, one page wide,
+    """As the add-in prints its sheets (salesbook.adapters.files.printing): landscape, one page wide,
     the first ``title_rows`` rows on every page, A1 to (last_row, last_col) as print area
     (0-based; appending to a log sheet extends it)."""
     ws.set_landscape()
@@ -639,7 +639,7 @@ def populate_workbook(wb: xlsxwriter.Workbook, leads: pd.DataFrame | None, *, se
 def populate(workbook: xlsxwriter.Workbook, leads: pd.DataFrame | None = None, *, settings: Settings | None = None,
              language: str = "en") -> None:
     """The shipped workbook's content (an empty Leads table by default): the one-argument
-    hook ``salesbook.build.package.build_xlsx(populate)`` expects."""
+    hook ``salesbook.builder.package.build_xlsx(populate)`` expects."""
     populate_workbook(workbook, leads, settings=settings, language=language)
 
 
@@ -648,7 +648,7 @@ def write_sample_workbook(path: str | os.PathLike[str], n: int = 200, *, seed: i
                           settings: Settings | None = None) -> Path:
     """A plain .xlsx (no VBA) with ``n`` sample leads, written atomically; the same
     arguments give the same bytes. Returns the path."""
-    from .sample import sample_leads
+    from salesbook.builder.sample import sample_leads
 
     path = Path(path)
     leads = sample_leads(n, seed=seed, today=today, language=language, with_problems=with_problems)

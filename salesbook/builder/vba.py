@@ -1,7 +1,7 @@
 """Build xl/vbaProject.bin from VBA module sources, reproducibly.
 
 The project is written from scratch per [MS-OVBA] into a compound file
-(`salesbook.build.cfb`): PROJECT, PROJECTwm, VBA/dir, VBA/_VBA_PROJECT and one
+(`salesbook.builder.cfb`): PROJECT, PROJECTwm, VBA/dir, VBA/_VBA_PROJECT and one
 stream per module holding its compressed source and no performance cache.
 `_VBA_PROJECT` is the 7-byte form with version 0xFFFF, so Office recompiles the
 project from source when it opens the workbook.
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
-from salesbook.build.cfb import Storage, write_compound_file
-from salesbook.build.compression import compress
-from salesbook.build.layout import SHEETS, WORKBOOK_CODENAME
+from salesbook.builder.cfb import Storage, write_compound_file
+from salesbook.builder.compression import compress
+from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
 
 ModuleKind = Literal["document", "standard", "class"]
 
