@@ -78,9 +78,14 @@ def assert_shared_parts_extended(before: dict[str, bytes], after: dict[str, byte
     old_sheets = [(s.name, s.sheet_id, s.part) for s in ooxml.sheets(before)]
     assert [(s.name, s.sheet_id, s.part) for s in ooxml.sheets(after)][: len(old_sheets)] == old_sheets
     if command == "run":
-        names = lambda p: sorted(etree.tostring(e) for e in ooxml.xml(p[wb]).iter()  # noqa: E731
-                                 if ooxml.local(e.tag) == "definedName")
-        assert names(before) == names(after), f"{command} changed the defined names"
+        names = lambda p: {etree.tostring(e): e.get("name", "") for e in ooxml.xml(p[wb]).iter()  # noqa: E731
+                           if ooxml.local(e.tag) == "definedName"}
+        had, has = names(before), names(after)
+        assert set(had) <= set(has), f"{command} changed the defined names: {set(had) - set(has)}"
+        # added: only the add-in's marks of its own sheets and its report sheets' print setup
+        added = {has[e] for e in set(has) - set(had)}
+        assert all(n.startswith("_salesbook_") or n in ("_xlnm.Print_Area", "_xlnm.Print_Titles") for n in added), \
+            f"{command} added defined names that are not the add-in's: {added}"
 
 
 _SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
