@@ -18,7 +18,7 @@ from salesbook.engine import parse_only
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
-RIBBON = ROOT / "macros" / "customUI14.xml"
+RIBBON = ROOT / "salesbook" / "builder" / "macros" / "customUI14.xml"
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1[ \t]*$", re.S | re.M)

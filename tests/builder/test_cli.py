@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from salesbook.builder.cli import build_workbook_command
+from salesbook.cli import build_workbook_command
 
 from .paths import MACROS
 
