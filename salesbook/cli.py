@@ -246,17 +246,27 @@ def batch(paths, workers, only, today, backup, force, no_progress):
     sys.exit(2 if failed else (1 if flagged else 0))
 
 
-def _register_optional() -> None:
-    """Commands that live in their own modules (the workbook builder)."""
+@main.command("build-workbook", epilog=_epilog("build-workbook"))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The .xlsm file to write (replaced atomically). Default: workbook/SalesPipeline.xlsm in a "
+                   "salesbook source checkout (the current folder holds pyproject.toml and salesbook/builder/macros/), "
+                   "else SalesPipeline.xlsm in the current folder.")
+@click.option("--macros", "macros", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder with the VBA modules (*.bas, *.cls) and the ribbon XML. "
+                   "Default: the sources installed with salesbook (salesbook/builder/macros/).")
+def build_workbook_command(out: Path | None, macros: Path | None) -> None:
+    """Build the workbook: sheets, VBA project (with xlwings) and ribbon, byte-reproducibly."""
+    # The builder is imported here only: run, check and archive never load it (nor XlsxWriter).
     try:
-        from salesbook.builder.cli import build_workbook_command
-    except ImportError:  # the builder's optional dependencies are missing
-        return
-    build_workbook_command.epilog = _epilog("build-workbook")
-    main.add_command(build_workbook_command)
+        from salesbook.builder.shipped import build_shipped_workbook, default_out
 
+        path = build_shipped_workbook(out or default_out(), macros_dir=macros)
+    except ImportError as exc:
+        raise click.ClickException(f"{exc.name or exc} is needed to build the workbook: pip install xlsxwriter") from exc
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {path} ({path.stat().st_size:,} bytes)")
 
-_register_optional()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

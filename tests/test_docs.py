@@ -18,7 +18,7 @@ from salesbook.engine import parse_only
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
-RIBBON = ROOT / "macros" / "customUI14.xml"
+RIBBON = ROOT / "salesbook" / "builder" / "macros" / "customUI14.xml"
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n(.*?)^ {0,3}\1[ \t]*$", re.S | re.M)
@@ -95,7 +95,7 @@ def test_the_docs_show_commands():
 @pytest.mark.parametrize("page,command", _cases("block"))
 def test_code_block_commands_parse(page, command, monkeypatch):
     """click parses the whole command line: the command, its options and their values."""
-    monkeypatch.chdir(ROOT)  # `--macros macros` and the like are relative to the repository
+    monkeypatch.chdir(ROOT)  # paths in the docs' commands are relative to the repository
     tokens = shlex.split(command, comments=True)
     if tokens[1:] and tokens[1] in ("--version", "--help", "-h"):
         return

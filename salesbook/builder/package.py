@@ -20,11 +20,8 @@ from salesbook.builder import ooxml
 from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
 from salesbook.builder.ooxml import NS_MAIN, NS_R, NS_REL
 from salesbook.builder.ribbon import add_ribbon, load_ribbon_xml
+from salesbook.builder.sources import MacrosDir
 from salesbook.builder.vba import build_vba_project_from_dir
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MACROS_DIR = REPO_ROOT / "macros"
-DEFAULT_OUT = REPO_ROOT / "workbook" / "SalesPipeline.xlsm"
 
 # Fixed document properties: the build must not depend on the clock.
 DOCUMENT_CREATED = datetime(2024, 1, 1, 0, 0, 0)
@@ -166,15 +163,14 @@ def build_xlsx(populate: Populate | None = None, *, vba_bin: bytes | None = None
     return buffer.getvalue()
 
 
-def build_workbook_bytes(populate: Populate | None = None, *, macros_dir: Path | str = DEFAULT_MACROS_DIR) -> bytes:
-    """The bytes of the complete SalesPipeline.xlsm, built from `macros_dir`."""
+def build_workbook_bytes(populate: Populate | None = None, *, macros_dir: MacrosDir = None) -> bytes:
+    """The bytes of the complete SalesPipeline.xlsm, built from `macros_dir` (None: the packaged sources)."""
     vba_bin = build_vba_project_from_dir(macros_dir, SHEETS)
     xlsx = build_xlsx(populate, vba_bin=vba_bin)
     return assemble_xlsm(xlsx, vba_bin, load_ribbon_xml(macros_dir))
 
 
-def build_workbook(out_path: Path | str = DEFAULT_OUT, populate: Populate | None = None, *,
-                   macros_dir: Path | str = DEFAULT_MACROS_DIR) -> Path:
+def build_workbook(out_path: Path | str, populate: Populate | None = None, *, macros_dir: MacrosDir = None) -> Path:
     """Build SalesPipeline.xlsm into `out_path` (written atomically); returns the path."""
     data = build_workbook_bytes(populate, macros_dir=macros_dir)
     ooxml.write_file_atomically(out_path, data)

@@ -16,6 +16,7 @@ from lxml import etree
 
 from salesbook.builder import ooxml
 from salesbook.builder.ooxml import NS_REL
+from salesbook.builder.sources import MacrosDir, macros_folder
 
 
 class RibbonPart(NamedTuple):
@@ -43,9 +44,10 @@ XML_CONTENT_TYPE = "application/xml"
 CALLBACK = "SalesbookRibbon"
 
 
-def load_ribbon_xml(macros_dir: Path | str) -> dict[str, bytes]:
-    """The ribbon parts' bytes from the macros folder, keyed by part name."""
-    return {p.part: (Path(macros_dir) / p.source).read_bytes() for p in RIBBON_PARTS}
+def load_ribbon_xml(macros_dir: MacrosDir = None) -> dict[str, bytes]:
+    """The ribbon parts' bytes from the macros folder (see `sources.macros_folder`), keyed by part name."""
+    folder = macros_folder(macros_dir)
+    return {p.part: folder.joinpath(p.source).read_bytes() for p in RIBBON_PARTS}
 
 
 def _package_rels(parts: Mapping[str, bytes]) -> etree._Element:

@@ -11,7 +11,8 @@ import datetime as dt
 from functools import partial
 from pathlib import Path
 
-from salesbook.builder.package import DEFAULT_MACROS_DIR, DEFAULT_OUT, build_workbook
+from salesbook.builder.package import build_workbook
+from salesbook.builder.sources import MacrosDir
 
 SAMPLE_LEADS = 200
 SAMPLE_SEED = 7
@@ -27,7 +28,18 @@ def _populate(workbook) -> None:
     populate_workbook(workbook, leads)
 
 
-def build_shipped_workbook(out_path: Path | str = DEFAULT_OUT, *, macros_dir: Path | str = DEFAULT_MACROS_DIR) -> Path:
+def default_out() -> Path:
+    """Where `salesbook build-workbook` writes without --out, relative to the current folder.
+
+    In a salesbook source checkout (the folder holds pyproject.toml and salesbook/builder/macros/)
+    it is the committed workbook/SalesPipeline.xlsm; anywhere else (salesbook installed from a
+    wheel) SalesPipeline.xlsm in the current folder.
+    """
+    checkout = Path("pyproject.toml").is_file() and Path("salesbook", "builder", "macros").is_dir()
+    return Path("workbook", "SalesPipeline.xlsm") if checkout else Path("SalesPipeline.xlsm")
+
+
+def build_shipped_workbook(out_path: Path | str, *, macros_dir: MacrosDir = None) -> Path:
     """Build the .xlsm with sample leads and fill in every output by running the engine."""
     from salesbook import service
 

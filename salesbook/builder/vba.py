@@ -9,8 +9,8 @@ project from source when it opens the workbook.
 Modules, in project order:
   * document modules: ThisWorkbook, then one per sheet of `layout.SHEETS`,
     named by the sheet's codeName (the xlsx must carry the same codeNames);
-  * every ``*.bas`` (standard) and ``*.cls`` (class) file of the macros folder,
-    sorted by file name.
+  * every ``*.bas`` (standard) and ``*.cls`` (class) file of the macros folder
+    (by default the packaged ``salesbook/builder/macros``), sorted by file name.
 
 Same sources give the same bytes: the project id is fixed, the encryption seed
 of the protection fields is fixed and nothing depends on time.
@@ -21,12 +21,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath
 from typing import Iterable, Literal, Sequence
 
 from salesbook.builder.cfb import Storage, write_compound_file
 from salesbook.builder.compression import compress
 from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
+from salesbook.builder.sources import MacrosDir, macros_folder
 
 ModuleKind = Literal["document", "standard", "class"]
 
@@ -120,18 +121,18 @@ def class_module(text: str) -> VbaModule:
     return VbaModule(module_name(source), "class", source)
 
 
-def load_modules(macros_dir: Path | str, sheets: Sequence[tuple[str, str]] = SHEETS) -> list[VbaModule]:
-    """All modules of the workbook's project, in project order."""
-    macros_dir = Path(macros_dir)
+def load_modules(macros_dir: MacrosDir = None, sheets: Sequence[tuple[str, str]] = SHEETS) -> list[VbaModule]:
+    """All modules of the workbook's project, in project order (see `sources.macros_folder`)."""
     modules = [document_module(WORKBOOK_CODENAME, workbook=True)]
     modules += [document_module(code_name) for _, code_name in sheets]
-    for path in sorted(macros_dir.iterdir(), key=lambda p: p.name):
-        if path.suffix.lower() not in (".bas", ".cls"):
+    for entry in sorted(macros_folder(macros_dir).iterdir(), key=lambda e: e.name):
+        name = PurePath(entry.name)
+        if name.suffix.lower() not in (".bas", ".cls"):
             continue
-        text = path.read_bytes().decode(ENCODING)
-        module = standard_module(text) if path.suffix.lower() == ".bas" else class_module(text)
-        if module.name != path.stem:
-            raise ValueError(f"{path.name}: VB_Name is {module.name!r}, expected {path.stem!r}")
+        text = entry.read_bytes().decode(ENCODING)
+        module = standard_module(text) if name.suffix.lower() == ".bas" else class_module(text)
+        if module.name != name.stem:
+            raise ValueError(f"{entry.name}: VB_Name is {module.name!r}, expected {name.stem!r}")
         modules.append(module)
     names = [m.name.lower() for m in modules]
     if len(set(names)) != len(names):
@@ -263,6 +264,6 @@ def build_vba_project(
     return write_compound_file(root)
 
 
-def build_vba_project_from_dir(macros_dir: Path | str, sheets: Sequence[tuple[str, str]] = SHEETS) -> bytes:
+def build_vba_project_from_dir(macros_dir: MacrosDir = None, sheets: Sequence[tuple[str, str]] = SHEETS) -> bytes:
     """`build_vba_project(load_modules(macros_dir, sheets))`."""
     return build_vba_project(load_modules(macros_dir, sheets))

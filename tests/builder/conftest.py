@@ -1,4 +1,4 @@
-"""Shared fixtures: one workbook built from the repository's macros/ for the whole session."""
+"""Shared fixtures: one workbook built from the repository's salesbook/builder/macros/ for the whole session."""
 
 from __future__ import annotations
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
-from salesbook.builder.cli import build_workbook_command
+from salesbook.cli import build_workbook_command
 
-from .paths import MACROS
+from .paths import MACROS, REPO, WORKBOOK
 
 
 def test_build_workbook_command_writes_the_workbook(tmp_path):
@@ -24,3 +26,24 @@ def test_a_bad_macros_folder_is_a_clear_error(tmp_path):
     assert result.exit_code != 0
     assert "Error" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x.xlsm").exists()
+
+
+def test_without_out_it_writes_here_outside_a_checkout(tmp_path, monkeypatch):
+    # as from a wheel: no checkout around, the packaged sources (no --macros)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(build_workbook_command, [])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["SalesPipeline.xlsm"]
+    assert (tmp_path / "SalesPipeline.xlsm").read_bytes() == WORKBOOK.read_bytes()
+
+
+def test_without_out_a_checkout_rebuilds_its_committed_workbook(tmp_path, monkeypatch):
+    from salesbook.builder.shipped import default_out
+
+    monkeypatch.chdir(REPO)
+    assert default_out() == Path("workbook", "SalesPipeline.xlsm")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "salesbook"\n')
+    monkeypatch.chdir(tmp_path)
+    assert default_out() == Path("SalesPipeline.xlsm")  # no salesbook/builder/macros/ here
+    (tmp_path / "salesbook" / "builder" / "macros").mkdir(parents=True)
+    assert default_out() == Path("workbook", "SalesPipeline.xlsm")

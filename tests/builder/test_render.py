@@ -9,7 +9,8 @@ import subprocess
 import pytest
 
 from salesbook.builder.layout import SHEETS
-from salesbook.builder.package import DEFAULT_OUT
+
+from .paths import WORKBOOK
 
 SOFFICE = shutil.which("soffice")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -30,7 +31,7 @@ SHEET_MARKS = {
 
 def test_every_sheet_renders_to_pdf(tmp_path):
     book = tmp_path / "SalesPipeline.xlsm"
-    shutil.copy(DEFAULT_OUT, book)
+    shutil.copy(WORKBOOK, book)
     run = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
                           "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
                          capture_output=True, text=True, timeout=180)

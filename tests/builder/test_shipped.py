@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from salesbook.builder.package import DEFAULT_MACROS_DIR, DEFAULT_OUT
 from salesbook.builder.ribbon import ribbon_problems
 from salesbook.builder.shipped import SAMPLE_LEADS, build_shipped_workbook
 from salesbook.builder.vba import build_vba_project_from_dir
 
-COMMITTED = DEFAULT_OUT
+from .paths import MACROS, WORKBOOK
+
+COMMITTED = WORKBOOK
 
 
 def _parts(path: Path) -> list[tuple[str, bytes]]:
@@ -51,6 +52,6 @@ def test_shipped_workbook_has_graded_sample_leads_and_reports():
 
 def test_the_run_kept_the_vba_project_and_the_ribbon():
     parts = dict(_parts(COMMITTED))
-    assert parts["xl/vbaProject.bin"] == build_vba_project_from_dir(DEFAULT_MACROS_DIR)
+    assert parts["xl/vbaProject.bin"] == build_vba_project_from_dir(MACROS)
     assert ribbon_problems(parts) == []
     assert b"customUI/customUI14.xml" in parts["_rels/.rels"]

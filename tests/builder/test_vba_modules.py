@@ -17,7 +17,7 @@ from salesbook.builder.vba import class_module, load_modules, normalize_newlines
 from .paths import MACROS
 
 XLWINGS_DIR = Path(xlwings.__file__).parent
-# (file in macros/, the same file in the installed xlwings package)
+# (file in salesbook/builder/macros/, the same file in the installed xlwings package)
 XLWINGS_FILES = [("xlwings.bas", XLWINGS_DIR / "xlwings.bas"), ("Dictionary.cls", XLWINGS_DIR / "addin" / "Dictionary.cls")]
 
 
