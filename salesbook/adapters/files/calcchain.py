@@ -63,17 +63,17 @@ def drop_if_stale(pkg: Package, writer: PackageWriter, areas: list[Area]) -> boo
 
 
 def _sheet_numbers(pkg: Package) -> dict[str, set[int]]:
-    """Sheet part -> the numbers an entry's ``i`` may use for it. The standard calls ``i`` a
-    sheet id; both the ``sheetId`` and the 1-based position are taken, so that a chain
-    written either way is never kept by mistake (dropping it is always safe)."""
+    """Sheet part -> the numbers an entry's ``i`` may use for it: the sheet's ``sheetId``, as Excel
+    writes it and as Apache POI reads it. (Taking the 1-based position too would make a run drop a
+    chain that the previous run kept: the add-in's own sheets take positions that other sheets'
+    ids already use, and a second run would not be the same as the first.)"""
     root = parse_xml(pkg.read(pkg.workbook_part), part=pkg.workbook_part, path=pkg.path)
     rels = pkg.rels(pkg.workbook_part)
     sheets = child(root, "sheets")
     out: dict[str, set[int]] = {}
-    for pos, el in enumerate(children(sheets, "sheet") if sheets is not None else [], start=1):
+    for el in children(sheets, "sheet") if sheets is not None else []:
         target = rels.get(rel_attr(el, "id") or "", ("", ""))[1]
         numbers = out.setdefault(target, set())
-        numbers.add(pos)
         try:
             numbers.add(int(el.get("sheetId", "")))
         except ValueError:
