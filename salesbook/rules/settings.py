@@ -24,14 +24,14 @@ from dataclasses import dataclass, field, replace
 from salesbook.cells import col_letter
 from salesbook.errors import Refusal
 from salesbook.rules.schema import norm
+from salesbook.vocabulary.names import SETTINGS as SETTINGS_SHEET, SHEET_NAMES
+from salesbook.vocabulary.words import DIMENSION_LABELS, SETTINGS_BLOCK_NOTES, SETTINGS_GENERAL_NOTES, both
+from salesbook.vocabulary.words import SETTINGS_BLOCKS as BLOCKS, SETTINGS_GENERAL as GENERAL_KEYS
 
-SETTINGS_SHEET = "Settings"
-SETTINGS_SHEET_NAMES = ("Settings", "设置", "配置")
+SETTINGS_SHEET_NAMES = SHEET_NAMES[SETTINGS_SHEET]
 
 OPEN, WON, LOST = "open", "won", "lost"
 DIMENSIONS = ("budget", "authority", "need", "timeline")
-DIMENSION_LABELS = {"budget": ("Budget", "预算"), "authority": ("Authority", "权限"),
-                    "need": ("Need", "需求"), "timeline": ("Timeline", "时间")}
 
 
 @dataclass(frozen=True)
@@ -211,32 +211,6 @@ def _label(cell: object, *names: str) -> bool:
     if n in keys:
         return True
     return any(n == a + b or n == b + a for a in keys for b in keys if a != b)
-
-
-BLOCKS = {
-    "general": ("General", "常规", "Rules", "规则", "Options", "选项"),
-    "stages": ("Stages", "阶段", "Pipeline stages", "销售阶段"),
-    "bant": ("BANT points", "BANT评分", "BANT", "BANT 分值", "BANT分值"),
-    "timeline_days": ("Timeline by date", "按日期计时间", "Timeline dates", "时间按日期"),
-    "weights": ("Weights", "权重", "Weight profiles", "权重方案"),
-    "cadence": ("Follow-up cadence", "跟进频率", "Cadence", "Follow-up"),
-    "holidays": ("Holidays", "节假日", "假日"),
-    "targets": ("Targets", "目标", "Sales targets", "销售目标"),
-}
-
-GENERAL_KEYS = {
-    "as_of": ("As of", "截至日期", "As of date", "Today", "今天"),
-    "weight_profile": ("Weight profile", "权重方案", "Company stage", "公司阶段", "Profile"),
-    "grade_method": ("Grade method", "评级方式", "Grading", "评级方法"),
-    "a_threshold": ("A score threshold", "A级分数线", "A threshold", "A 阈值"),
-    "b_threshold": ("B score threshold", "B级分数线", "B threshold", "B 阈值"),
-    "unanswered_limit": ("Unanswered limit", "未回应上限", "Unanswered contacts", "连续未回应上限"),
-    "no_contact_days": ("No contact days", "未联系天数", "Days without contact", "无联系天数"),
-    "language": ("Language", "语言"),
-    "duplicate_check": ("Duplicate check", "查重", "Check duplicates"),
-    "close_date_check": ("Close date passed", "成交日期已过", "Close date check", "Past close date", "预计成交日期已过"),
-    "bottleneck_min_reached": ("Bottleneck minimum", "瓶颈最少线索", "Bottleneck min reached"),
-}
 
 
 @dataclass
@@ -689,18 +663,15 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
     The shipped workbook and ``salesbook demo`` write these; ``settings_from_grid``
     reads them back to the same Settings (a round trip the tests check)."""
     s = settings or Settings()
-    general = [["Setting 设置", "Value 值", "Note 说明"],
-               ["As of 截至日期", s.as_of, "Blank = today. Set a date to re-run the rules as of that day."],
-               ["Weight profile 权重方案", s.weight_profile, "Balanced, Startup (need and timeline first) or Mature (budget and authority first)."],
-               ["Grade method 评级方式", "Rules" if s.grade_method == "rules" else "Score", "Rules: A/B/C/D by BANT facts. Score: A and B by the score thresholds below."],
-               ["A score threshold A级分数线", s.a_threshold, "Used when the grade method is Score."],
-               ["B score threshold B级分数线", s.b_threshold, "Used when the grade method is Score."],
-               ["Unanswered limit 未回应上限", s.unanswered_limit, "Flag a lead after this many consecutive contacts without a response."],
-               ["No contact days 未联系天数", s.no_contact_days, "Flag a lead with no contact for more than this many days."],
-               ["Duplicate check 查重", "Yes" if s.duplicate_check else "No", "Flag leads with the same email, phone, or company + contact as an earlier row."],
-               ["Close date passed 成交日期已过", "Yes" if s.close_date_check else "No", "Flag an open lead whose expected close date (Close Date, else a Timeline date) is before today."],
-               ["Bottleneck minimum 瓶颈最少线索", s.bottleneck_min_reached, "Only stages reached by at least this many leads can be the bottleneck."],
-               ["Language 语言", {"auto": "Auto", "en": "English", "zh": "中文"}[s.language], "Auto: the language of the Leads headers."]]
+    values = {"as_of": s.as_of, "weight_profile": s.weight_profile,
+              "grade_method": "Rules" if s.grade_method == "rules" else "Score",
+              "a_threshold": s.a_threshold, "b_threshold": s.b_threshold, "unanswered_limit": s.unanswered_limit,
+              "no_contact_days": s.no_contact_days, "duplicate_check": "Yes" if s.duplicate_check else "No",
+              "close_date_check": "Yes" if s.close_date_check else "No",
+              "bottleneck_min_reached": s.bottleneck_min_reached,
+              "language": {"auto": "Auto", "en": "English", "zh": "中文"}[s.language]}
+    general = [["Setting 设置", "Value 值", "Note 说明"]] + [
+        [both(names), values[key], SETTINGS_GENERAL_NOTES[key]] for key, names in GENERAL_KEYS.items()]
     stages = [["Stage", "中文", "Probability", "Limit (days)", "Type"]] + [
         [st.name, st.zh, st.probability, st.limit_days, {OPEN: "Open", WON: "Won", LOST: "Lost"}[st.kind]] for st in s.stages]
     bant = [["Dimension", "Value", "中文", "Points", "Blank means"]]
@@ -714,13 +685,6 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
         [g, s.cadence_open.get(g) or "None", s.cadence_won.get(g) or "None"] for g in GRADES]
     holidays = [["Date", "Name"]] + [[d, ""] for d in s.holidays]
     targets = [["Owner", "Period", "Target"]] + [[t.owner, t.period, t.amount] for t in s.targets]
-    return [
-        ("General 常规", general, "Dates, grading method and stale thresholds."),
-        ("Stages 阶段", stages, "The pipeline in order. Probability weights the pipeline value; Limit is how many days a lead may stay before it is flagged as stuck. Type: Open, Won or Lost."),
-        ("BANT points BANT评分", bant, "Points 0–3 per value. 'Blank means' marks the value an empty cell counts as. Rules refer to the English value names."),
-        ("Timeline by date 按日期计时间", tdays, "A Timeline given as a date scores by the days from today (past dates count as soon); later than the last line scores 0."),
-        ("Weights 权重", weights, "Score = 100 × Σ weight × points / 3, with the profile chosen under General."),
-        ("Follow-up cadence 跟进频率", cadence, "Days between follow-ups by grade, for open leads and for Closed Won customers (after-sales). None = no follow-up."),
-        ("Holidays 节假日", holidays, "Follow-ups never fall on these dates or on weekends."),
-        ("Targets 目标", targets, "The won value each owner should reach in a period: a month (2026-11), a quarter (2026-Q4) or a year (2026). One line per owner and period."),
-    ]
+    tables = {"general": general, "stages": stages, "bant": bant, "timeline_days": tdays, "weights": weights,
+              "cadence": cadence, "holidays": holidays, "targets": targets}
+    return [(both(BLOCKS[key]), rows, SETTINGS_BLOCK_NOTES[key]) for key, rows in tables.items()]
