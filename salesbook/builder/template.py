@@ -32,7 +32,7 @@ from salesbook.builder.sample import LEAD_COLUMNS
 from salesbook.rules.schema import BY_KEY, DATE, INPUTS, OUTPUTS, Column, match_headers, norm
 from salesbook.vocabulary.words import PLACEHOLDERS
 from salesbook.vocabulary.names import ARCHIVED_ON, HISTORY_COLUMNS, LEADS_TABLE, ROLES as SHEET_NAMES
-from salesbook.vocabulary.help import help_rows
+from salesbook.vocabulary.help import SCORE_NOTE, help_rows
 from salesbook.rules.settings import DIMENSION_LABELS, Settings, settings_rows
 
 TABLE_NAME = LEADS_TABLE
@@ -48,14 +48,6 @@ LIST_NAMES = {"stage": "StageList", "lost_at_stage": "StageList", "budget": "Bud
 # Column on Settings where each block's note goes, on the title row: right of the widest
 # block, because settings_from_grid needs columns B–D of a title row to stay empty.
 NOTE_COL = 6
-# The note on the Score header: with the Rules grade method the grade does not come from
-# the score, so sorting by Score alone would put some B leads above A leads.
-SCORE_NOTE = ("Score 0–100: the BANT points weighed by the weight profile on Settings. With the Rules grade "
-              "method (the default) the grade comes from the rules, not from the score, so a B lead can score "
-              "higher than an A lead: sort by Grade, then by Score. With the Score method, A and B follow the "
-              "score thresholds.\n"
-              "评分 0–100：BANT 各项得分按设置表中的权重方案加权。评级方式为“规则”（默认）时，等级由规则决定而不是由评分决定，"
-              "B 级线索的评分可能高于 A 级：请先按等级、再按评分排序。评级方式为“评分”时，A、B 级按分数线划分。")
 _EXCEL_EPOCH_OFFSET = 25569  # Excel serial of 1970-01-01
 
 _WIDTHS = {"lead_id": 10, "company": 30, "contact": 17, "email_phone": 34, "email": 34, "phone": 16, "owner": 14,

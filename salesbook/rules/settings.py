@@ -26,7 +26,8 @@ from salesbook.errors import Refusal
 from salesbook.rules.schema import norm
 from salesbook.vocabulary.names import SETTINGS as SETTINGS_SHEET, SHEET_NAMES
 from salesbook.vocabulary.words import DIMENSION_LABELS, SETTINGS_BLOCK_NOTES, SETTINGS_GENERAL_NOTES, both
-from salesbook.vocabulary.words import SETTINGS_BLOCKS as BLOCKS, SETTINGS_GENERAL as GENERAL_KEYS
+from salesbook.vocabulary.words import SETTINGS_BLOCKS as BLOCKS, SETTINGS_COLUMNS as COLUMNS
+from salesbook.vocabulary.words import SETTINGS_GENERAL as GENERAL_KEYS
 
 SETTINGS_SHEET_NAMES = SHEET_NAMES[SETTINGS_SHEET]
 
@@ -394,11 +395,11 @@ def _read_general(grid: _Grid, span, changes: dict) -> None:
 
 def _read_stages(grid: _Grid, span, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_name = _find_col(header, "Stage", "阶段", "Name", "名称")
-    c_zh = _find_col(header, "中文", "Chinese", "中文名")
-    c_prob = _find_col(header, "Probability", "概率", "赢率", "Win probability")
-    c_limit = _find_col(header, "Limit (days)", "Limit", "天数上限", "停留上限", "Max days", "最长天数")
-    c_kind = _find_col(header, "Type", "类型", "Kind")
+    c_name = _find_col(header, *COLUMNS["stages"]["name"])
+    c_zh = _find_col(header, *COLUMNS["stages"]["zh"])
+    c_prob = _find_col(header, *COLUMNS["stages"]["probability"])
+    c_limit = _find_col(header, *COLUMNS["stages"]["limit"])
+    c_kind = _find_col(header, *COLUMNS["stages"]["kind"])
     if c_name is None or not rows:
         return
     stages = []
@@ -442,11 +443,11 @@ def _stage_kind(cell: object, name: str, zh: str) -> str | None:
 
 def _read_bant(grid: _Grid, span, settings_bant: dict, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_dim = _find_col(header, "Dimension", "维度", "Field", "字段")
-    c_val = _find_col(header, "Value", "取值", "值", "Option", "选项")
-    c_zh = _find_col(header, "中文", "Chinese")
-    c_pts = _find_col(header, "Points", "分值", "得分", "分数")
-    c_blank = _find_col(header, "Blank means", "空白视为", "Blank", "默认")
+    c_dim = _find_col(header, *COLUMNS["bant"]["dimension"])
+    c_val = _find_col(header, *COLUMNS["bant"]["value"])
+    c_zh = _find_col(header, *COLUMNS["bant"]["zh"])
+    c_pts = _find_col(header, *COLUMNS["bant"]["points"])
+    c_blank = _find_col(header, *COLUMNS["bant"]["blank"])
     if None in (c_dim, c_val, c_pts) or not rows:
         return
     table: dict[str, list[Choice]] = {}
@@ -481,8 +482,8 @@ def _read_bant(grid: _Grid, span, settings_bant: dict, changes: dict) -> None:
 
 def _read_timeline_days(grid: _Grid, span, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_days = _find_col(header, "Up to days", "Max days", "最多天数", "天数", "Days")
-    c_pts = _find_col(header, "Points", "分值", "得分")
+    c_days = _find_col(header, *COLUMNS["timeline_days"]["days"])
+    c_pts = _find_col(header, *COLUMNS["timeline_days"]["points"])
     if None in (c_days, c_pts) or not rows:
         return
     pairs = []
@@ -499,7 +500,7 @@ def _read_timeline_days(grid: _Grid, span, changes: dict) -> None:
 
 def _read_weights(grid: _Grid, span, weights: dict, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_prof = _find_col(header, "Profile", "方案", "Company stage", "公司阶段")
+    c_prof = _find_col(header, *COLUMNS["weights"]["profile"])
     cols = {d: _find_col(header, *DIMENSION_LABELS[d]) for d in DIMENSIONS}
     if c_prof is None or None in cols.values() or not rows:
         return
@@ -530,9 +531,9 @@ def _canonical_profile(name: str, profiles: dict) -> str:
 
 def _read_cadence(grid: _Grid, span, changes: dict, base: Settings) -> None:
     header_r, header, rows = _table(grid, span)
-    c_grade = _find_col(header, "Grade", "等级")
-    c_open = _find_col(header, "Open (days)", "Open", "进行中", "跟进间隔(天)", "Interval (days)", "间隔天数")
-    c_won = _find_col(header, "Closed Won (days)", "Closed Won", "After-sales (days)", "After-sales", "成交后", "售后", "成交客户")
+    c_grade = _find_col(header, *COLUMNS["cadence"]["grade"])
+    c_open = _find_col(header, *COLUMNS["cadence"]["open"])
+    c_won = _find_col(header, *COLUMNS["cadence"]["won"])
     if c_grade is None or not rows:
         return
     open_ = dict(base.cadence_open)
@@ -563,7 +564,7 @@ def _cadence(grid: _Grid, r: int, c: int) -> int | None:
 
 def _read_holidays(grid: _Grid, span, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_date = _find_col(header, "Date", "日期")
+    c_date = _find_col(header, *COLUMNS["holidays"]["date"])
     if c_date is None:  # a bare list of dates under the title
         rows, c_date = [header_r, *rows], 0
     days = [_date(grid, r, c_date, "a holiday date") for r in rows]
@@ -580,9 +581,7 @@ def _read_targets(grid: _Grid, span, changes: dict) -> None:
     if not rows:
         changes["targets"] = ()
         return
-    cols = {"owner": _find_col(header, "Owner", "负责人", "Rep", "销售"),
-            "period": _find_col(header, "Period", "期间", "周期", "时期"),
-            "target": _find_col(header, "Target", "目标", "目标金额", "Amount", "金额")}
+    cols = {key: _find_col(header, *names) for key, names in COLUMNS["targets"].items()}
     if None in cols.values():
         found = " | ".join(_text(h) for h in header if _text(h))
         raise SettingsError(
@@ -663,6 +662,10 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
     The shipped workbook and ``salesbook demo`` write these; ``settings_from_grid``
     reads them back to the same Settings (a round trip the tests check)."""
     s = settings or Settings()
+
+    def header(block: str, name=lambda names: names[0]) -> list[str]:  # the names each column is written under
+        return [name(names) for names in COLUMNS[block].values()]
+
     values = {"as_of": s.as_of, "weight_profile": s.weight_profile,
               "grade_method": "Rules" if s.grade_method == "rules" else "Score",
               "a_threshold": s.a_threshold, "b_threshold": s.b_threshold, "unanswered_limit": s.unanswered_limit,
@@ -670,21 +673,21 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
               "close_date_check": "Yes" if s.close_date_check else "No",
               "bottleneck_min_reached": s.bottleneck_min_reached,
               "language": {"auto": "Auto", "en": "English", "zh": "中文"}[s.language]}
-    general = [["Setting 设置", "Value 值", "Note 说明"]] + [
+    general = [header("general", both)] + [
         [both(names), values[key], SETTINGS_GENERAL_NOTES[key]] for key, names in GENERAL_KEYS.items()]
-    stages = [["Stage", "中文", "Probability", "Limit (days)", "Type"]] + [
+    stages = [header("stages")] + [
         [st.name, st.zh, st.probability, st.limit_days, {OPEN: "Open", WON: "Won", LOST: "Lost"}[st.kind]] for st in s.stages]
-    bant = [["Dimension", "Value", "中文", "Points", "Blank means"]]
+    bant = [header("bant")]
     for dim in DIMENSIONS:
         for c in s.bant[dim]:
             bant.append([DIMENSION_LABELS[dim][0], c.value, c.zh, c.points, "Yes" if c.blank else ""])
-    tdays = [["Up to days", "Points"]] + [[d, p] for d, p in s.timeline_days]
-    weights = [["Profile", "Budget", "Authority", "Need", "Timeline"]] + [
+    tdays = [header("timeline_days")] + [[d, p] for d, p in s.timeline_days]
+    weights = [header("weights") + [DIMENSION_LABELS[d][0] for d in DIMENSIONS]] + [
         [name, w["budget"], w["authority"], w["need"], w["timeline"]] for name, w in s.weights.items()]
-    cadence = [["Grade", "Open (days)", "Closed Won (days)"]] + [
+    cadence = [header("cadence")] + [
         [g, s.cadence_open.get(g) or "None", s.cadence_won.get(g) or "None"] for g in GRADES]
-    holidays = [["Date", "Name"]] + [[d, ""] for d in s.holidays]
-    targets = [["Owner", "Period", "Target"]] + [[t.owner, t.period, t.amount] for t in s.targets]
+    holidays = [header("holidays")] + [[d, ""] for d in s.holidays]
+    targets = [header("targets")] + [[t.owner, t.period, t.amount] for t in s.targets]
     tables = {"general": general, "stages": stages, "bant": bant, "timeline_days": tdays, "weights": weights,
               "cadence": cadence, "holidays": holidays, "targets": targets}
     return [(both(BLOCKS[key]), rows, SETTINGS_BLOCK_NOTES[key]) for key, rows in tables.items()]

@@ -65,6 +65,16 @@ INPUT_NOTES = {
 }
 
 
+# The note on the Score header: with the Rules grade method the grade does not come from
+# the score, so sorting by Score alone would put some B leads above A leads.
+SCORE_NOTE = ("Score 0–100: the BANT points weighed by the weight profile on Settings. With the Rules grade "
+              "method (the default) the grade comes from the rules, not from the score, so a B lead can score "
+              "higher than an A lead: sort by Grade, then by Score. With the Score method, A and B follow the "
+              "score thresholds.\n"
+              "评分 0–100：BANT 各项得分按设置表中的权重方案加权。评级方式为“规则”（默认）时，等级由规则决定而不是由评分决定，"
+              "B 级线索的评分可能高于 A 级：请先按等级、再按评分排序。评级方式为“评分”时，A、B 级按分数线划分。")
+
+
 def help_rows() -> list[tuple[str, str, str]]:
     """(style, English, 中文) lines of the Help sheet; style is 'title', 'h' (a heading) or 'p'."""
     rows: list[tuple[str, str, str]] = [

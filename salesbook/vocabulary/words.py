@@ -234,3 +234,23 @@ DIMENSION_LABELS = {"budget": column_words("budget"), "authority": column_words(
 def both(names: tuple[str, ...]) -> str:
     """A Settings label as the sheet shows it: 'As of 截至日期'."""
     return f"{names[0]} {names[1]}"
+
+# The header of each Settings block's table: each column's names, the one written first.
+SETTINGS_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "general": {"setting": ("Setting", "设置"), "value": ("Value", "值"), "note": ("Note", "说明")},
+    "stages": {"name": ("Stage", "阶段", "Name", "名称"), "zh": ("中文", "Chinese", "中文名"),
+               "probability": ("Probability", "概率", "赢率", "Win probability"),
+               "limit": ("Limit (days)", "Limit", "天数上限", "停留上限", "Max days", "最长天数"),
+               "kind": ("Type", "类型", "Kind")},
+    "bant": {"dimension": ("Dimension", "维度", "Field", "字段"), "value": ("Value", "取值", "值", "Option", "选项"),
+             "zh": ("中文", "Chinese"), "points": ("Points", "分值", "得分", "分数"),
+             "blank": ("Blank means", "空白视为", "Blank", "默认")},
+    "timeline_days": {"days": ("Up to days", "Max days", "最多天数", "天数", "Days"), "points": ("Points", "分值", "得分")},
+    "weights": {"profile": ("Profile", "方案", "Company stage", "公司阶段")},  # then the four DIMENSION_LABELS
+    "cadence": {"grade": ("Grade", "等级"),
+                "open": ("Open (days)", "Open", "进行中", "跟进间隔(天)", "Interval (days)", "间隔天数"),
+                "won": ("Closed Won (days)", "Closed Won", "After-sales (days)", "After-sales", "成交后", "售后", "成交客户")},
+    "holidays": {"date": ("Date", "日期"), "name": ("Name",)},
+    "targets": {"owner": ("Owner", "负责人", "Rep", "销售"), "period": ("Period", "期间", "周期", "时期"),
+                "target": ("Target", "目标", "目标金额", "Amount", "金额")},
+}
