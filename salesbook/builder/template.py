@@ -386,7 +386,7 @@ def _define_lists(wb: xlsxwriter.Workbook, sheet: str, lists: dict[str, tuple[in
 # ---------------------------------------------------------------------------
 
 _PLACEHOLDERS = PLACEHOLDERS  # in the vocabulary, where salesbook.owned recognises them too
-_HISTORY_HEADERS = {"en": tuple(en for en, _ in HISTORY_COLUMNS.values()), "zh": tuple(zh for _, zh in HISTORY_COLUMNS.values())}
+_HISTORY_HEADERS = dict(zip(("en", "zh"), zip(*HISTORY_COLUMNS.values())))  # Lead ID · From · To · Date
 _ARCHIVED_ON = dict(zip(("en", "zh"), ARCHIVED_ON))
 
 

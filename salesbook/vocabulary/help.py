@@ -20,23 +20,34 @@ class Button(NamedTuple):
 # The ribbon's buttons in ribbon order: the Help sheet explains the commands (the first seven),
 # the user guide's table every button.
 BUTTONS: tuple[Button, ...] = (
-    Button("grade", "Grade Leads", "评级", "writes Grade, Score, Grade Reason and Grade Change for every lead.",
+    Button("grade", "Grade Leads", "评级",
+           "writes Grade, Score, Grade Reason and Grade Change for every lead.",
            "为每条线索写入等级、评分、评级依据和等级变化。"),
-    Button("followup", "Follow-ups", "跟进", "writes Next Follow-up and Follow-up Status (Overdue, Due today, This week, Later).",
+    Button("followup", "Follow-ups", "跟进",
+           "writes Next Follow-up and Follow-up Status (Overdue, Due today, This week, Later).",
            "写入下次跟进日期和跟进状态（已逾期、今日到期、本周内、稍后）。"),
-    Button("stale", "Flag Stale", "标记待清洗", "writes Stale and Stale Reason and lists the flagged leads on the Cleanse sheet. "
-           "Nothing is deleted.", "写入待清洗和清洗原因，并在“Cleanse”表列出被标记的线索。不会删除任何数据。"),
-    Button("archive", "Archive Stale", "归档待清洗", "moves the flagged rows (all their cells) from Leads to the Archive sheet, "
-           "with the date.", "把被标记的行（整行所有单元格）连同日期从线索表移到“Archive”表。"),
-    Button("funnel", "Refresh Funnel", "刷新漏斗", "rebuilds the Funnel sheet (key figures, conversion by stage, by owner and by "
-           "source, chart) and adds stage changes to History.",
+    Button("stale", "Flag Stale", "标记待清洗",
+           "writes Stale and Stale Reason and lists the flagged leads on the Cleanse sheet. Nothing is deleted.",
+           "写入待清洗和清洗原因，并在“Cleanse”表列出被标记的线索。不会删除任何数据。"),
+    Button("archive", "Archive Stale", "归档待清洗",
+           "moves the flagged rows (all their cells) from Leads to the Archive sheet, with the date.",
+           "把被标记的行（整行所有单元格）连同日期从线索表移到“Archive”表。"),
+    Button("funnel", "Refresh Funnel", "刷新漏斗",
+           "rebuilds the Funnel sheet (key figures, conversion by stage, by owner and by source, chart) and adds "
+           "stage changes to History.",
            "重建“Funnel”表（关键指标、按阶段/负责人/来源的转化、图表），并把阶段变化追加到“History”表。"),
-    Button("runall", "Run All", "全部运行", "all of the above except Archive Stale.", "执行以上全部操作（归档除外）。"),
-    Button("check", "Check Data", "数据检查", "lists every cell that cannot be read (typos, text in a date or number column, "
-           "unknown stages) on the Check sheet.", "在“Check”表列出所有无法读取的单元格（拼写错误、日期或数字列中的文字、未知阶段等）。"),
-    Button("settings", "Settings", "设置", "goes to the Settings sheet (done in VBA, without Python); writes nothing",
+    Button("runall", "Run All", "全部运行",
+           "all of the above except Archive Stale.",
+           "执行以上全部操作（归档除外）。"),
+    Button("check", "Check Data", "数据检查",
+           "lists every cell that cannot be read (typos, text in a date or number column, unknown stages) on the "
+           "Check sheet.",
+           "在“Check”表列出所有无法读取的单元格（拼写错误、日期或数字列中的文字、未知阶段等）。"),
+    Button("settings", "Settings", "设置",
+           "goes to the Settings sheet (done in VBA, without Python); writes nothing",
            "打开设置表（由 VBA 完成，无需 Python）；不写入任何内容"),
-    Button("help", "Help", "帮助", "goes to the Help sheet; writes nothing (creates it again if it was deleted)",
+    Button("help", "Help", "帮助",
+           "goes to the Help sheet; writes nothing (creates it again if it was deleted)",
            "打开帮助表；不写入任何内容（若已删除则重新创建）"),
 )
 RIBBON_LABELS = {b.id: b.en for b in BUTTONS}  # a button's name in the ribbon's messages
