@@ -30,7 +30,7 @@ from salesbook.builder.layout import SHEETS
 from salesbook.adapters.files.safety import atomic_output
 from salesbook.builder.sample import LEAD_COLUMNS
 from salesbook.rules.schema import BY_KEY, DATE, INPUTS, OUTPUTS, Column, match_headers, norm
-from salesbook.vocabulary.words import PLACEHOLDERS
+from salesbook.vocabulary.words import PLACEHOLDERS, RULES, VALIDATION
 from salesbook.vocabulary.names import ARCHIVED_ON, HISTORY_COLUMNS, LEADS_TABLE, ROLES as SHEET_NAMES
 from salesbook.vocabulary.help import SCORE_NOTE, help_rows
 from salesbook.rules.settings import DIMENSION_LABELS, Settings, settings_rows
@@ -250,6 +250,11 @@ def _column_width(lc: _LeadColumn) -> float:
     return max(_WIDTHS.get(key, default), _display_width(lc.header) + 4)
 
 
+def _error(kind: str) -> dict[str, str]:
+    title, message = VALIDATION[kind]
+    return {"error_title": title, "error_message": message}
+
+
 def _lead_validations(ws, pos: dict[str, int], last_row: int, lists: dict[str, str]) -> None:
     def add(key: str, options: dict) -> None:
         if key in pos:
@@ -262,22 +267,17 @@ def _lead_validations(ws, pos: dict[str, int], last_row: int, lists: dict[str, s
         add(key, {
             "validate": "list", "source": f"={name}", "ignore_blank": True,
             "error_type": "warning" if is_timeline else "stop",
-            "error_title": "Not in the list 不在列表中",
-            "error_message": ("Pick a period from the list or type a date (yyyy-mm-dd). The list is on the Settings sheet. "
-                              "请从列表选择时间段，或输入日期（yyyy-mm-dd）。列表见设置表。") if is_timeline else
-                             ("Pick a value from the list. The list comes from the Settings sheet. "
-                              "请从列表中选择。列表来自设置表。"),
+            **_error("timeline" if is_timeline else "list"),
         })
     add("deal_value", {"validate": "decimal", "criteria": ">=", "value": 0,
-                       "error_title": "Amount 金额", "error_message": "Enter an amount of 0 or more. 请输入不小于0的金额。"})
+                       **_error("amount")})
     add("unanswered", {"validate": "integer", "criteria": ">=", "value": 0,
-                       "error_title": "Whole number 整数",
-                       "error_message": "Enter how many contacts in a row got no response (0 or more). 请输入连续未回应次数（0或以上的整数）。"})
+                       **_error("count")})
     for c in INPUTS:
         if c.kind == DATE:
             add(c.key, {"validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
                         "maximum": dt.date(2099, 12, 31), "error_type": "warning",
-                        "error_title": "Date 日期", "error_message": "Enter a date (yyyy-mm-dd). 请输入日期（yyyy-mm-dd）。"})
+                        **_error("date")})
 
 
 def _lead_conditional_formats(ws, pos: dict[str, int], last_row: int, last_col: int, f: _Formats) -> None:
@@ -290,12 +290,13 @@ def _lead_conditional_formats(ws, pos: dict[str, int], last_row: int, last_col: 
     if "followup_status" in pos:
         c = pos["followup_status"]
         ref = xl_rowcol_to_cell(1, c, row_abs=False, col_abs=True)
-        for fmt, words in ((f.overdue, ("Overdue", "已逾期")), (f.due_today, ("Due today", "今日到期"))):
+        for fmt, words in ((f.overdue, RULES["Overdue"]), (f.due_today, RULES["Due today"])):
             cond = ",".join(f'{ref}="{w}"' for w in words)
             ws.conditional_format(1, c, last_row, c, {"type": "formula", "criteria": f"=OR({cond})", "format": fmt})
     if "stale" in pos:
         ref = xl_rowcol_to_cell(1, pos["stale"], row_abs=False, col_abs=True)
-        ws.conditional_format(1, 0, last_row, last_col, {"type": "formula", "criteria": f'=OR({ref}="Yes",{ref}="是")',
+        yes, yes_zh = RULES["Yes"]
+        ws.conditional_format(1, 0, last_row, last_col, {"type": "formula", "criteria": f'=OR({ref}="{yes}",{ref}="{yes_zh}")',
                                                          "format": f.stale_row})
 
 

@@ -254,3 +254,20 @@ SETTINGS_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "targets": {"owner": ("Owner", "负责人", "Rep", "销售"), "period": ("Period", "期间", "周期", "时期"),
                 "target": ("Target", "目标", "目标金额", "Amount", "金额")},
 }
+
+
+# ---------------------------------------------------------------------------
+# The Leads table's data validation in the workbook template: (error title, error message), bilingual
+# ---------------------------------------------------------------------------
+
+VALIDATION = {
+    "list": ("Not in the list 不在列表中",
+             "Pick a value from the list. The list comes from the Settings sheet. 请从列表中选择。列表来自设置表。"),
+    "timeline": ("Not in the list 不在列表中",
+                 "Pick a period from the list or type a date (yyyy-mm-dd). The list is on the Settings sheet. "
+                 "请从列表选择时间段，或输入日期（yyyy-mm-dd）。列表见设置表。"),
+    "amount": ("Amount 金额", "Enter an amount of 0 or more. 请输入不小于0的金额。"),
+    "count": ("Whole number 整数",
+              "Enter how many contacts in a row got no response (0 or more). 请输入连续未回应次数（0或以上的整数）。"),
+    "date": ("Date 日期", "Enter a date (yyyy-mm-dd). 请输入日期（yyyy-mm-dd）。"),
+}
