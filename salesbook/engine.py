@@ -23,6 +23,7 @@ from salesbook.rules.stale import stale
 from salesbook.rules.schema import COMMAND_OUTPUTS, headers_language
 from salesbook.rules.settings import Settings
 from salesbook.reports.model import AppendRows, SheetModel
+from salesbook.vocabulary.words import SUMMARY, say
 
 COMMANDS = ("grade", "followup", "stale", "funnel")
 
@@ -129,22 +130,8 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     return ev
 
 
-SUMMARY = {
-    "graded": ("Graded {n:,} {leads}: {mix}", "已评级 {n:,} 条线索：{mix}"),
-    "followups": ("Follow-ups: {o:,} overdue · {d:,} due today · {w:,} this week",
-                  "跟进：{o:,} 条逾期 · {d:,} 条今日到期 · {w:,} 条本周内"),
-    "stale": ("Flagged {n:,} stale leads for review", "标记 {n:,} 条待清洗线索"),
-    "funnel": ("Funnel: {o:,} open · pipeline {p:,.0f} · win rate {w}", "漏斗：{o:,} 条进行中 · 管道金额 {p:,.0f} · 赢单率 {w}"),
-    "bottleneck": (" · bottleneck {b}", " · 瓶颈 {b}"),
-    "attention": ("{n:,} rows need attention (run Check Data)", "{n:,} 行需要检查（运行数据检查）"),
-    "no_leads": ("No leads yet: add them to the Leads table (one row per lead), then run again.",
-                 "还没有线索：请在线索表中添加线索（每条线索一行），然后再运行。"),
-}
-
-
 def _say(key: str, lang: str, **kw) -> str:
-    en, zh = SUMMARY[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return say(SUMMARY, key, lang, **kw)
 
 
 def no_leads(lang: str) -> str:

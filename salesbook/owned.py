@@ -26,33 +26,22 @@ from __future__ import annotations
 import html
 import re
 
-from salesbook.reports.sheets import (
-    ARCHIVE_SHEET,
-    CHECK_SHEET,
-    CLEANSE_SHEET,
-    FUNNEL_SHEET,
-    HISTORY_SHEET,
-    L,
-    PLACEHOLDERS,
-)
 from salesbook.rules.schema import norm
+from salesbook.vocabulary.names import ARCHIVE as ARCHIVE_SHEET, CHECK as CHECK_SHEET, CLEANSE as CLEANSE_SHEET
+from salesbook.vocabulary.names import FUNNEL as FUNNEL_SHEET, HISTORY as HISTORY_SHEET, HISTORY_COLUMNS, SHEET_NAMES
+from salesbook.vocabulary.words import PLACEHOLDERS, REPORT as L
 
 # role (the English sheet name the add-in writes) -> every name the add-in reads or writes it under
 ROLES: dict[str, tuple[str, ...]] = {
-    FUNNEL_SHEET: (FUNNEL_SHEET,),
-    CLEANSE_SHEET: (CLEANSE_SHEET,),
-    CHECK_SHEET: (CHECK_SHEET,),
-    HISTORY_SHEET: (HISTORY_SHEET, "历史"),
-    ARCHIVE_SHEET: (ARCHIVE_SHEET, "归档"),
-}
+    role: SHEET_NAMES[role] for role in (FUNNEL_SHEET, CLEANSE_SHEET, CHECK_SHEET, HISTORY_SHEET, ARCHIVE_SHEET)}
 WHOLE = (FUNNEL_SHEET, CLEANSE_SHEET, CHECK_SHEET)  # rewritten whole; History and Archive are appended to
 MARK_PREFIX = "_salesbook_"
 WHOLE_SHEET = "$1:$1048576"  # every row: no row or column deletion can turn the mark into #REF!
 
 _TITLES = {FUNNEL_SHEET: "funnel_title", CLEANSE_SHEET: "cleanse_title", CHECK_SHEET: "check_title"}
 _NOTES = {FUNNEL_SHEET: ("as_of",), CLEANSE_SHEET: ("cleanse_note",), CHECK_SHEET: ("check_note", "check_ok")}
-_TEMPLATE = {FUNNEL_SHEET: "funnel", CLEANSE_SHEET: "cleanse", CHECK_SHEET: "check"}  # report.PLACEHOLDERS
-_HISTORY = (("Lead ID", "线索编号"), ("From", "原阶段"), ("To", "新阶段"), ("Date", "日期"))  # rules.history
+_TEMPLATE = {FUNNEL_SHEET: "funnel", CLEANSE_SHEET: "cleanse", CHECK_SHEET: "check"}  # vocabulary PLACEHOLDERS
+_HISTORY = tuple(HISTORY_COLUMNS.values())  # Lead ID · From · To · Date
 
 
 def role_of(name: str) -> str | None:

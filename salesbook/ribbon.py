@@ -22,19 +22,13 @@ from salesbook.rules.settings import SETTINGS_SHEET, SETTINGS_SHEET_NAMES, setti
 log = logging.getLogger(__name__)
 
 TITLE = "Sales Pipeline"
-HELP_SHEET, HELP_NAMES = "Help", ("Help", "帮助")
+from salesbook.vocabulary.names import HELP as HELP_SHEET, SHEET_NAMES  # noqa: E402
+HELP_NAMES = SHEET_NAMES[HELP_SHEET]
 NOTE_COL = 6  # 0-based column of the Settings notes (G), as in the shipped workbook
 
-# The ribbon's button labels, for messages.
-LABELS = {"grade": "Grade Leads", "followup": "Follow-ups", "stale": "Flag Stale", "archive": "Archive Stale",
-          "funnel": "Refresh Funnel", "runall": "Run All", "check": "Check Data", "settings": "Settings",
-          "help": "Help"}
-
-# What the status bar says while a command works on n leads.
-WORKING = {"grade": "grading {n} leads…", "followup": "scheduling follow-ups for {n} leads…",
-           "stale": "looking for stale leads among {n}…", "funnel": "refreshing the funnel from {n} leads…",
-           "runall": "running all rules on {n} leads…", "check": "checking {n} leads…",
-           "archive": "looking for stale leads to archive among {n}…"}
+# The ribbon's button labels, for messages; what the status bar says while a command works on n leads.
+from salesbook.vocabulary.help import RIBBON_LABELS as LABELS  # noqa: E402
+from salesbook.vocabulary.words import WORKING  # noqa: E402
 
 
 def _caller():
@@ -228,23 +222,8 @@ def settings_grid() -> list[list[object]]:
     return grid
 
 
-HELP_LINES = [
-    "Sales Pipeline — what the buttons do",
-    "",
-    "Grade Leads: Grade (A/B/C/D by BANT), Score (0–100), Grade Reason and Grade Change on the Leads table.",
-    "Follow-ups: Next Follow-up date (working days, holidays skipped) and Follow-up Status.",
-    "Flag Stale: Stale and Stale Reason on Leads, and the Cleanse sheet to review them. Nothing is deleted.",
-    "Archive Stale: moves the leads flagged stale to the Archive sheet, with the date.",
-    "Refresh Funnel: the Funnel sheet (KPIs, conversion by stage, owner and source, a chart) and History.",
-    "Run All: grade, follow-ups, stale flags and funnel in one go.",
-    "Check Data: lists every cell that cannot be read (with its address) on the Check sheet.",
-    "Settings: stages, BANT points, weights, grade rules, cadences, stale rules, holidays and the As of date.",
-    "",
-    "The add-in writes only its output columns of Leads and its own sheets; your other columns stay as they are.",
-    "A message box explains anything that stops a command; the status bar shows the result of the last one.",
-    "",
-    "销售管道 — 按钮说明：评级、跟进、标记待清洗、归档、刷新漏斗、全部运行、数据检查、设置。",
-]
+from salesbook.vocabulary.help import help_lines  # noqa: E402
+HELP_LINES = help_lines()  # the workbook's Help text, one line per cell of column A
 
 
 def help(book) -> str:  # noqa: A001 - the ribbon button's id

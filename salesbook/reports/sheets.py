@@ -14,72 +14,15 @@ from salesbook.rules.funnel import FunnelReport
 from salesbook.rules.schema import BY_KEY
 from salesbook.rules.settings import Settings
 from salesbook.reports.model import AppendRows, Block, Chart, PageSetup, SheetModel
+from salesbook.vocabulary.names import ARCHIVE as ARCHIVE_SHEET, CHECK as CHECK_SHEET, CLEANSE as CLEANSE_SHEET
+from salesbook.vocabulary.names import FUNNEL as FUNNEL_SHEET, HISTORY as HISTORY_SHEET
+from salesbook.vocabulary.words import PLACEHOLDERS, REPORT as L, say
 
-FUNNEL_SHEET, CLEANSE_SHEET, CHECK_SHEET, HISTORY_SHEET, ARCHIVE_SHEET = "Funnel", "Cleanse", "Check", "History", "Archive"
 EXCEL_ROWS = 1_048_576
-
-L: dict[str, tuple[str, str]] = {
-    "funnel_title": ("Sales funnel", "销售漏斗"),
-    "as_of": ("As of {d}. Refreshed by salesbook (Refresh Funnel); edits here are overwritten.",
-              "截至 {d}。由 salesbook 刷新（刷新漏斗）；此表的修改会被覆盖。"),
-    "kpis": ("Key figures", "关键指标"),
-    "open": ("Open leads", "进行中线索"), "pipeline": ("Pipeline value", "管道金额"),
-    "weighted": ("Weighted pipeline", "加权管道金额"), "won": ("Won", "成交"), "lost": ("Lost", "丢单"),
-    "win_rate": ("Win rate", "赢单率"), "avg_won": ("Avg won deal", "平均成交金额"),
-    "avg_cycle": ("Avg cycle (days)", "平均周期(天)"), "velocity_day": ("Sales velocity / day", "销售速度/天"),
-    "velocity_30": ("Sales velocity / 30 days", "销售速度/30天"), "bottleneck": ("Bottleneck", "瓶颈阶段"),
-    "mix": ("Grades and follow-ups", "等级与跟进"),
-    "Overdue": ("Overdue", "已逾期"), "Due today": ("Due today", "今日到期"),
-    "This week": ("This week", "本周内"), "Later": ("Later", "稍后"),
-    "stages": ("Conversion by stage", "各阶段转化"),
-    "stage": ("Stage", "阶段"), "zh": ("中文", "English"), "in_stage": ("In stage", "当前数量"),
-    "value": ("Value", "金额"), "weighted_value": ("Weighted value", "加权金额"), "reached": ("Reached", "到达数"),
-    "reached_stage": ("Reached: {s}", "到达：{s}"),  # per owner / per source: leads that reached stage s
-    "conversion": ("Conversion to next", "转化到下一阶段"), "cumulative": ("Cumulative conversion", "累计转化率"),
-    "avg_days": ("Avg days in stage", "平均停留天数"), "stale": ("Stale", "待清洗"), "overdue": ("Overdue", "逾期"),
-    "chart": ("Leads reaching each stage", "各阶段到达线索数"),
-    "owners": ("By owner", "按负责人"), "sources": ("By source", "按来源"),
-    "owner": ("Owner", "负责人"), "source": ("Source", "来源"), "leads": ("Leads", "线索数"),
-    "avg_won_short": ("Avg won", "平均成交额"), "conv_all": ("Lead → won", "线索→成交"),
-    "cleanse_title": ("Leads flagged for cleansing", "待清洗线索"),
-    "cleanse_note": ("{n} leads flagged as of {d}. Review each: update it, snooze it (Snooze Until), or run Archive Stale "
-                     "to move flagged rows to Archive. Nothing is deleted.",
-                     "截至 {d} 共 {n} 条线索被标记。请逐条处理：更新、暂缓（暂缓至），或运行“归档待清洗”将其移至归档表。不会删除任何数据。"),
-    "row": ("Row", "行"), "reason": ("Stale Reason", "清洗原因"),
-    "cleanse_cut": ("Only the first {n} fit on this sheet; the Stale column in Leads marks them all.",
-                    "本表只能列出前 {n} 条；线索表的“待清洗”列标记了全部。"),
-    "check_title": ("Data check", "数据检查"),
-    "check_note": ("{n} problems found on {d}. Each names the cell; fix it in Leads and run Check Data again.",
-                   "{d} 检查发现 {n} 个问题。每个问题都标明了单元格；请在线索表中修改后重新运行数据检查。"),
-    "check_ok": ("No problems found on {d}.", "{d} 检查未发现问题。"),
-    "cell": ("Cell", "单元格"), "column": ("Column", "列"), "problem": ("Problem", "问题"),
-    "suggestion": ("Did you mean", "建议值"), "cell_value": ("Value", "值"), "sheet": ("Sheet", "工作表"),
-    "lead_id": ("Lead ID", "线索编号"), "from": ("From", "原阶段"), "to": ("To", "新阶段"), "date": ("Date", "日期"),
-    "archived_on": ("Archived On", "归档日期"),
-    "cell_notes": ("Cell Notes", "单元格批注"),
-}
-
-
-# What the workbook template puts on Funnel, Cleanse and Check before the first run (title, note).
-PLACEHOLDERS = {
-    "funnel": ("Sales funnel 销售漏斗",
-               "Click Refresh Funnel (or Run All) to build the key figures, conversion by stage, owner and source, "
-               "and the chart here. This sheet is rewritten on every refresh. "
-               "点击“刷新漏斗”（或“全部运行”）在此生成关键指标、按阶段/负责人/来源的转化表和图表；每次刷新都会重写本表。"),
-    "cleanse": ("Leads flagged for cleansing 待清洗线索",
-                "Click Flag Stale (or Run All) to list the flagged leads and their reasons here. Review each: update it, "
-                "snooze it, or run Archive Stale. Rewritten on every run. "
-                "点击“标记待清洗”（或“全部运行”）在此列出被标记的线索及原因。请逐条处理：更新、暂缓或运行“归档待清洗”。每次运行都会重写本表。"),
-    "check": ("Data check 数据检查",
-              "Click Check Data to list every cell that cannot be read, with its row, column and a suggestion. "
-              "Rewritten on every check. 点击“数据检查”列出所有无法读取的单元格及其行、列和修改建议。每次检查都会重写本表。"),
-}
 
 
 def lbl(key: str, lang: str, **kw) -> str:
-    en, zh = L[key]
-    s = zh if lang == "zh" else en
-    return s.format(**kw) if kw else s
+    return say(L, key, lang, **kw)
 
 
 def _stage_name(row, lang: str) -> str:
@@ -101,7 +44,7 @@ def funnel_sheet(r: FunnelReport, settings: Settings, lang: str, day: dt.date) -
                    lbl("avg_won", lang): "money", lbl("avg_cycle", lang): "days", lbl("velocity_day", lang): "money",
                    lbl("velocity_30", lang): "money", lbl("bottleneck", lang): "text"}
 
-    mix_cols = [f"Grade {g}" if lang != "zh" else f"{g}级" for g in "ABCD"] + [lbl(s, lang) for s in r.statuses]
+    mix_cols = [lbl("grade_n", lang, g=g) for g in "ABCD"] + [lbl(s, lang) for s in r.statuses]
     mix = pd.DataFrame([[*r.grades.values(), *r.statuses.values()]], columns=mix_cols)
 
     s = r.stages

@@ -13,10 +13,7 @@ import pandas as pd
 from salesbook.rules.schema import norm
 from salesbook.rules.settings import Settings
 from salesbook.rules.prepare import parse_dates
-
-HISTORY_SHEET = "History"
-HISTORY_COLUMNS = {"lead_id": ("Lead ID", "线索编号"), "from": ("From", "原阶段"),
-                   "to": ("To", "新阶段"), "date": ("Date", "日期")}
+from salesbook.vocabulary.names import HISTORY as HISTORY_SHEET, HISTORY_COLUMNS
 
 
 def history_from_grid(rows: list[list[object]] | None) -> pd.DataFrame:

@@ -24,14 +24,15 @@ from dataclasses import dataclass, field, replace
 from salesbook.cells import col_letter
 from salesbook.errors import Refusal
 from salesbook.rules.schema import norm
+from salesbook.vocabulary.names import SETTINGS as SETTINGS_SHEET, SHEET_NAMES
+from salesbook.vocabulary.words import DIMENSION_LABELS, SETTINGS_BLOCK_NOTES, SETTINGS_GENERAL_NOTES, both
+from salesbook.vocabulary.words import SETTINGS_BLOCKS as BLOCKS, SETTINGS_COLUMNS as COLUMNS
+from salesbook.vocabulary.words import SETTINGS_GENERAL as GENERAL_KEYS
 
-SETTINGS_SHEET = "Settings"
-SETTINGS_SHEET_NAMES = ("Settings", "设置", "配置")
+SETTINGS_SHEET_NAMES = SHEET_NAMES[SETTINGS_SHEET]
 
 OPEN, WON, LOST = "open", "won", "lost"
 DIMENSIONS = ("budget", "authority", "need", "timeline")
-DIMENSION_LABELS = {"budget": ("Budget", "预算"), "authority": ("Authority", "权限"),
-                    "need": ("Need", "需求"), "timeline": ("Timeline", "时间")}
 
 
 @dataclass(frozen=True)
@@ -211,32 +212,6 @@ def _label(cell: object, *names: str) -> bool:
     if n in keys:
         return True
     return any(n == a + b or n == b + a for a in keys for b in keys if a != b)
-
-
-BLOCKS = {
-    "general": ("General", "常规", "Rules", "规则", "Options", "选项"),
-    "stages": ("Stages", "阶段", "Pipeline stages", "销售阶段"),
-    "bant": ("BANT points", "BANT评分", "BANT", "BANT 分值", "BANT分值"),
-    "timeline_days": ("Timeline by date", "按日期计时间", "Timeline dates", "时间按日期"),
-    "weights": ("Weights", "权重", "Weight profiles", "权重方案"),
-    "cadence": ("Follow-up cadence", "跟进频率", "Cadence", "Follow-up"),
-    "holidays": ("Holidays", "节假日", "假日"),
-    "targets": ("Targets", "目标", "Sales targets", "销售目标"),
-}
-
-GENERAL_KEYS = {
-    "as_of": ("As of", "截至日期", "As of date", "Today", "今天"),
-    "weight_profile": ("Weight profile", "权重方案", "Company stage", "公司阶段", "Profile"),
-    "grade_method": ("Grade method", "评级方式", "Grading", "评级方法"),
-    "a_threshold": ("A score threshold", "A级分数线", "A threshold", "A 阈值"),
-    "b_threshold": ("B score threshold", "B级分数线", "B threshold", "B 阈值"),
-    "unanswered_limit": ("Unanswered limit", "未回应上限", "Unanswered contacts", "连续未回应上限"),
-    "no_contact_days": ("No contact days", "未联系天数", "Days without contact", "无联系天数"),
-    "language": ("Language", "语言"),
-    "duplicate_check": ("Duplicate check", "查重", "Check duplicates"),
-    "close_date_check": ("Close date passed", "成交日期已过", "Close date check", "Past close date", "预计成交日期已过"),
-    "bottleneck_min_reached": ("Bottleneck minimum", "瓶颈最少线索", "Bottleneck min reached"),
-}
 
 
 @dataclass
@@ -420,11 +395,11 @@ def _read_general(grid: _Grid, span, changes: dict) -> None:
 
 def _read_stages(grid: _Grid, span, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_name = _find_col(header, "Stage", "阶段", "Name", "名称")
-    c_zh = _find_col(header, "中文", "Chinese", "中文名")
-    c_prob = _find_col(header, "Probability", "概率", "赢率", "Win probability")
-    c_limit = _find_col(header, "Limit (days)", "Limit", "天数上限", "停留上限", "Max days", "最长天数")
-    c_kind = _find_col(header, "Type", "类型", "Kind")
+    c_name = _find_col(header, *COLUMNS["stages"]["name"])
+    c_zh = _find_col(header, *COLUMNS["stages"]["zh"])
+    c_prob = _find_col(header, *COLUMNS["stages"]["probability"])
+    c_limit = _find_col(header, *COLUMNS["stages"]["limit"])
+    c_kind = _find_col(header, *COLUMNS["stages"]["kind"])
     if c_name is None or not rows:
         return
     stages = []
@@ -468,11 +443,11 @@ def _stage_kind(cell: object, name: str, zh: str) -> str | None:
 
 def _read_bant(grid: _Grid, span, settings_bant: dict, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_dim = _find_col(header, "Dimension", "维度", "Field", "字段")
-    c_val = _find_col(header, "Value", "取值", "值", "Option", "选项")
-    c_zh = _find_col(header, "中文", "Chinese")
-    c_pts = _find_col(header, "Points", "分值", "得分", "分数")
-    c_blank = _find_col(header, "Blank means", "空白视为", "Blank", "默认")
+    c_dim = _find_col(header, *COLUMNS["bant"]["dimension"])
+    c_val = _find_col(header, *COLUMNS["bant"]["value"])
+    c_zh = _find_col(header, *COLUMNS["bant"]["zh"])
+    c_pts = _find_col(header, *COLUMNS["bant"]["points"])
+    c_blank = _find_col(header, *COLUMNS["bant"]["blank"])
     if None in (c_dim, c_val, c_pts) or not rows:
         return
     table: dict[str, list[Choice]] = {}
@@ -507,8 +482,8 @@ def _read_bant(grid: _Grid, span, settings_bant: dict, changes: dict) -> None:
 
 def _read_timeline_days(grid: _Grid, span, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_days = _find_col(header, "Up to days", "Max days", "最多天数", "天数", "Days")
-    c_pts = _find_col(header, "Points", "分值", "得分")
+    c_days = _find_col(header, *COLUMNS["timeline_days"]["days"])
+    c_pts = _find_col(header, *COLUMNS["timeline_days"]["points"])
     if None in (c_days, c_pts) or not rows:
         return
     pairs = []
@@ -525,7 +500,7 @@ def _read_timeline_days(grid: _Grid, span, changes: dict) -> None:
 
 def _read_weights(grid: _Grid, span, weights: dict, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_prof = _find_col(header, "Profile", "方案", "Company stage", "公司阶段")
+    c_prof = _find_col(header, *COLUMNS["weights"]["profile"])
     cols = {d: _find_col(header, *DIMENSION_LABELS[d]) for d in DIMENSIONS}
     if c_prof is None or None in cols.values() or not rows:
         return
@@ -556,9 +531,9 @@ def _canonical_profile(name: str, profiles: dict) -> str:
 
 def _read_cadence(grid: _Grid, span, changes: dict, base: Settings) -> None:
     header_r, header, rows = _table(grid, span)
-    c_grade = _find_col(header, "Grade", "等级")
-    c_open = _find_col(header, "Open (days)", "Open", "进行中", "跟进间隔(天)", "Interval (days)", "间隔天数")
-    c_won = _find_col(header, "Closed Won (days)", "Closed Won", "After-sales (days)", "After-sales", "成交后", "售后", "成交客户")
+    c_grade = _find_col(header, *COLUMNS["cadence"]["grade"])
+    c_open = _find_col(header, *COLUMNS["cadence"]["open"])
+    c_won = _find_col(header, *COLUMNS["cadence"]["won"])
     if c_grade is None or not rows:
         return
     open_ = dict(base.cadence_open)
@@ -589,7 +564,7 @@ def _cadence(grid: _Grid, r: int, c: int) -> int | None:
 
 def _read_holidays(grid: _Grid, span, changes: dict) -> None:
     header_r, header, rows = _table(grid, span)
-    c_date = _find_col(header, "Date", "日期")
+    c_date = _find_col(header, *COLUMNS["holidays"]["date"])
     if c_date is None:  # a bare list of dates under the title
         rows, c_date = [header_r, *rows], 0
     days = [_date(grid, r, c_date, "a holiday date") for r in rows]
@@ -606,9 +581,7 @@ def _read_targets(grid: _Grid, span, changes: dict) -> None:
     if not rows:
         changes["targets"] = ()
         return
-    cols = {"owner": _find_col(header, "Owner", "负责人", "Rep", "销售"),
-            "period": _find_col(header, "Period", "期间", "周期", "时期"),
-            "target": _find_col(header, "Target", "目标", "目标金额", "Amount", "金额")}
+    cols = {key: _find_col(header, *names) for key, names in COLUMNS["targets"].items()}
     if None in cols.values():
         found = " | ".join(_text(h) for h in header if _text(h))
         raise SettingsError(
@@ -689,38 +662,32 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
     The shipped workbook and ``salesbook demo`` write these; ``settings_from_grid``
     reads them back to the same Settings (a round trip the tests check)."""
     s = settings or Settings()
-    general = [["Setting 设置", "Value 值", "Note 说明"],
-               ["As of 截至日期", s.as_of, "Blank = today. Set a date to re-run the rules as of that day."],
-               ["Weight profile 权重方案", s.weight_profile, "Balanced, Startup (need and timeline first) or Mature (budget and authority first)."],
-               ["Grade method 评级方式", "Rules" if s.grade_method == "rules" else "Score", "Rules: A/B/C/D by BANT facts. Score: A and B by the score thresholds below."],
-               ["A score threshold A级分数线", s.a_threshold, "Used when the grade method is Score."],
-               ["B score threshold B级分数线", s.b_threshold, "Used when the grade method is Score."],
-               ["Unanswered limit 未回应上限", s.unanswered_limit, "Flag a lead after this many consecutive contacts without a response."],
-               ["No contact days 未联系天数", s.no_contact_days, "Flag a lead with no contact for more than this many days."],
-               ["Duplicate check 查重", "Yes" if s.duplicate_check else "No", "Flag leads with the same email, phone, or company + contact as an earlier row."],
-               ["Close date passed 成交日期已过", "Yes" if s.close_date_check else "No", "Flag an open lead whose expected close date (Close Date, else a Timeline date) is before today."],
-               ["Bottleneck minimum 瓶颈最少线索", s.bottleneck_min_reached, "Only stages reached by at least this many leads can be the bottleneck."],
-               ["Language 语言", {"auto": "Auto", "en": "English", "zh": "中文"}[s.language], "Auto: the language of the Leads headers."]]
-    stages = [["Stage", "中文", "Probability", "Limit (days)", "Type"]] + [
+
+    def header(block: str, name=lambda names: names[0]) -> list[str]:  # the names each column is written under
+        return [name(names) for names in COLUMNS[block].values()]
+
+    values = {"as_of": s.as_of, "weight_profile": s.weight_profile,
+              "grade_method": "Rules" if s.grade_method == "rules" else "Score",
+              "a_threshold": s.a_threshold, "b_threshold": s.b_threshold, "unanswered_limit": s.unanswered_limit,
+              "no_contact_days": s.no_contact_days, "duplicate_check": "Yes" if s.duplicate_check else "No",
+              "close_date_check": "Yes" if s.close_date_check else "No",
+              "bottleneck_min_reached": s.bottleneck_min_reached,
+              "language": {"auto": "Auto", "en": "English", "zh": "中文"}[s.language]}
+    general = [header("general", both)] + [
+        [both(names), values[key], SETTINGS_GENERAL_NOTES[key]] for key, names in GENERAL_KEYS.items()]
+    stages = [header("stages")] + [
         [st.name, st.zh, st.probability, st.limit_days, {OPEN: "Open", WON: "Won", LOST: "Lost"}[st.kind]] for st in s.stages]
-    bant = [["Dimension", "Value", "中文", "Points", "Blank means"]]
+    bant = [header("bant")]
     for dim in DIMENSIONS:
         for c in s.bant[dim]:
             bant.append([DIMENSION_LABELS[dim][0], c.value, c.zh, c.points, "Yes" if c.blank else ""])
-    tdays = [["Up to days", "Points"]] + [[d, p] for d, p in s.timeline_days]
-    weights = [["Profile", "Budget", "Authority", "Need", "Timeline"]] + [
+    tdays = [header("timeline_days")] + [[d, p] for d, p in s.timeline_days]
+    weights = [header("weights") + [DIMENSION_LABELS[d][0] for d in DIMENSIONS]] + [
         [name, w["budget"], w["authority"], w["need"], w["timeline"]] for name, w in s.weights.items()]
-    cadence = [["Grade", "Open (days)", "Closed Won (days)"]] + [
+    cadence = [header("cadence")] + [
         [g, s.cadence_open.get(g) or "None", s.cadence_won.get(g) or "None"] for g in GRADES]
-    holidays = [["Date", "Name"]] + [[d, ""] for d in s.holidays]
-    targets = [["Owner", "Period", "Target"]] + [[t.owner, t.period, t.amount] for t in s.targets]
-    return [
-        ("General 常规", general, "Dates, grading method and stale thresholds."),
-        ("Stages 阶段", stages, "The pipeline in order. Probability weights the pipeline value; Limit is how many days a lead may stay before it is flagged as stuck. Type: Open, Won or Lost."),
-        ("BANT points BANT评分", bant, "Points 0–3 per value. 'Blank means' marks the value an empty cell counts as. Rules refer to the English value names."),
-        ("Timeline by date 按日期计时间", tdays, "A Timeline given as a date scores by the days from today (past dates count as soon); later than the last line scores 0."),
-        ("Weights 权重", weights, "Score = 100 × Σ weight × points / 3, with the profile chosen under General."),
-        ("Follow-up cadence 跟进频率", cadence, "Days between follow-ups by grade, for open leads and for Closed Won customers (after-sales). None = no follow-up."),
-        ("Holidays 节假日", holidays, "Follow-ups never fall on these dates or on weekends."),
-        ("Targets 目标", targets, "The won value each owner should reach in a period: a month (2026-11), a quarter (2026-Q4) or a year (2026). One line per owner and period."),
-    ]
+    holidays = [header("holidays")] + [[d, ""] for d in s.holidays]
+    targets = [header("targets")] + [[t.owner, t.period, t.amount] for t in s.targets]
+    tables = {"general": general, "stages": stages, "bant": bant, "timeline_days": tdays, "weights": weights,
+              "cadence": cadence, "holidays": holidays, "targets": targets}
+    return [(both(BLOCKS[key]), rows, SETTINGS_BLOCK_NOTES[key]) for key, rows in tables.items()]

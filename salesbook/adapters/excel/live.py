@@ -61,9 +61,9 @@ from salesbook.reports.model import (
 
 LEADS_TABLE, LEADS_SHEETS = "leads", ("leads", "线索")  # as the file reader finds them
 MIN_REQUIRED_MATCHED = 2  # required columns a header row needs to count as a lead table
-HISTORY_NAMES = (HISTORY_SHEET, "历史")
-ARCHIVE_NAMES = (ARCHIVE_SHEET, "归档")
-STATUS_PREFIX = "Sales Pipeline: "
+from salesbook.vocabulary.names import APP_TITLE, SHEET_NAMES  # noqa: E402
+HISTORY_NAMES, ARCHIVE_NAMES = SHEET_NAMES[HISTORY_SHEET], SHEET_NAMES[ARCHIVE_SHEET]
+STATUS_PREFIX = f"{APP_TITLE}: "
 CHART_TYPE = "bar_clustered"
 POINTS_PER_COLUMN, POINTS_PER_ROW = 48.0, 15.0  # Excel's default cell size in points
 

@@ -1,0 +1,273 @@
+"""Every word the add-in shows a user, in English and Chinese, keyed by meaning.
+
+Each table maps a key to its (English, 中文) pair; ``say`` picks one and fills its
+``{fields}``. The sheet, table and column names are in ``names``, the Help text in ``help``.
+"""
+
+from __future__ import annotations
+
+from salesbook.vocabulary.names import ARCHIVED_ON, HISTORY_COLUMNS, column_words
+
+Words = dict[str, tuple[str, str]]
+
+
+def say(words: Words, key: str, lang: str = "en", **kw: object) -> str:
+    """``words[key]`` in ``lang`` ('zh' or anything else for English), fields filled from ``kw``."""
+    en, zh = words[key]
+    s = zh if lang == "zh" else en
+    return s.format(**kw) if kw else s
+
+
+# ---------------------------------------------------------------------------
+# The rules' texts on Leads: Grade Reason, Follow-up Status, Stale Reason (salesbook.rules.text)
+# ---------------------------------------------------------------------------
+
+RULES: Words = {
+    # Grade Reason facts
+    "budget.Confirmed": ("budget confirmed", "预算明确"),
+    "budget.Pending": ("budget pending", "预算待确认"),
+    "budget.Unknown": ("budget unknown", "预算未知"),
+    "budget.None": ("no budget", "无预算"),
+    "authority.Decision maker": ("decision maker", "对接决策人"),
+    "authority.Influencer": ("influencer only", "仅对接影响者"),
+    "authority.User": ("user only", "仅对接使用者"),
+    "authority.Unknown": ("authority unknown", "决策权未知"),
+    "need.Clear": ("need clear", "需求明确"),
+    "need.Identified": ("need identified", "需求已识别"),
+    "need.Vague": ("need vague", "需求模糊"),
+    "need.Mismatch": ("need does not match our offer", "需求与我方不匹配"),
+    "timeline.3": ("buying within 3 months", "3个月内采购"),
+    "timeline.2": ("buying in 3-6 months", "3-6个月内采购"),
+    "timeline.1": ("buying in 6-12 months", "6-12个月内采购"),
+    "timeline.0": ("buying in over 12 months", "12个月后采购"),
+    "timeline.unknown": ("timeline unknown", "采购时间未知"),
+    # what is missing for the next grade
+    "todo.budget": ("confirm budget", "确认预算"),
+    "todo.authority": ("reach the decision maker", "接触决策人"),
+    "todo.timeline": ("a purchase within 3 months", "锁定3个月内采购"),
+    "todo.need": ("clarify the need", "明确需求"),
+    "todo.points": ("{n} more points", "还差{n}分"),
+    "for": ("for {g}", "升{g}需"),
+    "disqualified": ("disqualified", "不合格"),
+    "score": ("score {n}", "评分{n}"),
+    # follow-up status
+    "Overdue": ("Overdue", "已逾期"),
+    "Due today": ("Due today", "今日到期"),
+    "This week": ("This week", "本周内"),
+    "Later": ("Later", "稍后"),  # due in more than 7 days
+    # stale
+    "Yes": ("Yes", "是"),
+    "stale.unanswered": ("{n} consecutive contacts without response", "连续{n}次联系未回应"),
+    "stale.mismatch": ("need does not match our offer", "需求与我方不匹配"),
+    "stale.no_contact": ("no contact for {n} days", "{n}天未联系"),
+    "stale.stuck": ("stuck in {stage} for {n} days (limit {limit})", "停留在{stage}{n}天(上限{limit}天)"),
+    "stale.duplicate": ("duplicate of {id}", "与{id}重复"),
+    "stale.close_date": ("close date passed on {date}", "成交日期{date}已过"),
+    "check": ("Check: {msg}", "请检查: {msg}"),
+    # the manager's views (rules/forecast.py buckets, rules/movement.py lines)
+    "forecast.past due": ("Past due", "已过期"),
+    "forecast.later": ("Later", "更晚"),
+    "forecast.no date": ("No date", "无日期"),
+    "movement.new": ("New", "新增"),
+    "movement.advanced": ("Advanced", "推进"),
+    "movement.moved_back": ("Moved back", "回退"),
+    "movement.won": ("Won", "成交"),
+    "movement.lost": ("Lost", "丢单"),
+    "movement.unchanged": ("Unchanged", "无变化"),
+}
+
+
+
+# ---------------------------------------------------------------------------
+# The add-in's sheets: Funnel, Cleanse, Check, History and Archive (salesbook.reports.sheets)
+# ---------------------------------------------------------------------------
+
+REPORT: Words = {
+    "funnel_title": ("Sales funnel", "销售漏斗"),
+    "as_of": ("As of {d}. Refreshed by salesbook (Refresh Funnel); edits here are overwritten.",
+              "截至 {d}。由 salesbook 刷新（刷新漏斗）；此表的修改会被覆盖。"),
+    "kpis": ("Key figures", "关键指标"),
+    "open": ("Open leads", "进行中线索"), "pipeline": ("Pipeline value", "管道金额"),
+    "weighted": ("Weighted pipeline", "加权管道金额"), "won": ("Won", "成交"), "lost": ("Lost", "丢单"),
+    "win_rate": ("Win rate", "赢单率"), "avg_won": ("Avg won deal", "平均成交金额"),
+    "avg_cycle": ("Avg cycle (days)", "平均周期(天)"), "velocity_day": ("Sales velocity / day", "销售速度/天"),
+    "velocity_30": ("Sales velocity / 30 days", "销售速度/30天"), "bottleneck": ("Bottleneck", "瓶颈阶段"),
+    "mix": ("Grades and follow-ups", "等级与跟进"),
+    "grade_n": ("Grade {g}", "{g}级"),
+    **{status: RULES[status] for status in ("Overdue", "Due today", "This week", "Later")},
+    "stages": ("Conversion by stage", "各阶段转化"),
+    "stage": column_words("stage"), "zh": ("中文", "English"), "in_stage": ("In stage", "当前数量"),
+    "value": ("Value", "金额"), "weighted_value": ("Weighted value", "加权金额"), "reached": ("Reached", "到达数"),
+    "reached_stage": ("Reached: {s}", "到达：{s}"),  # per owner / per source: leads that reached stage s
+    "conversion": ("Conversion to next", "转化到下一阶段"), "cumulative": ("Cumulative conversion", "累计转化率"),
+    "avg_days": ("Avg days in stage", "平均停留天数"), "stale": column_words("stale"), "overdue": ("Overdue", "逾期"),
+    "chart": ("Leads reaching each stage", "各阶段到达线索数"),
+    "owners": ("By owner", "按负责人"), "sources": ("By source", "按来源"),
+    "owner": column_words("owner"), "source": column_words("source"), "leads": ("Leads", "线索数"),
+    "avg_won_short": ("Avg won", "平均成交额"), "conv_all": ("Lead → won", "线索→成交"),
+    "cleanse_title": ("Leads flagged for cleansing", "待清洗线索"),
+    "cleanse_note": ("{n} leads flagged as of {d}. Review each: update it, snooze it (Snooze Until), or run Archive Stale "
+                     "to move flagged rows to Archive. Nothing is deleted.",
+                     "截至 {d} 共 {n} 条线索被标记。请逐条处理：更新、暂缓（暂缓至），或运行“归档待清洗”将其移至归档表。不会删除任何数据。"),
+    "row": ("Row", "行"), "reason": column_words("stale_reason"),
+    "cleanse_cut": ("Only the first {n} fit on this sheet; the Stale column in Leads marks them all.",
+                    "本表只能列出前 {n} 条；线索表的“待清洗”列标记了全部。"),
+    "check_title": ("Data check", "数据检查"),
+    "check_note": ("{n} problems found on {d}. Each names the cell; fix it in Leads and run Check Data again.",
+                   "{d} 检查发现 {n} 个问题。每个问题都标明了单元格；请在线索表中修改后重新运行数据检查。"),
+    "check_ok": ("No problems found on {d}.", "{d} 检查未发现问题。"),
+    "cell": ("Cell", "单元格"), "column": ("Column", "列"), "problem": ("Problem", "问题"),
+    "suggestion": ("Did you mean", "建议值"), "cell_value": ("Value", "值"), "sheet": ("Sheet", "工作表"),
+    **HISTORY_COLUMNS,
+    "archived_on": ARCHIVED_ON,
+    "cell_notes": ("Cell Notes", "单元格批注"),
+}
+
+# What the workbook template puts on Funnel, Cleanse and Check before the first run (title, note).
+PLACEHOLDERS = {
+    "funnel": ("Sales funnel 销售漏斗",
+               "Click Refresh Funnel (or Run All) to build the key figures, conversion by stage, owner and source, "
+               "and the chart here. This sheet is rewritten on every refresh. "
+               "点击“刷新漏斗”（或“全部运行”）在此生成关键指标、按阶段/负责人/来源的转化表和图表；每次刷新都会重写本表。"),
+    "cleanse": ("Leads flagged for cleansing 待清洗线索",
+                "Click Flag Stale (or Run All) to list the flagged leads and their reasons here. Review each: update it, "
+                "snooze it, or run Archive Stale. Rewritten on every run. "
+                "点击“标记待清洗”（或“全部运行”）在此列出被标记的线索及原因。请逐条处理：更新、暂缓或运行“归档待清洗”。每次运行都会重写本表。"),
+    "check": ("Data check 数据检查",
+              "Click Check Data to list every cell that cannot be read, with its row, column and a suggestion. "
+              "Rewritten on every check. 点击“数据检查”列出所有无法读取的单元格及其行、列和修改建议。每次检查都会重写本表。"),
+}
+
+
+# ---------------------------------------------------------------------------
+# The one-line summary of a run (salesbook.engine)
+# ---------------------------------------------------------------------------
+
+SUMMARY: Words = {
+    "graded": ("Graded {n:,} {leads}: {mix}", "已评级 {n:,} 条线索：{mix}"),
+    "followups": ("Follow-ups: {o:,} overdue · {d:,} due today · {w:,} this week",
+                  "跟进：{o:,} 条逾期 · {d:,} 条今日到期 · {w:,} 条本周内"),
+    "stale": ("Flagged {n:,} stale leads for review", "标记 {n:,} 条待清洗线索"),
+    "funnel": ("Funnel: {o:,} open · pipeline {p:,.0f} · win rate {w}", "漏斗：{o:,} 条进行中 · 管道金额 {p:,.0f} · 赢单率 {w}"),
+    "bottleneck": (" · bottleneck {b}", " · 瓶颈 {b}"),
+    "attention": ("{n:,} rows need attention (run Check Data)", "{n:,} 行需要检查（运行数据检查）"),
+    "no_leads": ("No leads yet: add them to the Leads table (one row per lead), then run again.",
+                 "还没有线索：请在线索表中添加线索（每条线索一行），然后再运行。"),
+}
+
+
+# ---------------------------------------------------------------------------
+# The ribbon (salesbook.ribbon): what the status bar says while a command works on n leads
+# ---------------------------------------------------------------------------
+
+WORKING = {"grade": "grading {n} leads…", "followup": "scheduling follow-ups for {n} leads…",
+           "stale": "looking for stale leads among {n}…", "funnel": "refreshing the funnel from {n} leads…",
+           "runall": "running all rules on {n} leads…", "check": "checking {n} leads…",
+           "archive": "looking for stale leads to archive among {n}…"}
+
+
+# ---------------------------------------------------------------------------
+# The Settings sheet (salesbook.rules.settings): each label's English and Chinese names first,
+# then the other names it is read under; the Settings sheet shows "English 中文" and the note.
+# ---------------------------------------------------------------------------
+
+SETTINGS_BLOCKS: dict[str, tuple[str, ...]] = {
+    "general": ("General", "常规", "Rules", "规则", "Options", "选项"),
+    "stages": ("Stages", "阶段", "Pipeline stages", "销售阶段"),
+    "bant": ("BANT points", "BANT评分", "BANT", "BANT 分值", "BANT分值"),
+    "timeline_days": ("Timeline by date", "按日期计时间", "Timeline dates", "时间按日期"),
+    "weights": ("Weights", "权重", "Weight profiles", "权重方案"),
+    "cadence": ("Follow-up cadence", "跟进频率", "Cadence", "Follow-up"),
+    "holidays": ("Holidays", "节假日", "假日"),
+    "targets": ("Targets", "目标", "Sales targets", "销售目标"),
+}
+
+SETTINGS_BLOCK_NOTES = {
+    "general": "Dates, grading method and stale thresholds.",
+    "stages": "The pipeline in order. Probability weights the pipeline value; Limit is how many days a lead may stay "
+              "before it is flagged as stuck. Type: Open, Won or Lost.",
+    "bant": "Points 0–3 per value. 'Blank means' marks the value an empty cell counts as. Rules refer to the English "
+            "value names.",
+    "timeline_days": "A Timeline given as a date scores by the days from today (past dates count as soon); later than "
+                     "the last line scores 0.",
+    "weights": "Score = 100 × Σ weight × points / 3, with the profile chosen under General.",
+    "cadence": "Days between follow-ups by grade, for open leads and for Closed Won customers (after-sales). "
+               "None = no follow-up.",
+    "holidays": "Follow-ups never fall on these dates or on weekends.",
+    "targets": "The won value each owner should reach in a period: a month (2026-11), a quarter (2026-Q4) or a year "
+               "(2026). One line per owner and period.",
+}
+
+SETTINGS_GENERAL: dict[str, tuple[str, ...]] = {
+    "as_of": ("As of", "截至日期", "As of date", "Today", "今天"),
+    "weight_profile": ("Weight profile", "权重方案", "Company stage", "公司阶段", "Profile"),
+    "grade_method": ("Grade method", "评级方式", "Grading", "评级方法"),
+    "a_threshold": ("A score threshold", "A级分数线", "A threshold", "A 阈值"),
+    "b_threshold": ("B score threshold", "B级分数线", "B threshold", "B 阈值"),
+    "unanswered_limit": ("Unanswered limit", "未回应上限", "Unanswered contacts", "连续未回应上限"),
+    "no_contact_days": ("No contact days", "未联系天数", "Days without contact", "无联系天数"),
+    "duplicate_check": ("Duplicate check", "查重", "Check duplicates"),
+    "close_date_check": ("Close date passed", "成交日期已过", "Close date check", "Past close date", "预计成交日期已过"),
+    "bottleneck_min_reached": ("Bottleneck minimum", "瓶颈最少线索", "Bottleneck min reached"),
+    "language": ("Language", "语言"),
+}
+
+SETTINGS_GENERAL_NOTES = {
+    "as_of": "Blank = today. Set a date to re-run the rules as of that day.",
+    "weight_profile": "Balanced, Startup (need and timeline first) or Mature (budget and authority first).",
+    "grade_method": "Rules: A/B/C/D by BANT facts. Score: A and B by the score thresholds below.",
+    "a_threshold": "Used when the grade method is Score.",
+    "b_threshold": "Used when the grade method is Score.",
+    "unanswered_limit": "Flag a lead after this many consecutive contacts without a response.",
+    "no_contact_days": "Flag a lead with no contact for more than this many days.",
+    "duplicate_check": "Flag leads with the same email, phone, or company + contact as an earlier row.",
+    "close_date_check": "Flag an open lead whose expected close date (Close Date, else a Timeline date) is before today.",
+    "bottleneck_min_reached": "Only stages reached by at least this many leads can be the bottleneck.",
+    "language": "Auto: the language of the Leads headers.",
+}
+
+# The BANT dimensions as the Settings sheet's BANT block names them.
+DIMENSION_LABELS = {"budget": column_words("budget"), "authority": column_words("authority"),
+                    "need": column_words("need"), "timeline": column_words("timeline")}
+
+
+def both(names: tuple[str, ...]) -> str:
+    """A Settings label as the sheet shows it: 'As of 截至日期'."""
+    return f"{names[0]} {names[1]}"
+
+# The header of each Settings block's table: each column's names, the one written first.
+SETTINGS_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "general": {"setting": ("Setting", "设置"), "value": ("Value", "值"), "note": ("Note", "说明")},
+    "stages": {"name": ("Stage", "阶段", "Name", "名称"), "zh": ("中文", "Chinese", "中文名"),
+               "probability": ("Probability", "概率", "赢率", "Win probability"),
+               "limit": ("Limit (days)", "Limit", "天数上限", "停留上限", "Max days", "最长天数"),
+               "kind": ("Type", "类型", "Kind")},
+    "bant": {"dimension": ("Dimension", "维度", "Field", "字段"), "value": ("Value", "取值", "值", "Option", "选项"),
+             "zh": ("中文", "Chinese"), "points": ("Points", "分值", "得分", "分数"),
+             "blank": ("Blank means", "空白视为", "Blank", "默认")},
+    "timeline_days": {"days": ("Up to days", "Max days", "最多天数", "天数", "Days"), "points": ("Points", "分值", "得分")},
+    "weights": {"profile": ("Profile", "方案", "Company stage", "公司阶段")},  # then the four DIMENSION_LABELS
+    "cadence": {"grade": ("Grade", "等级"),
+                "open": ("Open (days)", "Open", "进行中", "跟进间隔(天)", "Interval (days)", "间隔天数"),
+                "won": ("Closed Won (days)", "Closed Won", "After-sales (days)", "After-sales", "成交后", "售后", "成交客户")},
+    "holidays": {"date": ("Date", "日期"), "name": ("Name",)},
+    "targets": {"owner": ("Owner", "负责人", "Rep", "销售"), "period": ("Period", "期间", "周期", "时期"),
+                "target": ("Target", "目标", "目标金额", "Amount", "金额")},
+}
+
+
+# ---------------------------------------------------------------------------
+# The Leads table's data validation in the workbook template: (error title, error message), bilingual
+# ---------------------------------------------------------------------------
+
+VALIDATION = {
+    "list": ("Not in the list 不在列表中",
+             "Pick a value from the list. The list comes from the Settings sheet. 请从列表中选择。列表来自设置表。"),
+    "timeline": ("Not in the list 不在列表中",
+                 "Pick a period from the list or type a date (yyyy-mm-dd). The list is on the Settings sheet. "
+                 "请从列表选择时间段，或输入日期（yyyy-mm-dd）。列表见设置表。"),
+    "amount": ("Amount 金额", "Enter an amount of 0 or more. 请输入不小于0的金额。"),
+    "count": ("Whole number 整数",
+              "Enter how many contacts in a row got no response (0 or more). 请输入连续未回应次数（0或以上的整数）。"),
+    "date": ("Date 日期", "Enter a date (yyyy-mm-dd). 请输入日期（yyyy-mm-dd）。"),
+}
