@@ -124,6 +124,14 @@ class Settings:
     no_contact_days: int = 60
     duplicate_check: bool = True
     holidays: tuple[dt.date, ...] = ()
+    # Reading text cells (docs/spec.md §1): day/month order of text dates, the decimal mark of
+    # text amounts ("auto": decided per column by the values that prove it), the region
+    # phone numbers without a country code belong to, and the country whose public holidays
+    # (and, for CN, make-up working days) follow-ups skip ("" = none).
+    date_order: str = "auto"  # auto | DMY | MDY | YMD
+    decimal_separator: str = "auto"  # auto | . | ,
+    phone_region: str = "CN"
+    holiday_calendar: str = ""  # e.g. CN, US, DE, GB, US-CA
     as_of: dt.date | None = None
     language: str = "auto"  # auto | en | zh
     bottleneck_min_reached: int = 5
@@ -213,6 +221,10 @@ GENERAL_KEYS = {
     "no_contact_days": ("No contact days", "未联系天数", "Days without contact", "无联系天数"),
     "language": ("Language", "语言"),
     "duplicate_check": ("Duplicate check", "查重", "Check duplicates"),
+    "date_order": ("Date order", "日期顺序"),
+    "decimal_separator": ("Decimal separator", "小数点", "Decimal mark"),
+    "phone_region": ("Default phone region", "默认电话区号", "Phone region"),
+    "holiday_calendar": ("Holiday calendar", "节假日日历"),
     "bottleneck_min_reached": ("Bottleneck minimum", "瓶颈最少线索", "Bottleneck min reached"),
 }
 
@@ -383,6 +395,12 @@ def _read_general(grid: _Grid, span, changes: dict) -> None:
                     if t not in ("yes", "no", "true", "false", "on", "off", "是", "否", "1", "0"):
                         raise grid.error(r, 1, v, "Yes or No")
                     changes["duplicate_check"] = t in ("yes", "true", "on", "是", "1")
+            elif key in _READERS:
+                value = _READERS[key](v)
+                if value is _INVALID:
+                    raise grid.error(r, 1, v, _READER_WHAT[key])
+                if value is not None:
+                    changes[key] = value
             elif key in ("a_threshold", "b_threshold"):
                 x = _number(grid, r, 1, "a score from 0 to 100")
                 if x is not None:
@@ -394,6 +412,67 @@ def _read_general(grid: _Grid, span, changes: dict) -> None:
                 if x is not None:
                     changes[key] = x
             break
+
+
+_INVALID = object()
+DATE_ORDERS = {"auto": "auto", "自动": "auto", "dmy": "DMY", "ddmmyyyy": "DMY", "日月年": "DMY", "dayfirst": "DMY",
+               "mdy": "MDY", "mmddyyyy": "MDY", "月日年": "MDY", "monthfirst": "MDY",
+               "ymd": "YMD", "yyyymmdd": "YMD", "年月日": "YMD", "yearfirst": "YMD"}
+DECIMAL_SEPARATORS = {".": ".", "．": ".", "point": ".", "dot": ".", "period": ".", "decimalpoint": ".", "点": ".",
+                      "小数点": ".", ",": ",", "，": ",", "comma": ",", "decimalcomma": ",", "逗号": ",",
+                      "auto": "auto", "自动": "auto"}
+
+
+def _date_order(v: object) -> object:
+    t = norm(v)
+    return None if not t else DATE_ORDERS.get(t, _INVALID)
+
+
+def _decimal_separator(v: object) -> object:
+    t = _text(v)
+    if not t:
+        return None
+    return DECIMAL_SEPARATORS.get(t, DECIMAL_SEPARATORS.get(norm(t), _INVALID))
+
+
+def _phone_region(v: object) -> object:
+    """A region code (CN, US …) or a calling code (86, +86) → the region phonenumbers knows."""
+    t = _text(v).upper()
+    if not t:
+        return None
+    if t == "CN":  # the default: no need to pay for the import (~60 ms) on every command
+        return t
+    import phonenumbers
+
+    if t.lstrip("+").isdigit():
+        t = phonenumbers.region_code_for_country_code(int(t.lstrip("+")))
+    return t if t in phonenumbers.SUPPORTED_REGIONS else _INVALID
+
+
+def _holiday_calendar(v: object) -> object:
+    """A country code the holidays package knows (CN, US, DE …), optionally with a subdivision
+    (US-CA, DE-BY); blank, None or 无 for none."""
+    t = _text(v).upper().replace("/", "-").replace(" ", "")
+    if not t:
+        return None
+    if norm(t) in ("none", "无", "-", "—", "no", "否"):
+        return ""
+    import holidays  # only when the cell is filled in
+
+    country, _, subdiv = t.partition("-")
+    supported = holidays.list_supported_countries()
+    if country not in supported or (subdiv and subdiv not in {s.upper() for s in supported[country]}):
+        return _INVALID
+    return t
+
+
+_READERS = {"date_order": _date_order, "decimal_separator": _decimal_separator, "phone_region": _phone_region,
+            "holiday_calendar": _holiday_calendar}
+_READER_WHAT = {"date_order": "a date order (Auto, DMY, MDY or YMD)",
+                "decimal_separator": "a decimal separator (Auto, . or ,)",
+                "phone_region": "a phone region (a country code such as CN, US or DE, or a calling code such as +86)",
+                "holiday_calendar": "a country code for the holiday calendar (such as CN, US, DE, GB or US-CA), "
+                                    "or blank for none"}
 
 
 def _read_stages(grid: _Grid, span, changes: dict) -> None:
@@ -625,6 +704,10 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
                ["Unanswered limit 未回应上限", s.unanswered_limit, "Flag a lead after this many consecutive contacts without a response."],
                ["No contact days 未联系天数", s.no_contact_days, "Flag a lead with no contact for more than this many days."],
                ["Duplicate check 查重", "Yes" if s.duplicate_check else "No", "Flag leads with the same email, phone, or company + contact as an earlier row."],
+               ["Date order 日期顺序", s.date_order.upper() if s.date_order != "auto" else "Auto", "Dates typed as text: Auto, DMY (25/10/2026), MDY (10/25/2026) or YMD. Auto reads a column day-first or month-first only when a value in it proves it."],
+               ["Decimal separator 小数点", "Auto" if s.decimal_separator == "auto" else s.decimal_separator, "Amounts typed as text: Auto, . (45,000.50) or , (45.000,50). Auto decides per column from the values that prove it."],
+               ["Default phone region 默认电话区号", s.phone_region, "The country of phone numbers typed without +country code, for finding duplicates (CN: 010-12345678 = +86 10 1234 5678)."],
+               ["Holiday calendar 节假日日历", s.holiday_calendar or None, "A country code (CN, US, DE, GB …): follow-ups skip its public holidays (CN: also works on the make-up working days). Blank = none."],
                ["Bottleneck minimum 瓶颈最少线索", s.bottleneck_min_reached, "Only stages reached by at least this many leads can be the bottleneck."],
                ["Language 语言", {"auto": "Auto", "en": "English", "zh": "中文"}[s.language], "Auto: the language of the Leads headers."]]
     stages = [["Stage", "中文", "Probability", "Limit (days)", "Type"]] + [
@@ -646,5 +729,5 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
         ("Timeline by date 按日期计时间", tdays, "A Timeline given as a date scores by the days from today (past dates count as soon); later than the last line scores 0."),
         ("Weights 权重", weights, "Score = 100 × Σ weight × points / 3, with the profile chosen under General."),
         ("Follow-up cadence 跟进频率", cadence, "Days between follow-ups by grade, for open leads and for Closed Won customers (after-sales). None = no follow-up."),
-        ("Holidays 节假日", holidays, "Follow-ups never fall on these dates or on weekends."),
+        ("Holidays 节假日", holidays, "Follow-ups never fall on these dates, on weekends, or on the public holidays of the Holiday calendar under General."),
     ]
