@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -243,22 +244,27 @@ def _email_keys(arr: pa.Array) -> pa.Array:
 # digits, Chinese text) is read by phonenumbers itself.
 _PLAIN_PHONE = np.zeros(256, dtype=bool)
 _PLAIN_PHONE[[ord(c) for c in "0123456789 -.()/"]] = True
-_MAX_PLAIN_DIGITS = 17  # (1 + up to 17 digits) fits an int64 key
+_MAX_PLAIN_DIGITS = 17  # (digit count, '+', digits) fits an int64 key
 _PARSED = 4 * 10**18  # keys from phonenumbers start here, above every plain phone's key
+_REV = 11 ** np.arange(_MAX_PLAIN_DIGITS - 1, -1, -1, dtype=np.int64)  # base-11 places, last digit first
 
 
 def _phone_keys(arr: pa.Array, region: str = "CN") -> np.ndarray:
     """Per row an integer key, equal exactly when ``phonenumbers`` reads the two numbers as the
     same number (country code + national number, extensions left out), with ``region`` for
     numbers without a country code; -1 where there is none (fewer than 7 digits). A number
-    phonenumbers cannot read (or whose national number is shorter than 7 digits) is compared
-    by its last 11 digits (``_phone_reference`` is the rule in plain Python).
+    phonenumbers cannot read is compared by its last 11 digits (``_phone_reference`` is the
+    rule for one text).
 
-    Fast path: every number phonenumbers reads as the same has the same last 7 digits (they
-    end its national number), so a plain phone (digits and separators only) whose last 7
-    digits no other differently written phone shares needs no phonenumbers at all: it is
-    keyed by its own digits. Only the others (and phones that are not plain) are parsed, each
-    distinct text once. The digits come from the UTF-8 bytes of the whole column at once."""
+    Fast path, without phonenumbers: phonenumbers only ever removes digits from the front of a
+    number (an international prefix, a country code, a national prefix, a carrier code), and
+    ``_strip_bounds`` says at most how many for each plain phone (digits and separators only).
+    So two phones can only be the same number when they end in the same ``r`` digits, ``r``
+    = 7 to 11 per phone (e.g. 11 for a Chinese mobile, which nothing is removed from). Sorted
+    by their digits read backwards, such phones are neighbours: a plain phone whose two
+    neighbours end differently is keyed by its own digits. Only the others (and phones that
+    are not plain) are parsed, each distinct text once. All of it on the UTF-8 bytes of the
+    whole column at once."""
     n = len(arr)
     out = np.full(n, -1, dtype=np.int64)
     if n == 0 or arr.null_count == n:
@@ -272,62 +278,198 @@ def _phone_keys(arr: pa.Array, region: str = "CN") -> np.ndarray:
     is_digit = np.zeros(len(data) + 1, dtype=np.uint16)  # a spare 0 so no row starts past the end
     is_digit[:-1] = (data >= 48) & (data <= 57)
     have = np.add.reduceat(is_digit, starts).astype(np.int64)  # digits per row
-    odd = np.zeros(len(data) + 1, dtype=np.uint16)
-    odd[:-1] = ~_PLAIN_PHONE[data]
-    n_odd = np.add.reduceat(odd, starts).astype(np.int64)
     empty = lengths == 0
     have[empty] = 0  # (reduceat gives an empty row the next byte)
-    n_odd[empty] = 0
-    plus = ~empty & (data[np.minimum(starts, max(len(data) - 1, 0))] == ord("+")) if len(data) else empty & False
-    plain = valid & ~empty & (n_odd == plus.astype(np.int64)) & (have <= _MAX_PLAIN_DIGITS)
     end = np.cumsum(have)  # one past each row's last digit, in ``digits`` (null slots' bytes included)
-    if arr.null_count:
-        have[~valid] = 0
+    plus = ~empty & (data[np.minimum(starts, max(len(data) - 1, 0))] == ord("+")) if len(data) else empty
+    odd = ~_PLAIN_PHONE[data]
+    if odd.sum() == plus.sum() and (data == ord("+")).sum() == plus.sum():
+        n_odd = plus.astype(np.int64)  # the only odd bytes are the '+' that start their rows
+    else:
+        odd_counts = np.zeros(len(data) + 1, dtype=np.uint16)
+        odd_counts[:-1] = odd
+        n_odd = np.add.reduceat(odd_counts, starts).astype(np.int64)
+        n_odd[empty] = 0
+    plain = valid & ~empty & (n_odd == plus) & (have <= _MAX_PLAIN_DIGITS)
     digits = data[is_digit[:-1] == 1] - np.uint8(48)
     fast = np.flatnonzero(plain & (have >= 7))
-    # Key of a plain phone: (digit count, '+') above its digits as one integer.
+    # Each plain phone as one integer: (digit count, '+') above its digits.
     e, take = end[fast], have[fast]
     value = np.zeros(len(fast), dtype=np.int64)
-    for j in range(_MAX_PLAIN_DIGITS):  # the j-th digit from the right; every key has at least 7
+    for j in range(int(take.max(initial=0))):  # the j-th digit from the right; every phone has at least 7
         d = digits[np.maximum(e - 1 - j, 0)].astype(np.int64)
         value += (d if j < 7 else np.where(j < take, d, 0)) * 10**j
     key = (take * 2 + plus[fast]) * 10**_MAX_PLAIN_DIGITS + value
-    # Phones phonenumbers must read: not plain, or sharing their last 7 digits with another plain phone.
+    # Phones phonenumbers must read: those that are not plain, each distinct text once.
     slow = np.flatnonzero(valid & ~empty & ~plain)
     parsed: dict[str, int] = {}
-    groups: list[int] = []
-    slow_key = np.full(len(slow), -1, dtype=np.int64)
+    ends: list[str] = []  # the digits each parsed number is compared by
     if len(slow):
         codes, uniques = pd.factorize(pd.Series(arr.take(pa.array(slow)).to_numpy(zero_copy_only=False)))
         found = [_phone_reference(u, region) for u in uniques]
         table = np.array([-1 if f is None else _PARSED + parsed.setdefault(f[0], len(parsed)) for f in found],
                          dtype=np.int64)
-        slow_key = table[codes]
-        groups = [f[1] for f in found if f is not None]
-    distinct, inverse = np.unique(key, return_inverse=True)
-    last7 = distinct % 10**7
-    shared, count = np.unique(last7, return_counts=True)
-    suspect = np.isin(last7, shared[count > 1]) | np.isin(last7, np.array(groups, dtype=np.int64))
-    if suspect.any():
-        names = distinct[suspect]
-        n_digits = (names // 10**_MAX_PLAIN_DIGITS) // 2
-        has_plus = (names // 10**_MAX_PLAIN_DIGITS) % 2 == 1
-        number = names % 10**_MAX_PLAIN_DIGITS
-        texts = [("+" if p else "") + str(v).zfill(k) for p, v, k in zip(has_plus.tolist(), number.tolist(),
-                                                                          n_digits.tolist())]
-        distinct = distinct.copy()
-        distinct[suspect] = [_PARSED + parsed.setdefault(f[0], len(parsed)) for f in
-                             (_phone_reference(t, region) for t in texts)]
+        out[slow] = table[codes]
+        ends = [f[1] for f in found if f is not None]
+    if not len(fast):
+        return out
+    inverse, distinct = pd.factorize(key)  # hashing: no sort
+    # Only phones whose last 7 digits another phone shares can be the same number as it (every
+    # phone needs at least 7 alike): ``_strip_bounds`` and ``_near`` look at those only.
+    tail, tails = pd.factorize(distinct % 10**7)
+    shared = np.bincount(tail, minlength=len(tails))[tail] > 1
+    if ends:
+        shared |= np.isin(distinct % 10**7, [int(x[-7:]) for x in ends])
+    maybe = np.flatnonzero(shared)
+    if len(maybe):
+        count = distinct[maybe] // 10**_MAX_PLAIN_DIGITS // 2
+        has_plus = distinct[maybe] // 10**_MAX_PLAIN_DIGITS % 2 == 1
+        number = distinct[maybe] % 10**_MAX_PLAIN_DIGITS
+        texts = [str(v).zfill(k) for v, k in zip(number.tolist(), count.tolist())]
+        need = np.clip(count - _strip_bounds(texts, has_plus, region), 7, 11)
+        backwards = np.zeros(len(maybe), dtype=np.int64)
+        for j in range(_MAX_PLAIN_DIGITS):
+            backwards += np.where(j < count, number // 10**j % 10 + 1, 0) * _REV[j]
+        suspect = _near(backwards, need, [_backwards(x) for x in ends])
+        if suspect.any():
+            distinct = distinct.copy()
+            distinct[maybe[suspect]] = [
+                _PARSED + parsed.setdefault(f[0], len(parsed)) for f in
+                (_phone_reference(("+" if p else "") + t, region) for t, p in
+                 zip(np.array(texts, dtype=object)[suspect], has_plus[suspect]))]
     out[fast] = distinct[inverse]
-    out[slow] = slow_key
     return out
 
 
-def _phone_reference(text: str, region: str = "CN") -> tuple[str, int] | None:
-    """The phone rule for one text: (key, last 7 digits of what it is compared by), None when it
-    has fewer than 7 digits. The key is phonenumbers' country code and national number ('+86
-    1012345678' for 010-12345678 in CN); a number it cannot read, or whose national number has
-    fewer than 7 digits, is compared by its last 11 digits ('#…')."""
+def _backwards(digits: str) -> int:
+    """The last (up to 17) digits of a text, backwards in base 11, as ``_phone_keys`` sorts them."""
+    tail = digits[::-1][:_MAX_PLAIN_DIGITS]
+    return int(sum((int(c) + 1) * int(_REV[j]) for j, c in enumerate(tail)))
+
+
+def _near(backwards: np.ndarray, need: np.ndarray, others: list[int]) -> np.ndarray:
+    """Which phones end in the same ``need`` digits as another phone (or as one of ``others``,
+    needing nothing themselves). Sorted backwards, the longest common ending of two phones is
+    the shortest between neighbours on the way, so each phone need only look at its two
+    neighbours."""
+    n = len(backwards)
+    allb = np.concatenate([backwards, np.array(others, dtype=np.int64)])
+    order = np.argsort(allb, kind="stable")
+    s = allb[order]
+    # Common ending of neighbours: equal base-11 digits from the top.
+    common = np.zeros(max(len(s) - 1, 0), dtype=np.int64)
+    same = np.ones(len(common), dtype=bool)
+    for j in range(_MAX_PLAIN_DIGITS):
+        place = _REV[j]
+        same &= (s[:-1] // place) == (s[1:] // place)
+        common += same
+    need_s = np.full(len(s), 99, dtype=np.int64)
+    mine = order < n
+    need_s[mine] = need[order[mine]]
+    hit = np.zeros(len(s), dtype=bool)
+    hit[1:] |= common >= need_s[1:]
+    hit[:-1] |= common >= need_s[:-1]
+    out = np.zeros(n, dtype=bool)
+    out[order[mine]] = hit[mine]
+    return out
+
+
+def _strip_bounds(texts: list[str], plus: np.ndarray, region: str) -> np.ndarray:
+    """Per plain phone (its digits, and whether a '+' came first), at most how many digits
+    phonenumbers may remove from its front: after a '+', the country code and a national
+    prefix or carrier code of that country; without, the region's international prefix and
+    what may follow it, its country code, its national prefix or carrier code. The prefixes are
+    phonenumbers' own patterns (libphonenumber writes them for RE2, Arrow's regex engine)."""
+    rules = _prefix_rules(region)
+    heads = pa.array(texts, type=pa.large_string())
+    counts = np.array([len(t) for t in texts], dtype=np.int64)
+
+    def starts_with(pattern: str | None, texts: pa.Array) -> np.ndarray:
+        if not pattern:
+            return np.zeros(len(texts), dtype=bool)
+        return pc.fill_null(pc.match_substring_regex(texts, f"^(?:{pattern})"), False).to_numpy(zero_copy_only=False)
+
+    def prefix_length(pattern: str | None, texts: pa.Array) -> np.ndarray:
+        """How many digits the pattern takes from the front (0 when it does not match there):
+        the same leftmost-first match Python's re.match finds, so what phonenumbers strips."""
+        if not pattern:
+            return np.zeros(len(texts), dtype=np.int64)
+        found = pc.struct_field(pc.extract_regex(texts, f"^(?P<p>{_uncaptured(pattern)})"), "p")
+        return pc.fill_null(pc.utf8_length(found), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    bound = np.zeros(len(counts), dtype=np.int64)
+    own = ~plus
+    if own.any():
+        h = heads.filter(pa.array(own))
+        b = prefix_length(rules.national, h)
+        b = np.where(starts_with(str(rules.code), h), len(str(rules.code)) + 2 * rules.national_width, b)
+        b = np.where(starts_with(rules.international, h), _MAX_PLAIN_DIGITS, b)  # then any country: no bound
+        bound[own] = b
+    if plus.any():
+        at = np.flatnonzero(plus)
+        h = heads.take(pa.array(at))
+        lead = [pc.cast(pc.utf8_slice_codeunits(h, 0, k), pa.int64()).to_numpy(zero_copy_only=False) for k in (1, 2, 3)]
+        cc_len = np.select([np.isin(lead[k], rules.codes) for k in range(3)], [1, 2, 3], default=0)
+        b = np.full(len(at), _MAX_PLAIN_DIGITS, dtype=np.int64)  # no known country code: no bound
+        for k in (1, 2, 3):
+            for cc in np.unique(lead[k - 1][cc_len == k]):
+                rows = np.flatnonzero((cc_len == k) & (lead[k - 1] == cc))
+                pattern = _national_prefix(int(cc))
+                b[rows] = k + prefix_length(pattern, pc.utf8_slice_codeunits(h.take(pa.array(rows)), k))
+        bound[at] = b
+    return bound
+
+
+@dataclass(frozen=True)
+class _PrefixRules:
+    code: int
+    international: str | None
+    national: str | None
+    national_width: int
+    codes: np.ndarray  # every country calling code
+
+
+def _width(pattern: str | None) -> int:
+    """The most characters a regular expression can match (phonenumbers' are all bounded)."""
+    if not pattern:
+        return 0
+    try:
+        from re import _parser as sre_parse  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse
+    return min(int(sre_parse.parse(pattern).getwidth()[1]), _MAX_PLAIN_DIGITS)
+
+
+def _uncaptured(pattern: str) -> str:
+    """A pattern with its capturing groups made non-capturing (Arrow names every group)."""
+    return re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)
+
+
+@lru_cache(maxsize=None)
+def _national_prefix(code: int) -> str | None:
+    """The national prefix / carrier code pattern of a country code's main region."""
+    import phonenumbers
+
+    region = phonenumbers.region_code_for_country_code(code)
+    meta = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    return (meta.national_prefix_for_parsing or meta.national_prefix) if meta is not None else None
+
+
+@lru_cache(maxsize=None)
+def _prefix_rules(region: str) -> _PrefixRules:
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    national = meta.national_prefix_for_parsing or meta.national_prefix
+    return _PrefixRules(meta.country_code, meta.international_prefix, national, _width(national),
+                        np.array(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), dtype=np.int64))
+
+
+def _phone_reference(text: str, region: str = "CN") -> tuple[str, str] | None:
+    """The phone rule for one text: (key, the digits it is compared by), None when it has fewer
+    than 7 digits. The key is phonenumbers' country code and national number ('+86 1012345678'
+    for 010-12345678 in CN) when that national number has 7 digits or more and ends the text's
+    digits; otherwise (a number phonenumbers cannot read, or rewrites) the last 11 digits."""
     import phonenumbers  # only for the phones the fast path cannot settle
 
     digits = phonenumbers.normalize_digits_only(text)
@@ -336,11 +478,12 @@ def _phone_reference(text: str, region: str = "CN") -> tuple[str, int] | None:
     try:
         number = phonenumbers.parse(text, region)
         national = phonenumbers.national_significant_number(number)
-        if len(national) >= 7:
-            return f"+{number.country_code} {national}", int(national[-7:])
+        main = digits[:-len(number.extension)] if number.extension and digits.endswith(number.extension) else digits
+        if len(national) >= 7 and main.endswith(national):
+            return f"+{number.country_code} {national}", national
     except phonenumbers.NumberParseException:
         pass
-    return "#" + digits[-11:], int(digits[-7:])
+    return "#" + digits[-11:], digits[-11:]
 
 
 class _Inline:

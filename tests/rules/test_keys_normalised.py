@@ -88,26 +88,46 @@ def test_phone_keys_equal_exactly_when_phonenumbers_says_the_same_number(values,
                 assert (k[i] == k[j]) == equal[i][j], (values[i], values[j], ref[i], ref[j])
 
 
-def test_same_number_has_the_same_last_7_digits_in_every_format_and_region():
-    """The fast path's premise: two texts phonenumbers reads as one number end in the same 7
-    digits (the end of its national number). Checked on phonenumbers' example numbers of every
-    region and type, written nationally, internationally, E.164 and dialled from abroad."""
+def strip_bounds(texts: list[str], region: str) -> np.ndarray:
+    digits = [re.sub(r"[^0-9]", "", t) for t in texts]
+    return prep._strip_bounds(digits, np.array([t.startswith("+") for t in texts]), region)
+
+
+PLAIN = re.compile(r"^\+?[0-9 ()./-]+$")
+
+
+def test_strip_bounds_cover_what_phonenumbers_removes_in_every_format_and_region():
+    """The fast path's premise: phonenumbers removes at most ``_strip_bounds`` digits from the
+    front of a plain phone, so the same number written two ways ends in the same digits.
+    Checked on phonenumbers' example numbers of every region and type, written nationally,
+    internationally, E.164 and dialled from abroad, read in several default regions."""
     F, T = phonenumbers.PhoneNumberFormat, phonenumbers.PhoneNumberType
     checked = 0
-    for home in ("CN", "US", "GB", "DE", "AR", "BR", "IT"):
+    for home in ("CN", "US", "GB", "DE", "AR", "BR", "IT", "AU", "JP"):
+        texts = set()
         for r in sorted(phonenumbers.SUPPORTED_REGIONS):
             for t in (T.FIXED_LINE, T.MOBILE, T.TOLL_FREE, T.VOIP):
                 ex = phonenumbers.example_number_for_type(r, t)
-                if ex is None:
-                    continue
-                for text in {phonenumbers.format_number(ex, F.NATIONAL), phonenumbers.format_number(ex, F.E164),
-                             phonenumbers.format_number(ex, F.INTERNATIONAL),
-                             phonenumbers.format_out_of_country_calling_number(ex, home)}:
-                    ref = _phone_reference(text, home)
-                    if ref is not None:
-                        assert ref[1] == int(phonenumbers.normalize_digits_only(text)[-7:]), (home, r, text)
-                        checked += 1
-    assert checked > 5000
+                if ex is not None:
+                    texts |= {phonenumbers.format_number(ex, F.NATIONAL), phonenumbers.format_number(ex, F.E164),
+                              phonenumbers.format_number(ex, F.INTERNATIONAL),
+                              phonenumbers.format_out_of_country_calling_number(ex, home)}
+        texts = sorted(t for t in texts if PLAIN.match(t) and 7 <= len(re.sub(r"[^0-9]", "", t)) <= 17)
+        bound = strip_bounds(texts, home)
+        for text, b in zip(texts, bound):
+            ref = _phone_reference(text, home)
+            if ref is not None and not ref[0].startswith("#"):
+                removed = len(re.sub(r"[^0-9]", "", text)) - len(ref[1])
+                assert 0 <= removed <= b, (home, text, ref, b)
+                checked += 1
+    assert checked > 10000
+
+
+def test_strip_bounds_are_tight_for_common_numbers():
+    # Nothing comes off a Chinese mobile, a 0 off a landline, +86 off a mobile, +86 and a 0 off a landline.
+    assert strip_bounds(["138 0013 8000", "010-12345678", "+86 138 0013 8000", "+86 010 1234 5678"],
+                        "CN").tolist() == [0, 1, 2, 3]
+    assert strip_bounds(["(505) 796-3786", "+1 505 796 3786", "+1 1 505 796 3786"], "US").tolist() == [0, 1, 2]
 
 
 def test_distinct_plain_phones_are_never_parsed_one_by_one(monkeypatch):
