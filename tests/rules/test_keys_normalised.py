@@ -235,3 +235,25 @@ def test_company_and_contact_duplicates_through_the_rules():
 def test_blank_and_short_phones_have_no_key(region):
     assert keys([None, "", "  ", "123", "12-34-56"], region) == [-1] * 5
     assert np.all(np.array(keys(["1234567"], region)) >= 0)
+
+
+@pytest.mark.parametrize("cell, want", [("US", "US"), ("gb", "GB"), ("+1", "US"), ("86", "CN"), ("CN", "CN"),
+                                        (None, "CN")])
+def test_the_default_phone_region_is_read_from_settings(cell, want):
+    from salesbook.settings import settings_from_grid
+
+    from .test_settings import grid, set_cell
+    assert settings_from_grid(set_cell(grid(), "Default phone region", 1, cell)).phone_region == want
+    assert settings_from_grid([["常规"], ["设置", "值"], ["默认电话区号", "+44"]]).phone_region == "GB"
+
+
+@pytest.mark.parametrize("value", ["XX", "+999", "China"])
+def test_an_unknown_phone_region_names_the_settings_cell(value):
+    from salesbook.settings import SettingsError, settings_from_grid
+
+    from .test_settings import grid, set_cell
+    rows = set_cell(grid(), "Default phone region", 1, value)
+    row = next(i for i, r in enumerate(rows) if r and str(r[0]).startswith("Default phone region")) + 1
+    with pytest.raises(SettingsError) as e:
+        settings_from_grid(rows)
+    assert str(e.value).startswith(f"Settings sheet 'Settings', cell B{row}: {value!r} is not a phone region")
