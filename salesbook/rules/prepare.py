@@ -1082,29 +1082,27 @@ def _reading_problems(col: "_Collector", key: str, values: pd.Series, r: Reading
     is_date = setting == "Date order"
     choices = "(DMY or MDY)" if is_date else "(. or ,)"
     say = _say_date if is_date else _say_amount
-    why = pd.Series(r.why, index=values.index)[mask]
-    texts = values[mask].astype(object)
-    msgs = pd.Series(None, index=texts.index, dtype=object)
-    for code in np.unique(why.to_numpy()):
-        at = why.index[why.to_numpy() == code]
-        for text in pd.unique(texts[at]):
-            rows = at[(texts[at] == text).to_numpy()]
-            if code == AMBIGUOUS:
-                a, b = r.options[0][rows[0]], r.options[1][rows[0]]
-                msg = f"{label} '{text}' could be {say(a)} or {say(b)}: set {setting} in Settings {choices}"
-            elif code == MIXED:
-                own = r.own[rows[0]]
-                other = next(w for w in r.examples if w != own)
-                msg = (f"{label} '{text}' reads only {_WAY_NAMES[own]}, but other values in this column read only "
-                       f"{_WAY_NAMES[other]} (e.g. '{r.examples[other]}'): fix the cell, or set {setting} in "
-                       f"Settings {choices}")
-            elif code == AGAINST_SETTING:
-                msg = (f"{label} '{text}' cannot be read {_WAY_NAMES.get(r.choice, r.choice)}, as {setting} "
-                       f"in Settings says ({r.choice})")
-            else:
-                continue
-            msgs[rows] = msg
-    col.add(key, mask, values, msgs.reindex(values.index))
+    at = np.flatnonzero(mask.to_numpy(dtype=bool))
+    codes, texts = pd.factorize(values.iloc[at].to_numpy(dtype=object))  # a text's reason is the same on every row
+    messages = []
+    for text, row in zip(texts, at[first_rows(codes)]):
+        code = r.why[row]
+        if code == AMBIGUOUS:
+            a, b = r.options[0].iloc[row], r.options[1].iloc[row]
+            msg = f"{label} '{text}' could be {say(a)} or {say(b)}: set {setting} in Settings {choices}"
+        elif code == MIXED:
+            own = r.own.iloc[row]
+            other = next(w for w in r.examples if w != own)
+            msg = (f"{label} '{text}' reads only {_WAY_NAMES[own]}, but other values in this column read only "
+                   f"{_WAY_NAMES[other]} (e.g. '{r.examples[other]}'): fix the cell, or set {setting} in "
+                   f"Settings {choices}")
+        else:  # AGAINST_SETTING
+            msg = (f"{label} '{text}' cannot be read {_WAY_NAMES.get(r.choice, r.choice)}, as {setting} "
+                   f"in Settings says ({r.choice})")
+        messages.append(msg)
+    msgs = pd.Series(None, index=values.index, dtype=object)
+    msgs.iloc[at] = np.array(messages, dtype=object)[codes]
+    col.add(key, mask, values, msgs)
 
 
 def prepare(raw: pd.DataFrame, settings: Settings, labels: dict[str, str] | None = None) -> Prepared:
