@@ -893,6 +893,8 @@ def _numeric_dates(texts: pa.Array, weights: np.ndarray, order: str):
     A year-first text with four digits is left to the formats (``ours`` False)."""
     n = len(texts)
     nat = np.full(n, np.datetime64("NaT", "D"))
+    if not pc.any(pc.match_substring_regex(texts, r"^\d{1,2}[./-]\d")).as_py():  # ISO and the like: none here
+        return np.zeros(n, dtype=bool), nat, np.zeros(n, np.int8), None, {}, None, None
     m = pc.extract_regex(texts, _NUMERIC_DATE)
     ours = m.is_valid().to_numpy(zero_copy_only=False) if m.null_count else np.ones(n, dtype=bool)
     if not ours.any():
