@@ -704,10 +704,10 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
                ["Unanswered limit 未回应上限", s.unanswered_limit, "Flag a lead after this many consecutive contacts without a response."],
                ["No contact days 未联系天数", s.no_contact_days, "Flag a lead with no contact for more than this many days."],
                ["Duplicate check 查重", "Yes" if s.duplicate_check else "No", "Flag leads with the same email, phone, or company + contact as an earlier row."],
-               ["Date order 日期顺序", s.date_order.upper() if s.date_order != "auto" else "Auto", "Dates typed as text: Auto, DMY (25/10/2026), MDY (10/25/2026) or YMD. Auto reads a column day-first or month-first only when a value in it proves it."],
-               ["Decimal separator 小数点", "Auto" if s.decimal_separator == "auto" else s.decimal_separator, "Amounts typed as text: Auto, . (45,000.50) or , (45.000,50). Auto decides per column from the values that prove it."],
-               ["Default phone region 默认电话区号", s.phone_region, "The country of phone numbers typed without +country code, for finding duplicates (CN: 010-12345678 = +86 10 1234 5678)."],
-               ["Holiday calendar 节假日日历", s.holiday_calendar or None, "A country code (CN, US, DE, GB …): follow-ups skip its public holidays (CN: also works on the make-up working days). Blank = none."],
+               ["Date order 日期顺序", s.date_order.upper() if s.date_order != "auto" else "Auto", "Text dates: Auto, DMY (25/10/2026), MDY (10/25/2026) or YMD. Auto: as a value in the column proves it."],
+               ["Decimal separator 小数点", "Auto" if s.decimal_separator == "auto" else s.decimal_separator, "Text amounts: Auto, . (45,000.50) or , (45.000,50). Auto: as a value in the column proves it."],
+               ["Default phone region 默认电话区号", s.phone_region, "Country of phones typed without +code, for duplicates (CN: 010-12345678 = +86 10 1234 5678)."],
+               ["Holiday calendar 节假日日历", s.holiday_calendar or None, "A country (CN, US, DE, GB …): follow-ups skip its public holidays; CN also its make-up working days. Blank = none."],
                ["Bottleneck minimum 瓶颈最少线索", s.bottleneck_min_reached, "Only stages reached by at least this many leads can be the bottleneck."],
                ["Language 语言", {"auto": "Auto", "en": "English", "zh": "中文"}[s.language], "Auto: the language of the Leads headers."]]
     stages = [["Stage", "中文", "Probability", "Limit (days)", "Type"]] + [
@@ -723,7 +723,7 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
         [g, s.cadence_open.get(g) or "None", s.cadence_won.get(g) or "None"] for g in GRADES]
     holidays = [["Date", "Name"]] + [[d, ""] for d in s.holidays]
     return [
-        ("General 常规", general, "Dates, grading method and stale thresholds."),
+        ("General 常规", general, "Dates, grading method, stale thresholds, how text is read, the holiday calendar."),
         ("Stages 阶段", stages, "The pipeline in order. Probability weights the pipeline value; Limit is how many days a lead may stay before it is flagged as stuck. Type: Open, Won or Lost."),
         ("BANT points BANT评分", bant, "Points 0–3 per value. 'Blank means' marks the value an empty cell counts as. Rules refer to the English value names."),
         ("Timeline by date 按日期计时间", tdays, "A Timeline given as a date scores by the days from today (past dates count as soon); later than the last line scores 0."),
