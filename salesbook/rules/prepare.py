@@ -210,16 +210,6 @@ def dense_codes(codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def norm_codes(s: pd.Series) -> np.ndarray:
-    """Integer codes equal where ``schema.norm`` of the values is equal (-1 for blanks).
-    ``norm`` runs once per distinct value, never per row."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    normed = [norm(u) for u in uniques]
-    canon, _ = pd.factorize(pd.Series(normed, dtype=object))
-    table = np.append(canon, -1).astype(np.int64)
-    return table[codes]
-
-
 def _arrow(s: pd.Series) -> pa.Array:
     """The Arrow array behind a text Series (converted when it is not Arrow-backed)."""
     arr = getattr(s.array, "_pa_array", None)
@@ -873,7 +863,8 @@ def _encode(arr: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray]:
 
 # 8/10/2026, 08-10-2026, 8.10.26, 25/10/2026 09:30 AM (Zoho), 2026/10/08 (year first: left to the formats)
 _NUMERIC_DATE = (r"^(?P<p1>\d{1,4})(?P<s1>[./-])(?P<p2>\d{1,2})(?P<s2>[./-])(?P<p3>\d{1,4})"
-                 r"(?:(?:\s+|T)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<se>\d{2})(?:\.\d+)?)?\s*(?P<ap>[AaPp]\.?[Mm]\.?)?)?$")
+                 r"(?:(?:\s+|T)(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<se>\d{2})(?:\.\d+)?)?"
+                 r"\s*(?P<ap>[AaPp]\.?[Mm]\.?)?)?$")
 
 
 def _days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -1072,10 +1063,12 @@ def _say_amount(x: float) -> str:
     return f"{x:.12g}"
 
 
-_WAY_NAMES = {"DMY": "day-first", "MDY": "month-first", "YMD": "year-first", ".": "with a decimal point", ",": "with a decimal comma"}
+_WAY_NAMES = {"DMY": "day-first", "MDY": "month-first", "YMD": "year-first", ".": "with a decimal point",
+              ",": "with a decimal comma"}
 
 
-def _reading_problems(col: "_Collector", key: str, values: pd.Series, r: Reading, mask: pd.Series, setting: str) -> None:
+def _reading_problems(col: "_Collector", key: str, values: pd.Series, r: Reading, mask: pd.Series,
+                      setting: str) -> None:
     """Check problems for the cells of a column that read two ways (``mask``: where to report):
     each names the setting that settles it. One message per distinct value."""
     if not mask.any():
