@@ -437,6 +437,8 @@ def _decimal_separator(v: object) -> object:
 
 def _phone_region(v: object) -> object:
     """A region code (CN, US …) or a calling code (86, +86) → the region phonenumbers knows."""
+    if isinstance(v, float) and v.is_integer():  # 86 typed as a number
+        v = int(v)
     t = _text(v).upper()
     if not t:
         return None

@@ -238,7 +238,7 @@ def test_blank_and_short_phones_have_no_key(region):
 
 
 @pytest.mark.parametrize("cell, want", [("US", "US"), ("gb", "GB"), ("+1", "US"), ("86", "CN"), ("CN", "CN"),
-                                        (None, "CN")])
+                                        (44.0, "GB"), (None, "CN")])
 def test_the_default_phone_region_is_read_from_settings(cell, want):
     from salesbook.settings import settings_from_grid
 
