@@ -303,31 +303,38 @@ def _phone_keys(arr: pa.Array, region: str = "CN") -> np.ndarray:
         ends = [f[1] for f in found if f is not None]
     if not len(fast):
         return out
-    inverse, distinct = pd.factorize(key)  # hashing: no sort
-    # Only phones whose last 7 digits another phone shares can be the same number as it (every
-    # phone needs at least 7 alike): ``_strip_bounds`` and ``_near`` look at those only.
+    out[fast] = key
+    # Only phones whose last 7 digits another phone shares can be the same number as another
+    # (every phone needs at least 7 alike): the rest keep their own digits as their key, and
+    # ``_strip_bounds`` and ``_near`` look at the distinct phones of the others only.
+    tail, tails = pd.factorize(key % 10**7)
+    maybe = np.bincount(tail, minlength=len(tails))[tail] > 1
+    ends7 = np.array([int(x[-7:]) for x in ends], dtype=np.int64)
+    if len(ends7):
+        maybe |= np.isin(key % 10**7, ends7)
+    rows = np.flatnonzero(maybe)
+    if not len(rows):
+        return out
+    inverse, distinct = pd.factorize(key[rows])
     tail, tails = pd.factorize(distinct % 10**7)
-    shared = np.bincount(tail, minlength=len(tails))[tail] > 1
-    if ends:
-        shared |= np.isin(distinct % 10**7, [int(x[-7:]) for x in ends])
-    maybe = np.flatnonzero(shared)
-    if len(maybe):
-        count = distinct[maybe] // 10**_MAX_PLAIN_DIGITS // 2
-        has_plus = distinct[maybe] // 10**_MAX_PLAIN_DIGITS % 2 == 1
-        number = distinct[maybe] % 10**_MAX_PLAIN_DIGITS
+    shared = np.flatnonzero((np.bincount(tail, minlength=len(tails))[tail] > 1) | np.isin(distinct % 10**7, ends7))
+    if len(shared):
+        count = distinct[shared] // 10**_MAX_PLAIN_DIGITS // 2
+        has_plus = distinct[shared] // 10**_MAX_PLAIN_DIGITS % 2 == 1
+        number = distinct[shared] % 10**_MAX_PLAIN_DIGITS
         texts = [str(v).zfill(k) for v, k in zip(number.tolist(), count.tolist())]
         need = np.clip(count - _strip_bounds(texts, has_plus, region), 7, 11)
-        backwards = np.zeros(len(maybe), dtype=np.int64)
+        backwards = np.zeros(len(shared), dtype=np.int64)
         for j in range(_MAX_PLAIN_DIGITS):
             backwards += np.where(j < count, number // 10**j % 10 + 1, 0) * _REV[j]
         suspect = _near(backwards, need, [_backwards(x) for x in ends])
         if suspect.any():
             distinct = distinct.copy()
-            distinct[maybe[suspect]] = [
+            distinct[shared[suspect]] = [
                 _PARSED + parsed.setdefault(f[0], len(parsed)) for f in
                 (_phone_reference(("+" if p else "") + t, region) for t, p in
                  zip(np.array(texts, dtype=object)[suspect], has_plus[suspect]))]
-    out[fast] = distinct[inverse]
+            out[fast[rows]] = distinct[inverse]
     return out
 
 
