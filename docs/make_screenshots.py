@@ -89,7 +89,7 @@ VIEWS = [
     # ... and the output columns beside Lead ID, Company and Stage.
     View("leads-outputs.png", "Leads", "A1:AC26", ("Grade", "Grade Reason", "Follow-up Status", "Stale Reason"),
          hide=tuple("CDEFG") + tuple("IJKLMNOPQRSTU"), headings=True),
-    View("settings.png", "Settings", "A1:G45", ("General", "Stages", "BANT points", "Weight profile")),
+    View("settings.png", "Settings", "A1:G49", ("General", "Stages", "BANT points", "Weight profile")),
     View("funnel.png", "Funnel", "A1:K21", ("Sales funnel", "Key figures", "Win rate", "Conversion by stage")),
     View("funnel-chart.png", "Funnel", "L12:S30", ("Leads reaching each stage",)),
     # By owner / by source, without the seven "reached" columns (L:R).

@@ -22,13 +22,13 @@ from salesbook.rules.settings import SETTINGS_SHEET, SETTINGS_SHEET_NAMES, setti
 log = logging.getLogger(__name__)
 
 TITLE = "Sales Pipeline"
-from salesbook.vocabulary.names import HELP as HELP_SHEET, SHEET_NAMES  # noqa: E402
+from salesbook.vocabulary.names import HELP as HELP_SHEET, SHEET_NAMES
 HELP_NAMES = SHEET_NAMES[HELP_SHEET]
 NOTE_COL = 6  # 0-based column of the Settings notes (G), as in the shipped workbook
 
 # The ribbon's button labels, for messages; what the status bar says while a command works on n leads.
-from salesbook.vocabulary.help import RIBBON_LABELS as LABELS  # noqa: E402
-from salesbook.vocabulary.words import WORKING  # noqa: E402
+from salesbook.vocabulary.help import RIBBON_LABELS as LABELS
+from salesbook.vocabulary.words import WORKING
 
 
 def _caller():
@@ -222,7 +222,7 @@ def settings_grid() -> list[list[object]]:
     return grid
 
 
-from salesbook.vocabulary.help import help_lines  # noqa: E402
+from salesbook.vocabulary.help import help_lines
 HELP_LINES = help_lines()  # the workbook's Help text, one line per cell of column A
 
 

@@ -197,3 +197,16 @@ def test_the_readme_links_the_docs():
     readme = _text(ROOT / "README.md")
     for name in ("user-guide.md", "admin-guide.md", "acceptance.md"):
         assert f"docs/{name}" in readme, f"README.md does not link docs/{name}"
+
+
+def test_the_user_guide_lists_every_column_name():
+    """Every header a column is found under (English, Chinese, aliases) is in the user guide's table."""
+    from salesbook.rules.schema import COLUMNS
+
+    guide = _text(DOCS / "user-guide.md")
+    table = guide[guide.index("**Other names for the columns.**"):]
+    for c in COLUMNS:
+        row = next((line for line in table.splitlines() if line.startswith(f"| {c.en} | {c.zh} |")), None)
+        assert row is not None, c.en
+        for alias in c.aliases:
+            assert f"`{alias}`" in row, (c.en, alias)

@@ -25,8 +25,8 @@ from salesbook.rules.schema import INPUTS
 from salesbook.rules.settings import DEFAULT_BANT, DEFAULT_STAGES
 
 # The columns of a sample frame, in order (headers in the requested language).
-# Email and Phone as two columns (the combined "Email / Phone" header is still read).
-LEAD_COLUMNS = tuple(c for c in INPUTS if c.key != "email_phone")
+# Email and Phone as two columns (the combined "Email / Phone" header is still read); no Mobile.
+LEAD_COLUMNS = tuple(c for c in INPUTS if c.key not in ("email_phone", "mobile"))
 
 # ---------------------------------------------------------------------------
 # Vocabularies

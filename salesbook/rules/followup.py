@@ -8,6 +8,7 @@ import pandas as pd
 from salesbook.rules.settings import GRADES, LOST, OPEN, WON, Settings
 from salesbook.rules.prepare import KINDS, Prepared
 from salesbook.rules.text import t
+from salesbook.rules.workdays import roll_forward
 
 FOLLOWUP_DEPENDS = ("budget", "authority", "need", "timeline", "stage", "created", "last_contact", "scheduled")
 STATUSES = ("Overdue", "Due today", "This week", "Later")  # "Later": due in more than 7 days
@@ -34,8 +35,7 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
     due = base + days
     ok = ~np.isnat(due)
     if ok.any():
-        hol = np.array(sorted(settings.holidays), dtype="datetime64[D]") if settings.holidays else np.array([], "datetime64[D]")
-        due[ok] = np.busday_offset(due[ok], 0, roll="forward", holidays=hol)
+        due[ok] = roll_forward(due[ok], settings)  # weekends, Holidays, the Holiday calendar
     scheduled = f["scheduled"].to_numpy(dtype="datetime64[D]")
     day = np.datetime64(today.date(), "D")
     # A booked date replaces the cadence date only for a lead that is followed up at all:

@@ -136,6 +136,14 @@ class Settings:
     duplicate_check: bool = True
     close_date_check: bool = True  # stale rule 6: an open lead's expected close date has passed
     holidays: tuple[dt.date, ...] = ()
+    # Reading text cells (docs/spec.md §1): day/month order of text dates, the decimal mark of
+    # text amounts ("auto": decided per column by the values that prove it), the region
+    # phone numbers without a country code belong to, and the country whose public holidays
+    # (and, for CN, make-up working days) follow-ups skip ("" = none).
+    date_order: str = "auto"  # auto | DMY | MDY | YMD
+    decimal_separator: str = "auto"  # auto | . | ,
+    phone_region: str = "CN"
+    holiday_calendar: str = ""  # e.g. CN, US, DE, GB, US-CA
     as_of: dt.date | None = None
     language: str = "auto"  # auto | en | zh
     bottleneck_min_reached: int = 5
@@ -380,6 +388,12 @@ def _read_general(grid: _Grid, span, changes: dict) -> None:
                     if t not in ("yes", "no", "true", "false", "on", "off", "是", "否", "1", "0"):
                         raise grid.error(r, 1, v, "Yes or No")
                     changes[key] = t in ("yes", "true", "on", "是", "1")
+            elif key in _READERS:
+                value = _READERS[key](v)
+                if value is _INVALID:
+                    raise grid.error(r, 1, v, _READER_WHAT[key])
+                if value is not None:
+                    changes[key] = value
             elif key in ("a_threshold", "b_threshold"):
                 x = _number(grid, r, 1, "a score from 0 to 100")
                 if x is not None:
@@ -391,6 +405,69 @@ def _read_general(grid: _Grid, span, changes: dict) -> None:
                 if x is not None:
                     changes[key] = x
             break
+
+
+_INVALID = object()
+DATE_ORDERS = {"auto": "auto", "自动": "auto", "dmy": "DMY", "ddmmyyyy": "DMY", "日月年": "DMY", "dayfirst": "DMY",
+               "mdy": "MDY", "mmddyyyy": "MDY", "月日年": "MDY", "monthfirst": "MDY",
+               "ymd": "YMD", "yyyymmdd": "YMD", "年月日": "YMD", "yearfirst": "YMD"}
+DECIMAL_SEPARATORS = {".": ".", "．": ".", "point": ".", "dot": ".", "period": ".", "decimalpoint": ".", "点": ".",
+                      "小数点": ".", ",": ",", "，": ",", "comma": ",", "decimalcomma": ",", "逗号": ",",
+                      "auto": "auto", "自动": "auto"}
+
+
+def _date_order(v: object) -> object:
+    t = norm(v)
+    return None if not t else DATE_ORDERS.get(t, _INVALID)
+
+
+def _decimal_separator(v: object) -> object:
+    t = _text(v)
+    if not t:
+        return None
+    return DECIMAL_SEPARATORS.get(t, DECIMAL_SEPARATORS.get(norm(t), _INVALID))
+
+
+def _phone_region(v: object) -> object:
+    """A region code (CN, US …) or a calling code (86, +86) → the region phonenumbers knows."""
+    if isinstance(v, float) and v.is_integer():  # 86 typed as a number
+        v = int(v)
+    t = _text(v).upper()
+    if not t:
+        return None
+    if t == "CN":  # the default: no need to pay for the import (~60 ms) on every command
+        return t
+    import phonenumbers
+
+    if t.lstrip("+").isdigit():
+        t = phonenumbers.region_code_for_country_code(int(t.lstrip("+")))
+    return t if t in phonenumbers.SUPPORTED_REGIONS else _INVALID
+
+
+def _holiday_calendar(v: object) -> object:
+    """A country code the holidays package knows (CN, US, DE …), optionally with a subdivision
+    (US-CA, DE-BY); blank, None or 无 for none."""
+    t = _text(v).upper().replace("/", "-").replace(" ", "")
+    if not t:
+        return None
+    if norm(t) in ("none", "无", "-", "—", "no", "否"):
+        return ""
+    import holidays  # only when the cell is filled in
+
+    country, _, subdiv = t.partition("-")
+    supported = holidays.list_supported_countries()
+    if country not in supported or (subdiv and subdiv not in {s.upper() for s in supported[country]}):
+        return _INVALID
+    return t
+
+
+_READERS = {"date_order": _date_order, "decimal_separator": _decimal_separator, "phone_region": _phone_region,
+            "holiday_calendar": _holiday_calendar}
+_READER_WHAT = {"date_order": "a date order (Auto, DMY, MDY or YMD)",
+                "decimal_separator": "a decimal separator (Auto, . or ,)",
+                "phone_region": "a phone region (a country code such as CN, US or DE, or a calling code such as +86)",
+                "holiday_calendar": "a country code for the holiday calendar (such as CN, US, DE, GB or US-CA), "
+                                    "or blank for none"}
 
 
 def _read_stages(grid: _Grid, span, changes: dict) -> None:
@@ -671,6 +748,9 @@ def settings_rows(settings: Settings | None = None) -> list[tuple[str, list[list
               "a_threshold": s.a_threshold, "b_threshold": s.b_threshold, "unanswered_limit": s.unanswered_limit,
               "no_contact_days": s.no_contact_days, "duplicate_check": "Yes" if s.duplicate_check else "No",
               "close_date_check": "Yes" if s.close_date_check else "No",
+              "date_order": s.date_order.upper() if s.date_order != "auto" else "Auto",
+              "decimal_separator": "Auto" if s.decimal_separator == "auto" else s.decimal_separator,
+              "phone_region": s.phone_region, "holiday_calendar": s.holiday_calendar or None,
               "bottleneck_min_reached": s.bottleneck_min_reached,
               "language": {"auto": "Auto", "en": "English", "zh": "中文"}[s.language]}
     general = [header("general", both)] + [

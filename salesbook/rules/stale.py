@@ -7,7 +7,7 @@ import pandas as pd
 
 from salesbook.rules.settings import OPEN, Settings
 from salesbook.rules.period import expected_close
-from salesbook.rules.prepare import Prepared, first_of_codes, first_rows
+from salesbook.rules.prepare import Prepared, first_of_any, first_rows
 from salesbook.rules.text import sep, t
 
 STALE_DEPENDS = ("stage", "need", "unanswered", "created", "last_contact", "stage_since", "scheduled", "snooze_until")
@@ -26,18 +26,19 @@ def days_in_stage(p: Prepared, today: pd.Timestamp, entered: pd.Series | None = 
     return (today - start).dt.days
 
 
-def duplicate_of(f: pd.DataFrame, keys: tuple[str, ...] = ("email_key", "phone_key", "person_key")) -> pd.Series:
-    """For each row that repeats an earlier row's email, phone or company + contact (integer
-    key codes numbered in order of first appearance, -1 for none), the Lead ID of the
-    earliest such row (else NA)."""
+def duplicate_of(f: pd.DataFrame, keys: tuple = ("email_key", ("phone_key", "mobile_key"), "person_key")) -> pd.Series:
+    """For each row that repeats an earlier row's email, phone (Phone or Mobile, either way
+    round) or company + contact (integer key codes numbered in order of first appearance, -1
+    for none; a tuple of columns shares one numbering), the Lead ID of the earliest such row
+    (else NA)."""
     n = len(f)
     positions = np.arange(n)
     found = np.full(n, -1, dtype=np.int64)
     for key in keys:
-        codes = np.asarray(f[key], dtype=np.int64)
-        if not (codes >= 0).any():
+        first = first_of_any([np.asarray(f[k], dtype=np.int64) for k in ((key,) if isinstance(key, str) else key)
+                              if k in f])
+        if first is None:
             continue
-        first = first_of_codes(codes)
         take = (first < positions) & (found < 0)
         found[take] = first[take]
     out = pd.Series(pd.NA, index=f.index, dtype=object)

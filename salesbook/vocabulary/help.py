@@ -58,6 +58,7 @@ INPUT_NOTES = {
     "lead_id": ("unique; required", "唯一；必填"), "company": ("required", "必填"), "contact": ("the person", "联系人姓名"),
     "email_phone": ("email or phone; used to find duplicates", "邮箱或电话；用于查重"),
     "email": ("used to find duplicates", "用于查重"), "phone": ("used to find duplicates", "用于查重"),
+    "mobile": ("a second phone number; used to find duplicates", "第二个电话号码；用于查重"),
     "owner": ("the rep; required", "负责的销售；必填"), "source": ("the channel the lead came from", "线索来源渠道"),
     "stage": ("a stage from Settings; required", "设置表中的阶段；必填"),
     "lost_at_stage": ("for Closed Lost: the stage where it was lost", "丢单线索：在哪个阶段丢单"),

@@ -183,7 +183,7 @@ SETTINGS_BLOCKS: dict[str, tuple[str, ...]] = {
 }
 
 SETTINGS_BLOCK_NOTES = {
-    "general": "Dates, grading method and stale thresholds.",
+    "general": "Dates, grading method, stale thresholds, how text is read, the holiday calendar.",
     "stages": "The pipeline in order. Probability weights the pipeline value; Limit is how many days a lead may stay "
               "before it is flagged as stuck. Type: Open, Won or Lost.",
     "bant": "Points 0–3 per value. 'Blank means' marks the value an empty cell counts as. Rules refer to the English "
@@ -193,7 +193,7 @@ SETTINGS_BLOCK_NOTES = {
     "weights": "Score = 100 × Σ weight × points / 3, with the profile chosen under General.",
     "cadence": "Days between follow-ups by grade, for open leads and for Closed Won customers (after-sales). "
                "None = no follow-up.",
-    "holidays": "Follow-ups never fall on these dates or on weekends.",
+    "holidays": "Follow-ups never fall on these dates, on weekends, or on the public holidays of the Holiday calendar under General.",
     "targets": "The won value each owner should reach in a period: a month (2026-11), a quarter (2026-Q4) or a year "
                "(2026). One line per owner and period.",
 }
@@ -208,6 +208,10 @@ SETTINGS_GENERAL: dict[str, tuple[str, ...]] = {
     "no_contact_days": ("No contact days", "未联系天数", "Days without contact", "无联系天数"),
     "duplicate_check": ("Duplicate check", "查重", "Check duplicates"),
     "close_date_check": ("Close date passed", "成交日期已过", "Close date check", "Past close date", "预计成交日期已过"),
+    "date_order": ("Date order", "日期顺序"),
+    "decimal_separator": ("Decimal separator", "小数点", "Decimal mark"),
+    "phone_region": ("Default phone region", "默认电话区号", "Phone region"),
+    "holiday_calendar": ("Holiday calendar", "节假日日历"),
     "bottleneck_min_reached": ("Bottleneck minimum", "瓶颈最少线索", "Bottleneck min reached"),
     "language": ("Language", "语言"),
 }
@@ -222,6 +226,10 @@ SETTINGS_GENERAL_NOTES = {
     "no_contact_days": "Flag a lead with no contact for more than this many days.",
     "duplicate_check": "Flag leads with the same email, phone, or company + contact as an earlier row.",
     "close_date_check": "Flag an open lead whose expected close date (Close Date, else a Timeline date) is before today.",
+    "date_order": "Text dates: Auto, DMY (25/10/2026), MDY (10/25/2026) or YMD. Auto: as a value in the column proves it.",
+    "decimal_separator": "Text amounts: Auto, . (45,000.50) or , (45.000,50). Auto: as a value in the column proves it.",
+    "phone_region": "Country of phones typed without +code, for duplicates (CN: 010-12345678 = +86 10 1234 5678).",
+    "holiday_calendar": "A country (CN, US, DE, GB …): follow-ups skip its public holidays; CN also its make-up working days. Blank = none.",
     "bottleneck_min_reached": "Only stages reached by at least this many leads can be the bottleneck.",
     "language": "Auto: the language of the Leads headers.",
 }

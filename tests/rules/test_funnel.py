@@ -42,7 +42,7 @@ BOOK = [
      "Stage Since": day(-10)},
     {"Lead ID": "L2", "Stage": "Qualification", "Deal Value": "2000", "Owner": "Ann", "Source": "Web", **OPEN_FRESH,
      "Stage Since": day(-5)},
-    {"Lead ID": "L3", "Stage": "Proposal", "Deal Value": "10,000", "Owner": "Bob", "Source": "Referral",
+    {"Lead ID": "L3", "Stage": "Proposal", "Deal Value": "10,000.00", "Owner": "Bob", "Source": "Referral",
      "Created": "2026-01-05", "Last Contact": day(-40), "Stage Since": day(-40)},
     {"Lead ID": "L4", "Stage": "Negotiation", "Deal Value": "20000", "Owner": "Bob", "Source": "Referral", **OPEN_FRESH,
      "Stage Since": day(-6)},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -12,28 +10,7 @@ from hypothesis import strategies as st
 
 from salesbook.rules.prepare import _phone_keys, first_of_codes, first_rows
 
-PHONE_TEXT = st.one_of(st.none(), st.text(alphabet="0123456789 +-()x٣７号", max_size=20), st.just(""))
-
-
-def _phone_reference(values: list[str | None]) -> list[str | None]:
-    """The rule: the last 11 digits (ASCII 0-9) of a number with at least 7 digits."""
-    out = []
-    for v in values:
-        digits = re.sub(r"[^0-9]", "", v) if v is not None else ""
-        out.append(digits[-11:] if len(digits) >= 7 else None)
-    return out
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(PHONE_TEXT, max_size=30))
-def test_phone_keys_equal_exactly_when_the_last_11_digits_are_equal(values):
-    keys = _phone_keys(pa.array(values, type=pa.large_string()))
-    ref = _phone_reference(values)
-    assert [k < 0 for k in keys] == [r is None for r in ref]
-    for i in range(len(values)):
-        for j in range(len(values)):
-            if ref[i] is not None and ref[j] is not None:
-                assert (keys[i] == keys[j]) == (ref[i] == ref[j]), (values[i], values[j])
+# The phone rule itself (phonenumbers, the fast path) is tested in test_keys_normalised.py.
 
 
 def test_phone_keys_on_a_sliced_array_with_nulls_holding_bytes():
@@ -99,12 +76,3 @@ def test_sorted_lead_ids_take_the_fast_path_and_others_are_hashed():
     assert _increasing_codes(text(["L-1", "L-1", "L-3"])) is None  # a repeat is not increasing
     assert _increasing_codes(text(["L-2", "L-10"])) is None  # byte order only, else hashing decides
     assert _increasing_codes(text(["L-1", None, "L-3"])) is None
-
-
-def test_phone_keys_compare_exactly_the_last_11_digits():
-    keys = _phone_keys(pa.array(["2 1234567890", "3-1234567890", "+86 5 21234567890", "123 4567", "1234567",
-                                 "01234567"], type=pa.large_string())).tolist()
-    assert keys[0] != keys[1]  # they differ in the 11th digit from the right
-    assert keys[0] == keys[2]  # the same last 11 digits, whatever comes before
-    assert keys[3] == keys[4] != -1  # 7 digits is enough; spaces do not count
-    assert keys[4] != keys[5]  # a leading 0 is a digit: '01234567' is not '1234567'

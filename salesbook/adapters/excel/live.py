@@ -61,7 +61,7 @@ from salesbook.reports.model import (
 
 LEADS_TABLE, LEADS_SHEETS = "leads", ("leads", "线索")  # as the file reader finds them
 MIN_REQUIRED_MATCHED = 2  # required columns a header row needs to count as a lead table
-from salesbook.vocabulary.names import APP_TITLE, SHEET_NAMES  # noqa: E402
+from salesbook.vocabulary.names import APP_TITLE, SHEET_NAMES
 HISTORY_NAMES, ARCHIVE_NAMES = SHEET_NAMES[HISTORY_SHEET], SHEET_NAMES[ARCHIVE_SHEET]
 STATUS_PREFIX = f"{APP_TITLE}: "
 CHART_TYPE = "bar_clustered"

@@ -42,7 +42,7 @@ from salesbook.adapters.files import memory
 from salesbook.adapters.files.package import Package, SheetInfo, TableInfo
 from salesbook.cells import col_index, col_letter
 
-from salesbook.vocabulary.names import LEADS, SHEET_NAMES  # noqa: E402
+from salesbook.vocabulary.names import LEADS, SHEET_NAMES
 LEADS_SHEET_NAMES = tuple(n.casefold() for n in SHEET_NAMES[LEADS])
 LEADS_TABLE_NAME = "leads"
 MIN_REQUIRED_MATCHED = 2
