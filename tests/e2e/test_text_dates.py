@@ -60,10 +60,10 @@ def test_check_names_the_setting_and_run_reads_what_is_proven(tmp_path, cli):
     result = cli("check", book, "--today", TODAY.isoformat())
     assert result.exit_code == 1, result.output
     out = result.output
-    assert ("Leads!K3: Last Contact '09/11/2026' could be 9 November or 11 September: set Date order in Settings "
-            "(DMY or MDY)") in out
-    assert ("Leads!L4: Stage Since '10/27/2026' reads only month-first, but other values in this column read only "
-            "day-first (e.g. '25/10/2026'): fix the cell, or set Date order in Settings (DMY or MDY)") in out
+    assert ("Last Contact '09/11/2026' could be 9 November or 11 September: set Date order in Settings "
+            "(DMY or MDY): 1 row (Leads!K3)") in out
+    assert ("Stage Since '10/27/2026' reads only month-first, but other values in this column read only "
+            "day-first (e.g. '25/10/2026'): fix the cell, or set Date order in Settings (DMY or MDY): 1 row (Leads!L4)") in out
     assert "Created" not in out and "Deal Value" not in out  # proven day-first; decimal commas read
     check = calamine_rows(book, "Check")
     header = next(r for r in check if r and r[0] == "Cell")
