@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from salesbook.adapters.files.ooxml import EXCEL_EPOCH, EXCEL_EPOCH_1904
+
 MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
 
 _ILLEGAL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
@@ -44,8 +46,6 @@ class Tags:
 
 PLAIN = Tags()
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")  # serial 0 of the 1904 date system (workbookPr date1904)
 
 
 def encode(values: pd.Series, kind: str, tags: Tags = PLAIN, date1904: bool = False) -> tuple[pa.Array, np.ndarray]:

@@ -29,30 +29,19 @@ from lxml import etree
 
 from salesbook.errors import Refusal
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-
-REL_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
-REL_WORKSHEET = NS_REL + "/worksheet"
-REL_TABLE = NS_REL + "/table"
-REL_DRAWING = NS_REL + "/drawing"
-REL_CHART = NS_REL + "/chart"
-REL_STYLES = NS_REL + "/styles"
-REL_SHARED_STRINGS = NS_REL + "/sharedStrings"
-
-CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
-CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
-CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
-
-# ISO/IEC 29500 Strict: its main namespace (Transitional workbooks use NS_MAIN).
-NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
-
-CONTENT_TYPES = "[Content_Types].xml"
-ROOT_RELS = "_rels/.rels"
+from salesbook.adapters.files.ooxml import (
+    CONTENT_TYPES,
+    CT_RELS,
+    CT_WORKSHEET,
+    NS_DOC_REL,
+    NS_PKG_REL,
+    NS_STRICT_MAIN,
+    REL_OFFICE_DOCUMENT,
+    REL_SHARED_STRINGS,
+    REL_TABLE,
+    REL_WORKSHEET,
+    ROOT_RELS,
+)
 
 # New zip entries get this timestamp so that the same inputs give the same bytes.
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -618,9 +607,9 @@ class PackageWriter:
         ids = [int(s.get("sheetId", "0") or 0) for s in children(sheets, "sheet")] if sheets is not None else []
         sheet_id = max(ids, default=0) + 1
         prefix = xml_prefix(data, b"sheets").decode()
-        r_prefix = _prefix_for(root, NS_REL)
+        r_prefix = _prefix_for(root, NS_DOC_REL)
         if r_prefix is None:
-            rid_attr = f'xmlns:r="{NS_REL}" r:id="{escape_attr(rid)}"'
+            rid_attr = f'xmlns:r="{NS_DOC_REL}" r:id="{escape_attr(rid)}"'
         else:
             rid_attr = f'{r_prefix}:id="{escape_attr(rid)}"'
         el = f'<{prefix}sheet name="{escape_attr(sheet_name)}" sheetId="{sheet_id}" {rid_attr}/>'

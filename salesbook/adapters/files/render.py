@@ -53,14 +53,9 @@ from salesbook.reports.model import (
     header_heights,
     is_number_column,
 )
+from salesbook.adapters.files.ooxml import EXCEL_EPOCH, EXCEL_EPOCH_1904, NS_CHART, NS_DML, NS_DOC_REL, NS_MAIN, NS_XDR
 from salesbook.adapters.files.printing import page_setup_xml, with_fit_to_page
 from salesbook.cells import col_letter
-
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-NS_DML = "http://schemas.openxmlformats.org/drawingml/2006/main"
-NS_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 
 XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
@@ -75,8 +70,6 @@ MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
 MAX_AUTO_WIDTH = 60.0
 MIN_AUTO_WIDTH = 8.0
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")  # serial 0 of the 1904 date system
 ONE_DAY = pd.Timedelta(days=1)
 
 # Patterns used on Arrow-backed strings must be RE2 syntax as well (no \uXXXX escapes:
@@ -747,7 +740,7 @@ def _worksheet_open(sheet_pr: bytes | None) -> str:
         prefix = m.group(1)
         if prefix and b"xmlns:" + prefix + b"=" not in sheet_pr and prefix != b"r":
             extra = f' xmlns:{prefix.decode()}="{NS_MAIN}"'
-    return f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"{extra}>'
+    return f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_DOC_REL}"{extra}>'
 
 
 def sheet_views_xml(freeze_rows: int, p: str = "") -> str:
@@ -812,7 +805,7 @@ def _anchor_xml(i: int, chart: Chart) -> str:
         "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
         '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
         f'<a:graphic><a:graphicData uri="{NS_CHART}">'
-        f'<c:chart xmlns:c="{NS_CHART}" xmlns:r="{NS_REL}" r:id="{CHART_RID.format(i)}"/>'
+        f'<c:chart xmlns:c="{NS_CHART}" xmlns:r="{NS_DOC_REL}" r:id="{CHART_RID.format(i)}"/>'
         "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>"
     )
 
@@ -885,7 +878,7 @@ def chart_xml(model: SheetModel, chart: Chart, date1904: bool = False) -> bytes:
     cat_id, val_id = 50010001, 50010002
     parts = [
         XML_DECL,
-        f'<c:chartSpace xmlns:c="{NS_CHART}" xmlns:a="{NS_DML}" xmlns:r="{NS_REL}">',
+        f'<c:chartSpace xmlns:c="{NS_CHART}" xmlns:a="{NS_DML}" xmlns:r="{NS_DOC_REL}">',
         f'<c:date1904 val="{int(date1904)}"/><c:lang val="en-US"/><c:roundedCorners val="0"/>',
         "<c:chart>",
         _title_xml(chart.title),

@@ -69,6 +69,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as DefusedET
 from defusedxml import DefusedXmlException
 
+from salesbook.adapters.files.ooxml import CT_WORKBOOKS, CT_WORKSHEET, CT_XLSB
 from salesbook.errors import Refusal
 
 __all__ = [
@@ -115,14 +116,6 @@ _CHUNK = 1024 * 1024
 _OOXML_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 _TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
 
-_WORKBOOK_TYPES = {
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
-    "application/vnd.ms-excel.sheet.macroenabled.main+xml",
-    "application/vnd.ms-excel.template.macroenabled.main+xml",
-}
-_XLSB_TYPE = "application/vnd.ms-excel.sheet.binary.macroenabled.main"
-_WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 
 # ---------------------------------------------------------------------------
@@ -728,7 +721,7 @@ def _worksheet_parts(types: Element, infos: list[zipfile.ZipInfo]) -> frozenset[
     declared = {
         item.get("PartName", "").lstrip("/").lower()
         for item in types
-        if _local(item.tag) == "Override" and item.get("ContentType", "").lower() == _WORKSHEET_TYPE
+        if _local(item.tag) == "Override" and item.get("ContentType", "").lower() == CT_WORKSHEET
     }
     return frozenset(i.filename for i in infos
                      if i.filename.lower() in declared or _WORKSHEET_NAME.search(i.filename))
@@ -760,13 +753,13 @@ def _check_package(p: Path, zf: zipfile.ZipFile) -> Element:
     types = safe_parse(zf.read(names["[content_types].xml"]), path=p, part="[Content_Types].xml")
     part = _main_part(p, zf, names)
     ctype = _content_type(types, part)
-    if ctype == _XLSB_TYPE or part.lower().endswith(".bin"):
+    if ctype == CT_XLSB or part.lower().endswith(".bin"):
         raise _refusal(
             p,
             f"{_q(p)} is an Excel Binary Workbook (.xlsb), which salesbook cannot read: open it "
             "in Excel and Save As Excel Workbook (.xlsx) or Excel Macro-Enabled Workbook (.xlsm).",
         )
-    if ctype and ctype not in _WORKBOOK_TYPES:
+    if ctype and ctype not in CT_WORKBOOKS:
         what = "a Word document" if "wordprocessingml" in ctype else (
             "a PowerPoint presentation" if "presentationml" in ctype else "an Office file")
         raise _not_workbook(p, f"{what}, not an Excel workbook", ctype)

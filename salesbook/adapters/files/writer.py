@@ -35,13 +35,8 @@ from salesbook.adapters.files.leads_writer import (
     edit_table,
     table_column_name,
 )
+from salesbook.adapters.files.ooxml import CT_CHART, CT_DRAWING, CT_STYLES, REL_CHART, REL_DRAWING, REL_STYLES
 from salesbook.adapters.files.package import (
-    CT_CHART,
-    CT_DRAWING,
-    CT_STYLES,
-    REL_CHART,
-    REL_DRAWING,
-    REL_STYLES,
     DeflateSink,
     Package,
     PackageWriter,
