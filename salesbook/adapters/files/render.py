@@ -53,7 +53,9 @@ from salesbook.reports.model import (
     header_heights,
     is_number_column,
 )
-from salesbook.adapters.files.ooxml import EXCEL_EPOCH, EXCEL_EPOCH_1904, NS_CHART, NS_DML, NS_DOC_REL, NS_MAIN, NS_XDR
+from salesbook.adapters.files import cellxml
+from salesbook.adapters.files.cellxml import MAX_CELL_CHARS, date_serials, escape_attr
+from salesbook.adapters.files.ooxml import NS_CHART, NS_DML, NS_DOC_REL, NS_MAIN, NS_XDR
 from salesbook.adapters.files.printing import page_setup_xml, with_fit_to_page
 from salesbook.cells import col_letter
 
@@ -66,19 +68,12 @@ HEADER_FILL = "DDEBF7"
 TITLE_SIZE = 13
 CHART_BAR_RGB = "4472C4"
 
-MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
 MAX_AUTO_WIDTH = 60.0
 MIN_AUTO_WIDTH = 8.0
 
 ONE_DAY = pd.Timedelta(days=1)
 
-# Patterns used on Arrow-backed strings must be RE2 syntax as well (no \uXXXX escapes:
-# the characters themselves are in the pattern), or pandas falls back to a Python loop.
-# Characters XML 1.0 cannot carry at all (tab, LF and CR are allowed).
-_ILLEGAL_XML = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
-# Text that Excel would read as its own _xHHHH_ escape; its underscore is escaped.
-_EXCEL_ESCAPE_LOOKALIKE = r"_(x[0-9A-Fa-f]{4}_)"
 # Wide (East Asian) characters, which take two columns of width.
 _CJK = CJK
 
@@ -199,19 +194,9 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def escape_attr(text: str) -> str:
-    """Escape one string for a double-quoted attribute value."""
-    text = re.sub(_ILLEGAL_XML, "", _SURROGATES.sub("", text))
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
 def escape_text(text: str) -> str:
-    """Escape one string for element content (the scalar twin of ``_xml_text``)."""
-    text = _SURROGATES.sub("", text)
-    text = re.sub(_ILLEGAL_XML, "", text)[:MAX_CELL_CHARS]
-    text = re.sub(_EXCEL_ESCAPE_LOOKALIKE, r"_x005F_\1", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\r", "&#13;")
+    """Escape one string for element content; a CR becomes ``&#13;``."""
+    return cellxml.escape_text(text, cr="&#13;")
 
 
 # --------------------------------------------------------------------------- cell values
@@ -227,34 +212,15 @@ def _as_str_series(values: Iterable) -> pd.Series:
         return pd.Series(cleaned, dtype="str")
 
 
-# Any text that _xml_text may change (beyond cutting it to Excel's length).
-_NEEDS_ESCAPE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff&<>\\r]|_x"
-_EDGE_SPACE = r"^[ \t\n]|[ \t\n]$"
-
-
 def _xml_text_arrow(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """``_xml_text`` on an Arrow array: only the texts that need escaping go through it."""
+    """Escape an Arrow array for ``<t>`` (only the texts that need it); also says which need ``xml:space``."""
     if len(arr) and (pc.max(pc.utf8_length(arr)).as_py() or 0) > MAX_CELL_CHARS:
         arr = pc.utf8_slice_codeunits(arr, 0, MAX_CELL_CHARS)
-    special = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_ESCAPE), False)
+    special = pc.fill_null(pc.match_substring_regex(arr, cellxml.SPECIAL), False)
     if pc.any(special).as_py():
-        escaped, _ = _xml_text(pd.Series(pd.array(arr.filter(special), dtype="str")))
-        arr = pc.replace_with_mask(arr, special, _arrow_text(escaped))
-    preserve = pc.fill_null(pc.match_substring_regex(arr, _EDGE_SPACE), False)
+        arr = pc.replace_with_mask(arr, special, cellxml.escape_arrow(arr.filter(special), cr="&#13;"))
+    preserve = pc.fill_null(pc.match_substring_regex(arr, cellxml.EDGE_SPACE), False)
     return arr, preserve
-
-
-def _xml_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Escape a string Series for ``<t>``; also says which need ``xml:space``."""
-    s = s.str.slice(0, MAX_CELL_CHARS)
-    s = s.str.replace(_ILLEGAL_XML, "", regex=True)
-    if s.str.contains("_x", regex=False).any():
-        s = s.str.replace(_EXCEL_ESCAPE_LOOKALIKE, r"_x005F_\1", regex=True)
-    s = s.str.replace("&", "&amp;", regex=False)
-    s = s.str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False)
-    s = s.str.replace("\r", "&#13;", regex=False)  # a raw CR would be read back as LF
-    preserve = s.str.contains(r"^[ \t\n]|[ \t\n]$", regex=True).fillna(False).astype(bool)
-    return s, preserve
 
 
 def number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -277,20 +243,6 @@ def _whole_numbers(arr: np.ndarray) -> bool:
     """Whole numbers whose repr is the integer and '.0' (below 1e15, and no -0.0)."""
     return bool(np.all(arr == np.floor(arr)) and np.all(np.abs(arr) < 1e15)
                 and not np.any((arr == 0) & np.signbit(arr)))
-
-
-def date_serials(values: pd.Series, date1904: bool = False) -> pd.Series:
-    """Excel serial day numbers (1900 system, or 1904) of a datetime Series; NaN where missing."""
-    if getattr(values.dt, "tz", None) is not None:
-        values = values.dt.tz_localize(None)
-    if date1904:  # day 0 is 1904-01-01, and no phantom leap day
-        serial = ((values - EXCEL_EPOCH_1904) / ONE_DAY).astype("float64")
-        return serial.where(serial >= 0)
-    serial = (values - EXCEL_EPOCH) / ONE_DAY
-    serial = serial.astype("float64")
-    # Excel counts the non-existent 1900-02-29: serials before 1900-03-01 are one lower.
-    serial = serial.where(serial >= 61, serial - 1)
-    return serial.where(serial >= 1)  # Excel has no dates before 1900-01-01
 
 
 def _kind_of(v) -> str:
