@@ -53,7 +53,7 @@ def write_package(parts: Mapping[str, bytes]) -> bytes:
 
 def write_file_atomically(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` all or nothing (the project's one atomic writer)."""
-    from salesbook.adapters.files.safety import atomic_write
+    from salesbook.atomic import atomic_write
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ from typing import Callable
 
 from salesbook.adapters.files.leads_writer import RowMap, adjust_formula
 from salesbook.adapters.files.reader import col_index, col_letter
-from salesbook.adapters.files.safety import safe_parse_lxml
+from salesbook.adapters.files.xmlsafe import safe_parse_lxml
 
 _NAME = rb"[A-Za-z_][\w.-]*"
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")

@@ -12,7 +12,7 @@ Two namespaces are both called "relationships" in OOXML and are easy to mix up:
 
 from __future__ import annotations
 
-import pandas as pd
+import datetime as _dt
 
 # --------------------------------------------------------------------------- namespaces
 
@@ -59,5 +59,5 @@ ROOT_RELS = "_rels/.rels"
 
 # --------------------------------------------------------------------------- dates
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # serial 0 of the 1900 date system (with its phantom 1900-02-29)
-EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")  # serial 0 of the 1904 date system (workbookPr date1904)
+EXCEL_EPOCH = _dt.datetime(1899, 12, 30)  # serial 0 of the 1900 date system (with its phantom 1900-02-29)
+EXCEL_EPOCH_1904 = _dt.datetime(1904, 1, 1)  # serial 0 of the 1904 date system (workbookPr date1904)

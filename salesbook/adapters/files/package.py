@@ -27,6 +27,8 @@ from typing import BinaryIO, Iterable
 
 from lxml import etree
 
+from salesbook.adapters.files.xmlsafe import base_name as _base
+from salesbook.adapters.files.xmlsafe import local, parse_xml
 from salesbook.errors import Refusal
 
 from salesbook.adapters.files.ooxml import (
@@ -49,39 +51,7 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 # gives 13.7 MB, level 6 takes 1.0 s for 10.3 MB; Excel recompresses on its next save anyway.
 COMPRESS_LEVEL = 1
 
-_XML_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_comments=False
-)
-
-
 # --------------------------------------------------------------------------- XML helpers
-
-
-def parse_xml(data: bytes, *, part: str = "", path: str | None = None) -> etree._Element:
-    """Parse a small package part safely: no entities, no DTD, no network, no huge trees."""
-    try:
-        root = etree.fromstring(data, _XML_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise Refusal(
-            f"Cannot read {_base(path)}: its part {part or '?'} is not valid XML. "
-            "Open the workbook in Excel and save it again.",
-            path=path,
-            detail=str(exc),
-        ) from None
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise Refusal(
-            f"Cannot read {_base(path)}: its part {part} declares a DTD, which Excel never writes. "
-            "The file may be crafted; open it in Excel and save it again.",
-            path=path,
-        )
-    return root
-
-
-def local(tag: object) -> str:
-    """The local name of an lxml tag ('{ns}sheet' -> 'sheet'); '' for comments/PIs."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
 
 
 def children(elem: etree._Element, name: str) -> list[etree._Element]:
@@ -144,10 +114,6 @@ _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 def _excel_unescape(text: str) -> str:
     """Excel's _xHHHH_ escapes (e.g. a line break in a table column name) decoded."""
     return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
-
-
-def _base(path: str | os.PathLike | None) -> str:
-    return os.path.basename(os.fspath(path)) if path else "the workbook"
 
 
 # --------------------------------------------------------------------------- part names
@@ -761,11 +727,9 @@ __all__ = [
     "TableInfo",
     "CompressedBlob",
     "DeflateSink",
-    "parse_xml",
     "rels_name",
     "resolve_target",
     "relative_target",
     "insert_before_close",
     "escape_attr",
-    "local",
 ]
