@@ -38,11 +38,7 @@ from salesbook.adapters.files.ooxml import (
     NS_DOC_REL,
     NS_PKG_REL,
     NS_STRICT_MAIN,
-    REL_OFFICE_DOCUMENT,
-    REL_SHARED_STRINGS,
-    REL_TABLE,
     REL_WORKSHEET,
-    ROOT_RELS,
 )
 
 # New zip entries get this timestamp so that the same inputs give the same bytes.
