@@ -54,6 +54,8 @@ CT_XLSB = "application/vnd.ms-excel.sheet.binary.macroenabled.main"
 
 # --------------------------------------------------------------------------- part names
 
+XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'  # how every part written starts
+
 CONTENT_TYPES = "[Content_Types].xml"
 ROOT_RELS = "_rels/.rels"
 

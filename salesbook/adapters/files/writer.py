@@ -27,6 +27,7 @@ from salesbook.errors import Refusal
 from salesbook.reports.model import AppendRows, SheetModel, log_sheet_model
 from salesbook.adapters.files import calcchain, memory
 from salesbook.adapters.files.leads_writer import LeadsRewriter, OwnedColumn
+from salesbook.adapters.files.charts import CHART_RID, DRAWING_RID
 from salesbook.adapters.files.ooxml import CT_CHART, CT_DRAWING, CT_STYLES, REL_CHART, REL_DRAWING, REL_STYLES
 from salesbook.adapters.files.package import (
     DeflateSink,
@@ -43,8 +44,6 @@ from salesbook.adapters.files.stream import BackgroundWriter, Prefetch
 from salesbook.adapters.files.styles import StyleBook
 from salesbook.adapters.files.table import edit_table, table_column_name
 
-DRAWING_RID = "rIdDrawing1"
-CHART_RID = "rIdChart{}"
 
 # Widths of appended output columns (characters); others are sized by their header.
 _WIDTHS = {"grade_reason": 48.0, "stale_reason": 40.0, "next_followup": 14.0, "followup_status": 16.0}
