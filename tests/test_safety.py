@@ -26,20 +26,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from salesbook.errors import Refusal
-from salesbook.adapters.files import safety
-from salesbook.adapters.files.safety import (
-    Limits,
-    atomic_output,
-    atomic_write,
-    backup_path,
-    clean_stale_temps,
-    owner_files,
-    preflight,
-    preflight_output,
-    safe_iterparse,
-    safe_parse,
-    safe_parse_lxml,
-)
+from salesbook import atomic
+from salesbook.adapters.files import locks
+from salesbook.adapters.files.locks import owner_files
+from salesbook.adapters.files.preflight import preflight, preflight_output
+from salesbook.adapters.files.xmlsafe import safe_iterparse, safe_parse, safe_parse_lxml
+from salesbook.adapters.files.zipguard import Limits
+from salesbook.atomic import atomic_output, atomic_write, backup_path, clean_stale_temps
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -139,7 +132,7 @@ def refusal_of(path, **kw) -> Refusal:
 
 
 def no_temps(folder: Path) -> bool:
-    return not [p for p in folder.iterdir() if p.name.startswith(safety.TEMP_PREFIX)]
+    return not [p for p in folder.iterdir() if p.name.startswith(atomic.TEMP_PREFIX)]
 
 
 @pytest.fixture
@@ -532,13 +525,13 @@ def test_folder_rejects_temp_file(book, monkeypatch):
     def deny(folder, name):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(safety, "_create_temp", deny)
+    monkeypatch.setattr(atomic, "create_temp", deny)
     err = refusal_of(book)
     assert "folder" in err.message and "move the workbook" in err.message
 
 
 def test_no_disk_space(book, monkeypatch):
-    monkeypatch.setattr(safety.shutil, "disk_usage", lambda p: type("U", (), {"free": 10})())
+    monkeypatch.setattr(locks.shutil, "disk_usage", lambda p: type("U", (), {"free": 10})())
     assert "not enough free disk space" in refusal_of(book).message
 
 
@@ -631,7 +624,7 @@ def test_backup_falls_back_to_copy(book, monkeypatch):
     def no_link(*a):
         raise OSError(errno.EPERM, "no hard links here")
 
-    monkeypatch.setattr(safety.os, "link", no_link)
+    monkeypatch.setattr(atomic.os, "link", no_link)
     atomic_write(book, write_workbook("NEW"), backup=True)
     assert snapshot(backup_path(book)) == first
 
@@ -711,7 +704,7 @@ def test_clean_stale_temps(tmp_path):
     removed = clean_stale_temps(tmp_path, "Book.xlsx")
     assert sorted(removed) == sorted([dead, mine_stale])
     assert alive.exists() and other.exists() and unrelated.exists()
-    old = time.time() - 2 * safety.STALE_TEMP_AGE
+    old = time.time() - 2 * atomic.STALE_TEMP_AGE
     os.utime(alive, (old, old))
     assert set(clean_stale_temps(tmp_path)) == {alive, other}
 
@@ -721,7 +714,7 @@ def test_sigkill_midway_leaves_old_bytes(tmp_path, book):
     ready = tmp_path / "ready"
     script = textwrap.dedent(f"""
         import time, pathlib
-        from salesbook.adapters.files.safety import atomic_write
+        from salesbook.atomic import atomic_write
         def write(tmp):
             with open(tmp, "wb") as f:
                 f.write(b"PK" + b"half written" * 1000)

@@ -16,13 +16,12 @@ from typing import Mapping
 
 from lxml import etree
 
-CONTENT_TYPES = "[Content_Types].xml"
-PACKAGE_RELS = "_rels/.rels"
+from salesbook.adapters.files.ooxml import CONTENT_TYPES  # noqa: F401
+from salesbook.adapters.files.ooxml import ROOT_RELS as PACKAGE_RELS  # noqa: F401
 
-NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-NS_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+from salesbook.adapters.files.ooxml import NS_CT, NS_MAIN  # noqa: F401 (the builder's modules use them)
+from salesbook.adapters.files.ooxml import NS_DOC_REL as NS_R  # noqa: F401
+from salesbook.adapters.files.ooxml import NS_PKG_REL as NS_REL  # noqa: F401
 
 # Excel's own zip timestamp for package parts (the earliest a zip can hold)
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -54,7 +53,7 @@ def write_package(parts: Mapping[str, bytes]) -> bytes:
 
 def write_file_atomically(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` all or nothing (the project's one atomic writer)."""
-    from salesbook.adapters.files.safety import atomic_write
+    from salesbook.atomic import atomic_write
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from salesbook.adapters.files.safety import TEMP_PREFIX
+from salesbook.atomic import TEMP_PREFIX
 
 
 def pytest_configure(config):

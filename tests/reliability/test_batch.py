@@ -8,7 +8,7 @@ import sys
 
 from python_calamine import CalamineWorkbook
 
-from salesbook.adapters.files.safety import TEMP_PREFIX
+from salesbook.atomic import TEMP_PREFIX
 
 from . import corpus
 from .conftest import folder_state, temp_files

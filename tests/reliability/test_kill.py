@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from salesbook.adapters.files.safety import TEMP_PREFIX, backup_path
+from salesbook.atomic import TEMP_PREFIX, backup_path
 
 from .conftest import temp_files
 

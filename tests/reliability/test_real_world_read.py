@@ -470,22 +470,23 @@ def test_an_early_check_vouches_only_for_the_file_it_checked(tmp_path):
     """The CLI starts the member check as soon as it has the file name (check_early); the
     command's preflight takes it over only for the same, unchanged file."""
     from salesbook.errors import Refusal
-    from salesbook.adapters.files import safety
+    from salesbook.adapters.files import zipguard
+    from salesbook.adapters.files.preflight import preflight
     from salesbook.adapters.files.reader import SheetScan
 
     path = corpus.good_book(tmp_path / "Pipeline.xlsx")
-    safety.check_early(path)
-    early = next(iter(safety._early.values()))
-    pending = safety.preflight(path, for_write=False, crc_later=True, scan=SheetScan.for_member)
-    assert pending is early and not safety._early  # taken over
+    zipguard.check_early(path)
+    early = next(iter(zipguard._early.values()))
+    pending = preflight(path, for_write=False, crc_later=True, scan=SheetScan.for_member)
+    assert pending is early and not zipguard._early  # taken over
     pending.wait()
     assert pending.scanned("xl/worksheets/sheet1.xml") is not None  # the worksheet scans still came
 
-    safety.check_early(path)  # checked as it is now ...
+    zipguard.check_early(path)  # checked as it is now ...
     with zipfile.ZipFile(path) as z:
-        next(iter(safety._early.values())).ready(z.namelist())  # (to the end)
+        next(iter(zipguard._early.values())).ready(z.namelist())  # (to the end)
     (tmp_path / "bomb").mkdir()
     path.write_bytes(corpus.zip_bomb(tmp_path / "bomb", "xl/sharedStrings.xml").read_bytes())  # ... then replaced
     with pytest.raises(Refusal) as info:
-        safety.preflight(path, for_write=False, crc_later=True, scan=SheetScan.for_member).wait()
-    assert "'zip bomb'" in info.value.message and not safety._early
+        preflight(path, for_write=False, crc_later=True, scan=SheetScan.for_member).wait()
+    assert "'zip bomb'" in info.value.message and not zipguard._early

@@ -19,7 +19,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from salesbook.adapters.files.leads_writer import RowMap, adjust_formula, shift_sqref
+from salesbook.adapters.files.references import RowMap, adjust_formula, shift_sqref
 from salesbook.adapters.files.package import Package
 from salesbook.adapters.files.reader import locate_leads
 from salesbook.adapters.files.writer import write_workbook
@@ -221,9 +221,9 @@ def test_totals_row_moves_with_the_table_and_appended_columns(tmp_path):
 
 def test_many_rows_across_chunks(tmp_path, monkeypatch):
     """Pending rows are carried across chunk and block boundaries; every note stays put."""
-    from salesbook.adapters.files import leads_writer
+    from salesbook.adapters.files import stream
 
-    monkeypatch.setattr(leads_writer, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(stream, "CHUNK_BYTES", 1000)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Leads"

@@ -10,7 +10,8 @@ import pytest
 
 from salesbook import service
 from salesbook.errors import Refusal
-from salesbook.adapters.files import safety
+from salesbook.adapters.files import preflight as preflight_module
+from salesbook.adapters.files.preflight import preflight
 
 
 def _book(path: Path, rows: int = 3000) -> Path:
@@ -41,8 +42,8 @@ def _damaged(src: Path, dst: Path) -> Path:
 def test_a_bad_crc_is_refused_as_by_the_plain_preflight(tmp_path):
     path = _damaged(_book(tmp_path / "src.xlsx"), tmp_path / "bad.xlsx")
     with pytest.raises(Refusal) as plain:
-        safety.preflight(path, for_write=False)
-    pending = safety.preflight(path, for_write=False, crc_later=True)
+        preflight(path, for_write=False)
+    pending = preflight(path, for_write=False, crc_later=True)
     assert pending is not None
     with pytest.raises(Refusal) as later:
         pending.wait()
@@ -58,9 +59,9 @@ def test_the_crc_refusal_wins_over_a_later_one(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise Refusal("the file is open in Excel", path=path)
 
-    monkeypatch.setattr(safety, "_check_target_writable", refuse)
+    monkeypatch.setattr(preflight_module, "check_target_writable", refuse)
     with pytest.raises(Refusal) as err:
-        safety.preflight(path, for_write=True, crc_later=True)
+        preflight(path, for_write=True, crc_later=True)
     assert "CRC" in err.value.detail
     monkeypatch.setattr(service, "_read", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("read failed")))
     with pytest.raises(Refusal) as err:
@@ -70,8 +71,8 @@ def test_the_crc_refusal_wins_over_a_later_one(tmp_path, monkeypatch):
 
 def test_a_sound_book_loads(tmp_path):
     path = _book(tmp_path / "ok.xlsx", rows=10)
-    assert safety.preflight(path, for_write=False) is None
-    pending = safety.preflight(path, for_write=False, crc_later=True)
+    assert preflight(path, for_write=False) is None
+    pending = preflight(path, for_write=False, crc_later=True)
     pending.wait()
     assert len(service.load(path, for_write=False).leads) == 11
 

@@ -1,6 +1,7 @@
 """The Leads rewrite a chunk at a time (numpy/Arrow) gives the same bytes as row by row.
 
-``leads_writer.VECTOR_ROWS`` switches the chunk path off; both paths must write the same
+The reference is the row-at-a-time path alone (the rewriter without its chunk scan,
+``scan_rows``); both must write the same
 part for every sheet, whatever it holds: rows out of the usual shape (gaps, self-closing
 rows, whitespace, odd references, cells right of the run, values in the owned cells),
 chunk and block boundaries anywhere, many style layouts in one block.
@@ -14,8 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesbook.adapters.files import leads_writer
-from salesbook.adapters.files.leads_writer import LeadsRewriter, OwnedColumn, RowMap
+from salesbook.adapters.files import leads_writer, owned_cells
+from salesbook.adapters.files.leads_writer import LeadsRewriter
+from salesbook.adapters.files.owned_cells import OwnedColumn
+from salesbook.adapters.files.references import RowMap
 from salesbook.adapters.files.reader import LeadsLocation, col_letter
 from salesbook.adapters.files.styles import StyleBook
 
@@ -132,12 +135,12 @@ def test_chunk_path_writes_what_the_row_path_writes(seed, monkeypatch):
         owned = [2, 3]
         appended = set()
     xml = _sheet(seed, n_rows, last_col, max(owned) + 1)
-    monkeypatch.setattr(leads_writer, "BLOCK_ROWS", rng.choice([16, 64, 1 << 14]))
-    monkeypatch.setattr(leads_writer, "MAX_PLANS_PER_BLOCK", rng.choice([2, 16]))
+    monkeypatch.setattr(owned_cells, "BLOCK_ROWS", rng.choice([16, 64, 1 << 14]))
+    monkeypatch.setattr(owned_cells, "MAX_PLANS_PER_BLOCK", rng.choice([2, 16]))
     chunk = rng.choice([500, 4096, 1 << 20])
-    monkeypatch.setattr(leads_writer, "VECTOR_ROWS", False)
-    expected = _rewrite(xml, owned, appended, n_rows, chunk)
-    monkeypatch.setattr(leads_writer, "VECTOR_ROWS", True)
+    with monkeypatch.context() as row_by_row:
+        row_by_row.setattr(leads_writer, "scan_rows", lambda *a: None)  # no chunk: the general path alone
+        expected = _rewrite(xml, owned, appended, n_rows, chunk)
     assert _rewrite(xml, owned, appended, n_rows, chunk) == expected
 
 

@@ -24,7 +24,8 @@ from python_calamine import CalamineWorkbook
 
 from salesbook.reports.model import FORMATS, AppendRows, Block, Chart, SheetModel
 from salesbook.adapters.files.append import render_append
-from salesbook.adapters.files.render import NS_CHART, NS_MAIN, NS_XDR, render_sheet
+from salesbook.adapters.files.ooxml import NS_CHART, NS_MAIN, NS_XDR
+from salesbook.adapters.files.render import render_sheet
 
 C = f"{{{NS_CHART}}}"
 M = f"{{{NS_MAIN}}}"

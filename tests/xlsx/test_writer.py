@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from salesbook.errors import Refusal
 from salesbook.reports.model import AppendRows, Block, Chart, SheetModel
-from salesbook.adapters.files.leads_writer import RowMap, adjust_formula, letters_at_least, shift_sqref
+from salesbook.adapters.files.references import RowMap, adjust_formula, letters_at_least, shift_sqref
 from salesbook.adapters.files.package import Package
 from salesbook.adapters.files.reader import locate_leads, read_leads
 from salesbook.adapters.files.styles import StyleBook, is_date_format
@@ -538,10 +538,10 @@ def test_an_empty_table_gets_its_header(tmp_path):
 
 
 def test_many_rows_cross_block_boundaries(tmp_path, monkeypatch):
-    from salesbook.adapters.files import leads_writer
+    from salesbook.adapters.files import owned_cells, stream
 
-    monkeypatch.setattr(leads_writer, "BLOCK_ROWS", 64)
-    monkeypatch.setattr(leads_writer, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(owned_cells, "BLOCK_ROWS", 64)
+    monkeypatch.setattr(stream, "CHUNK_BYTES", 1000)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Leads"

@@ -28,13 +28,13 @@ import pandas as pd
 from salesbook.rules.schema import match_header, norm
 from salesbook.reports.model import AppendRows, log_sheet_model
 from salesbook.cells import col_index, col_letter
+from salesbook.adapters.files.cellxml import escape_attr
 from salesbook.adapters.files.render import (
     Fragment,
     StyleCache,
     auto_width,
     column_cells,
     join_columns,
-    escape_attr,
     render_sheet,
     row_numbers,
     rows_xml,

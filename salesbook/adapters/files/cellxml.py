@@ -16,18 +16,23 @@ they start with. Missing values (None, NaN, NaT, '') have no tail (null).
 from __future__ import annotations
 
 import re
+from xml.sax.saxutils import escape as _xml_escape
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from salesbook.adapters.files.ooxml import EXCEL_EPOCH, EXCEL_EPOCH_1904
+
+_ONE_DAY = pd.Timedelta(days=1)
+
 MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
 
 _ILLEGAL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
 _ILLEGAL_PY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LOOKALIKE = r"_(x[0-9A-Fa-f]{4}_)"
-_EDGE_SPACE = r"^[ \t\n]|[ \t\n]$"
+EDGE_SPACE = r"^[ \t\n]|[ \t\n]$"
 
 
 
@@ -44,8 +49,6 @@ class Tags:
 
 PLAIN = Tags()
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")  # serial 0 of the 1904 date system (workbookPr date1904)
 
 
 def encode(values: pd.Series, kind: str, tags: Tags = PLAIN, date1904: bool = False) -> tuple[pa.Array, np.ndarray]:
@@ -70,15 +73,16 @@ def text_tails(values: pd.Series, tags: Tags = PLAIN) -> pa.Array:
     return _text_tails(arr, tags)
 
 
-_SPECIAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}&<>\r]|_x[0-9A-Fa-f]{4}_"
+# Any text that escape_arrow changes (beyond cutting it to Excel's length).
+SPECIAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}&<>\r]|_x[0-9A-Fa-f]{4}_"
 
 
 def _text_tails(arr: pa.Array, tags: Tags) -> pa.Array:
     """Escape for <t> (only the texts that need it: one regex pass finds them) and wrap."""
     arr = pc.utf8_slice_codeunits(arr, 0, MAX_CELL_CHARS)
-    special = pc.match_substring_regex(arr, _SPECIAL)
+    special = pc.match_substring_regex(arr, SPECIAL)
     if pc.any(special).as_py():
-        arr = pc.replace_with_mask(arr, special, _escape(arr.filter(special)))
+        arr = pc.replace_with_mask(arr, special, escape_arrow(arr.filter(special)))
     trimmed = pc.utf8_trim(arr, " \t\n")
     preserve = pc.not_equal(pc.binary_length(arr), pc.binary_length(trimmed))
     head = pc.if_else(preserve, pa.scalar(tags.text_head_preserve), pa.scalar(tags.text_head))
@@ -86,13 +90,14 @@ def _text_tails(arr: pa.Array, tags: Tags) -> pa.Array:
     return pc.binary_join_element_wise(head, body, pa.scalar(tags.text_end), pa.scalar(b""), null_handling="emit_null")
 
 
-def _escape(arr: pa.Array) -> pa.Array:
+def escape_arrow(arr: pa.Array, cr: str = "_x000D_") -> pa.Array:
+    """:func:`escape_text` on an Arrow string array (which cannot hold lone surrogates)."""
     arr = pc.replace_substring_regex(arr, _ILLEGAL_RE2, "")
     arr = pc.replace_substring_regex(arr, _LOOKALIKE, r"_x005F_\1")
     arr = pc.replace_substring(arr, "&", "&amp;")
     arr = pc.replace_substring(arr, "<", "&lt;")
     arr = pc.replace_substring(arr, ">", "&gt;")
-    return pc.replace_substring(arr, "\r", "_x000D_")
+    return pc.replace_substring(arr, "\r", cr)
 
 
 def _as_arrow_text(values: pd.Series) -> pa.Array:
@@ -171,15 +176,8 @@ def _dates(values: pd.Series, tags: Tags, date1904: bool = False) -> tuple[pa.Ar
         dt = values
     else:
         dt = _to_datetimes(values)
-    if getattr(dt.dt, "tz", None) is not None:
-        dt = dt.dt.tz_localize(None)
-    epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH
-    serial = ((dt - epoch) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=np.nan)
-    if date1904:
-        ok = np.isfinite(serial) & (serial >= 0)  # 1904-01-01 is day 0; no phantom leap day
-    else:
-        serial = np.where(serial < 61, serial - 1, serial)  # Excel's phantom 1900-02-29
-        ok = np.isfinite(serial) & (serial >= 1)
+    serial = date_serials(dt, date1904).to_numpy(dtype="float64", na_value=np.nan)
+    ok = np.isfinite(serial)
     whole = ok & (serial == np.floor(np.where(ok, serial, 0)))
     num_text = pc.cast(pa.array(np.where(ok, serial, 0.0)), pa.string())
     int_text = pc.cast(pa.array(np.where(whole, serial, 0.0).astype("int64")), pa.string())
@@ -187,6 +185,20 @@ def _dates(values: pd.Series, tags: Tags, date1904: bool = False) -> tuple[pa.Ar
     tails = pc.binary_join_element_wise(pa.scalar(tags.num_head), text, pa.scalar(tags.num_end), pa.scalar(b""))
     tails = pc.if_else(pa.array(ok), tails, pa.scalar(None, pa.binary()))
     return _with_text_fallback(values, tails, ok, tags), ok
+
+
+def date_serials(values: pd.Series, date1904: bool = False) -> pd.Series:
+    """Excel serial day numbers (1900 system, or 1904) of a datetime Series; NaN where missing."""
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_localize(None)
+    if date1904:  # day 0 is 1904-01-01, and no phantom leap day
+        serial = ((values - EXCEL_EPOCH_1904) / _ONE_DAY).astype("float64")
+        return serial.where(serial >= 0)
+    serial = (values - EXCEL_EPOCH) / _ONE_DAY
+    serial = serial.astype("float64")
+    # Excel counts the non-existent 1900-02-29: serials before 1900-03-01 are one lower.
+    serial = serial.where(serial >= 61, serial - 1)
+    return serial.where(serial >= 1)  # Excel has no dates before 1900-01-01
 
 
 def _to_datetimes(values: pd.Series) -> pd.Series:
@@ -198,15 +210,23 @@ def _to_datetimes(values: pd.Series) -> pd.Series:
     return out
 
 
-def escape_text(text: str) -> str:
-    """Escape one string for element content (the scalar twin of ``text_tails``)."""
+def escape_text(text: str, cr: str = "_x000D_") -> str:
+    """Escape one string for element content (the scalar twin of ``text_tails``).
+
+    Drops what XML 1.0 cannot carry, cuts to Excel's cell length, escapes Excel's ``_xHHHH_``
+    look-alikes and ``& < >``; a CR becomes ``cr`` (Excel's ``_x000D_`` in cells; chart
+    parts, which Excel does not unescape that way, pass ``&#13;``)."""
     text = _ILLEGAL_PY.sub("", text)[:MAX_CELL_CHARS]
     text = re.sub(_LOOKALIKE, r"_x005F_\1", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\r", "_x000D_")
+    return _xml_escape(text, {"\r": cr})
+
+
+def escape_attr(text: str) -> str:
+    """Escape one string for a double-quoted attribute value (without what XML cannot carry)."""
+    return _xml_escape(_ILLEGAL_PY.sub("", text), {'"': "&quot;"})
 
 
 def text_tail(text: str, tags: Tags = PLAIN) -> bytes:
     esc = escape_text(text)
-    head = tags.text_head_preserve if re.search(_EDGE_SPACE, esc) else tags.text_head
+    head = tags.text_head_preserve if re.search(EDGE_SPACE, esc) else tags.text_head
     return head + esc.encode("utf-8") + tags.text_end

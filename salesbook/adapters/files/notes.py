@@ -17,7 +17,7 @@ elements differ, every other byte is kept. The VML drawing is not always well-fo
 (Excel writes ``<br>``), so it is only edited textually.
 
 Defined names in ``workbook.xml`` that refer to the Leads sheet by name are adjusted with
-the formula rule of the writer (:func:`leads_writer.adjust_formula`): a range wholly inside
+the formula rule of the writer (:func:`references.adjust_formula`): a range wholly inside
 the table's columns and rows shrinks/shifts, one wholly on deleted cells becomes ``#REF!``,
 anything reaching outside the table stays. ``_xlnm._FilterDatabase`` follows the same rule,
 which gives the table's new autoFilter range.
@@ -29,9 +29,9 @@ import html
 import re
 from typing import Callable
 
-from salesbook.adapters.files.leads_writer import RowMap, adjust_formula
+from salesbook.adapters.files.references import RowMap, adjust_formula
 from salesbook.adapters.files.reader import col_index, col_letter
-from salesbook.adapters.files.safety import safe_parse_lxml
+from salesbook.adapters.files.xmlsafe import safe_parse_lxml
 
 _NAME = rb"[A-Za-z_][\w.-]*"
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")

@@ -11,7 +11,8 @@ import re
 
 from salesbook import owned
 from salesbook.errors import Refusal
-from salesbook.adapters.files.package import Package, PackageWriter, child, children, parse_xml, rel_attr
+from salesbook.adapters.files.package import Package, PackageWriter, child, children, rel_attr
+from salesbook.adapters.files.xmlsafe import parse_xml
 from salesbook.adapters.files.reader import (
     _CELL,
     _CELL_REF,

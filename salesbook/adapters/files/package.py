@@ -27,32 +27,19 @@ from typing import BinaryIO, Iterable
 
 from lxml import etree
 
+from salesbook.adapters.files.xmlsafe import base_name as _base
+from salesbook.adapters.files.xmlsafe import local, parse_xml
 from salesbook.errors import Refusal
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-
-REL_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
-REL_WORKSHEET = NS_REL + "/worksheet"
-REL_TABLE = NS_REL + "/table"
-REL_DRAWING = NS_REL + "/drawing"
-REL_CHART = NS_REL + "/chart"
-REL_STYLES = NS_REL + "/styles"
-REL_SHARED_STRINGS = NS_REL + "/sharedStrings"
-
-CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
-CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
-CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
-
-# ISO/IEC 29500 Strict: its main namespace (Transitional workbooks use NS_MAIN).
-NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
-
-CONTENT_TYPES = "[Content_Types].xml"
-ROOT_RELS = "_rels/.rels"
+from salesbook.adapters.files.ooxml import (
+    CONTENT_TYPES,
+    CT_RELS,
+    CT_WORKSHEET,
+    NS_DOC_REL,
+    NS_PKG_REL,
+    NS_STRICT_MAIN,
+    REL_WORKSHEET,
+)
 
 # New zip entries get this timestamp so that the same inputs give the same bytes.
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -60,39 +47,7 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 # gives 13.7 MB, level 6 takes 1.0 s for 10.3 MB; Excel recompresses on its next save anyway.
 COMPRESS_LEVEL = 1
 
-_XML_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_comments=False
-)
-
-
 # --------------------------------------------------------------------------- XML helpers
-
-
-def parse_xml(data: bytes, *, part: str = "", path: str | None = None) -> etree._Element:
-    """Parse a small package part safely: no entities, no DTD, no network, no huge trees."""
-    try:
-        root = etree.fromstring(data, _XML_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise Refusal(
-            f"Cannot read {_base(path)}: its part {part or '?'} is not valid XML. "
-            "Open the workbook in Excel and save it again.",
-            path=path,
-            detail=str(exc),
-        ) from None
-    if root.getroottree().docinfo.internalDTD is not None:
-        raise Refusal(
-            f"Cannot read {_base(path)}: its part {part} declares a DTD, which Excel never writes. "
-            "The file may be crafted; open it in Excel and save it again.",
-            path=path,
-        )
-    return root
-
-
-def local(tag: object) -> str:
-    """The local name of an lxml tag ('{ns}sheet' -> 'sheet'); '' for comments/PIs."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
 
 
 def children(elem: etree._Element, name: str) -> list[etree._Element]:
@@ -155,10 +110,6 @@ _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 def _excel_unescape(text: str) -> str:
     """Excel's _xHHHH_ escapes (e.g. a line break in a table column name) decoded."""
     return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
-
-
-def _base(path: str | os.PathLike | None) -> str:
-    return os.path.basename(os.fspath(path)) if path else "the workbook"
 
 
 # --------------------------------------------------------------------------- part names
@@ -618,9 +569,9 @@ class PackageWriter:
         ids = [int(s.get("sheetId", "0") or 0) for s in children(sheets, "sheet")] if sheets is not None else []
         sheet_id = max(ids, default=0) + 1
         prefix = xml_prefix(data, b"sheets").decode()
-        r_prefix = _prefix_for(root, NS_REL)
+        r_prefix = _prefix_for(root, NS_DOC_REL)
         if r_prefix is None:
-            rid_attr = f'xmlns:r="{NS_REL}" r:id="{escape_attr(rid)}"'
+            rid_attr = f'xmlns:r="{NS_DOC_REL}" r:id="{escape_attr(rid)}"'
         else:
             rid_attr = f'{r_prefix}:id="{escape_attr(rid)}"'
         el = f'<{prefix}sheet name="{escape_attr(sheet_name)}" sheetId="{sheet_id}" {rid_attr}/>'
@@ -772,11 +723,9 @@ __all__ = [
     "TableInfo",
     "CompressedBlob",
     "DeflateSink",
-    "parse_xml",
     "rels_name",
     "resolve_target",
     "relative_target",
     "insert_before_close",
     "escape_attr",
-    "local",
 ]

@@ -22,7 +22,8 @@ import re
 
 from salesbook.cells import col_index, col_letter
 from salesbook.reports.model import PageSetup, SheetModel, print_area
-from salesbook.adapters.files.package import child, children, parse_xml, xml_prefix
+from salesbook.adapters.files.package import child, children, xml_prefix
+from salesbook.adapters.files.xmlsafe import parse_xml
 
 PRINT_AREA, PRINT_TITLES = "_xlnm.Print_Area", "_xlnm.Print_Titles"
 FIT_TO_PAGE = b'<pageSetUpPr fitToPage="1"/>'

@@ -431,7 +431,8 @@ def calamine_source(pkg: Package) -> str | bytes:
 def _without_foreign_sheets(pkg: Package) -> bytes | None:
     from lxml import etree
 
-    from salesbook.adapters.files.package import PackageWriter, child, children, parse_xml, rel_attr
+    from salesbook.adapters.files.package import PackageWriter, child, children, rel_attr
+    from salesbook.adapters.files.xmlsafe import parse_xml
 
     part = pkg.workbook_part
     root = parse_xml(pkg.read(part), part=part, path=pkg.path)

@@ -30,13 +30,9 @@ What is written where:
 
 from __future__ import annotations
 
-import datetime as _dt
-import decimal
-import numbers
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,45 +43,32 @@ from salesbook.reports.model import (
     CJK,
     FORMATS,
     Block,
-    Chart,
     SheetModel,
     fit_widths,
     header_heights,
     is_number_column,
 )
+from salesbook.adapters.files.cellvalues import (
+    xml_text_arrow,
+    as_text,
+    escape_text,
+    format_code,
+    number_text,
+    range_ref,
+    split_kinds,
+)
+from salesbook.adapters.files.charts import DRAWING_RID, chart_xml, drawing_xml
+from salesbook.adapters.files.ooxml import NS_DOC_REL, NS_MAIN, XML_DECL
 from salesbook.adapters.files.printing import page_setup_xml, with_fit_to_page
 from salesbook.cells import col_letter
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-NS_DML = "http://schemas.openxmlformats.org/drawingml/2006/main"
-NS_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
-
-XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-DRAWING_RID = "rIdDrawing1"
-CHART_RID = "rIdChart{}"
 
 HEADER_FILL = "DDEBF7"
 TITLE_SIZE = 13
-CHART_BAR_RGB = "4472C4"
 
-MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
 MAX_AUTO_WIDTH = 60.0
 MIN_AUTO_WIDTH = 8.0
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EXCEL_EPOCH_1904 = pd.Timestamp("1904-01-01")  # serial 0 of the 1904 date system
-ONE_DAY = pd.Timedelta(days=1)
-
-# Patterns used on Arrow-backed strings must be RE2 syntax as well (no \uXXXX escapes:
-# the characters themselves are in the pattern), or pandas falls back to a Python loop.
-# Characters XML 1.0 cannot carry at all (tab, LF and CR are allowed).
-_ILLEGAL_XML = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-# Text that Excel would read as its own _xHHHH_ escape; its underscore is escaped.
-_EXCEL_ESCAPE_LOOKALIKE = r"_(x[0-9A-Fa-f]{4}_)"
 # Wide (East Asian) characters, which take two columns of width.
 _CJK = CJK
 
@@ -179,272 +162,6 @@ class StyleCache:
         return None
 
 
-def format_code(fmt: str) -> str:
-    """The Excel number format of a semantic format name (unknown names pass through)."""
-    return FORMATS.get(fmt, fmt)
-
-
-# --------------------------------------------------------------------------- references
-
-
-@lru_cache(maxsize=4096)
-
-
-
-
-def range_ref(bounds: tuple[int, int, int, int] | None) -> str:
-    """'A1:D20' for (min_row, min_col, max_row, max_col); 'A1' for an empty sheet."""
-    if bounds is None:
-        return "A1"
-    r1, c1, r2, c2 = bounds
-    first, last = f"{col_letter(c1)}{r1}", f"{col_letter(c2)}{r2}"
-    return first if first == last else f"{first}:{last}"
-
-
-def quote_sheet(name: str) -> str:
-    """A sheet name as used in a formula: always quoted, apostrophes doubled."""
-    return "'" + name.replace("'", "''") + "'"
-
-
-def escape_attr(text: str) -> str:
-    """Escape one string for a double-quoted attribute value."""
-    text = re.sub(_ILLEGAL_XML, "", _SURROGATES.sub("", text))
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-def escape_text(text: str) -> str:
-    """Escape one string for element content (the scalar twin of ``_xml_text``)."""
-    text = _SURROGATES.sub("", text)
-    text = re.sub(_ILLEGAL_XML, "", text)[:MAX_CELL_CHARS]
-    text = re.sub(_EXCEL_ESCAPE_LOOKALIKE, r"_x005F_\1", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\r", "&#13;")
-
-
-# --------------------------------------------------------------------------- cell values
-
-
-def _as_str_series(values: Iterable) -> pd.Series:
-    """A pandas string Series; lone surrogates (which Arrow cannot hold) are dropped."""
-    values = list(values) if not isinstance(values, (pd.Series, np.ndarray, list)) else values
-    try:
-        return pd.Series(values, dtype="str")
-    except (UnicodeEncodeError, UnicodeDecodeError, ValueError):
-        cleaned = [_SURROGATES.sub("", v) if isinstance(v, str) else v for v in values]
-        return pd.Series(cleaned, dtype="str")
-
-
-# Any text that _xml_text may change (beyond cutting it to Excel's length).
-_NEEDS_ESCAPE = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff&<>\\r]|_x"
-_EDGE_SPACE = r"^[ \t\n]|[ \t\n]$"
-
-
-def _xml_text_arrow(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """``_xml_text`` on an Arrow array: only the texts that need escaping go through it."""
-    if len(arr) and (pc.max(pc.utf8_length(arr)).as_py() or 0) > MAX_CELL_CHARS:
-        arr = pc.utf8_slice_codeunits(arr, 0, MAX_CELL_CHARS)
-    special = pc.fill_null(pc.match_substring_regex(arr, _NEEDS_ESCAPE), False)
-    if pc.any(special).as_py():
-        escaped, _ = _xml_text(pd.Series(pd.array(arr.filter(special), dtype="str")))
-        arr = pc.replace_with_mask(arr, special, _arrow_text(escaped))
-    preserve = pc.fill_null(pc.match_substring_regex(arr, _EDGE_SPACE), False)
-    return arr, preserve
-
-
-def _xml_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Escape a string Series for ``<t>``; also says which need ``xml:space``."""
-    s = s.str.slice(0, MAX_CELL_CHARS)
-    s = s.str.replace(_ILLEGAL_XML, "", regex=True)
-    if s.str.contains("_x", regex=False).any():
-        s = s.str.replace(_EXCEL_ESCAPE_LOOKALIKE, r"_x005F_\1", regex=True)
-    s = s.str.replace("&", "&amp;", regex=False)
-    s = s.str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False)
-    s = s.str.replace("\r", "&#13;", regex=False)  # a raw CR would be read back as LF
-    preserve = s.str.contains(r"^[ \t\n]|[ \t\n]$", regex=True).fillna(False).astype(bool)
-    return s, preserve
-
-
-def number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Shortest round-trip text of numbers, and which of them make an empty cell."""
-    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
-        return values.astype("str"), pd.Series(False, index=values.index)
-    arr = values.to_numpy(dtype="float64", na_value=np.nan)
-    finite = np.isfinite(arr)
-    empty = pd.Series(~finite, index=values.index)
-    if pd.api.types.is_integer_dtype(values.dtype):
-        txt = values.astype("str")
-    elif _whole_numbers(arr[finite]):  # (dates at midnight, counts): as integers, the same text, faster
-        txt = pd.Series(np.where(finite, arr, 0).astype(np.int64), index=values.index).astype("str")
-    else:
-        txt = pd.Series(arr, index=values.index).astype("str").str.removesuffix(".0")
-    return txt, empty
-
-
-def _whole_numbers(arr: np.ndarray) -> bool:
-    """Whole numbers whose repr is the integer and '.0' (below 1e15, and no -0.0)."""
-    return bool(np.all(arr == np.floor(arr)) and np.all(np.abs(arr) < 1e15)
-                and not np.any((arr == 0) & np.signbit(arr)))
-
-
-def date_serials(values: pd.Series, date1904: bool = False) -> pd.Series:
-    """Excel serial day numbers (1900 system, or 1904) of a datetime Series; NaN where missing."""
-    if getattr(values.dt, "tz", None) is not None:
-        values = values.dt.tz_localize(None)
-    if date1904:  # day 0 is 1904-01-01, and no phantom leap day
-        serial = ((values - EXCEL_EPOCH_1904) / ONE_DAY).astype("float64")
-        return serial.where(serial >= 0)
-    serial = (values - EXCEL_EPOCH) / ONE_DAY
-    serial = serial.astype("float64")
-    # Excel counts the non-existent 1900-02-29: serials before 1900-03-01 are one lower.
-    serial = serial.where(serial >= 61, serial - 1)
-    return serial.where(serial >= 1)  # Excel has no dates before 1900-01-01
-
-
-def _kind_of(v) -> str:
-    if v is None or v is pd.NaT or v is pd.NA:
-        return "empty"
-    if isinstance(v, (bool, np.bool_)):
-        return "bool"
-    if isinstance(v, str):
-        return "str"
-    if isinstance(v, (_dt.date, np.datetime64)):
-        return "date"
-    if isinstance(v, (_dt.timedelta, np.timedelta64)):
-        return "td"
-    if isinstance(v, (numbers.Real, decimal.Decimal)):
-        return "empty" if isinstance(v, float) and np.isnan(v) else "num"
-    return "str"
-
-
-_INFERRED_KIND = {
-    "string": "str",
-    "empty": "str",
-    "integer": "num",
-    "floating": "num",
-    "mixed-integer-float": "num",
-    "decimal": "num",
-    "boolean": "bool",
-    "datetime64": "date",
-    "datetime": "date",
-    "date": "date",
-    "timedelta64": "td",
-    "timedelta": "td",
-}
-
-
-def split_kinds(values: pd.Series, date1904: bool = False) -> list[tuple[str, pd.Series]]:
-    """Split a column into homogeneous parts: (kind, converted values on their index).
-
-    Kinds: 'str', 'num', 'bool', 'date' (serials, 1904 system with ``date1904``), 'td' (days), 'empty'.
-    """
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return split_kinds(values.astype(object), date1904)
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return _date_parts(values, date1904)
-    if pd.api.types.is_timedelta64_dtype(dtype):
-        return [("td", (values / ONE_DAY).astype("float64"))]
-    if pd.api.types.is_bool_dtype(dtype):
-        return [("bool", values)]
-    if pd.api.types.is_numeric_dtype(dtype):
-        return [("num", values)]
-    if pd.api.types.is_string_dtype(dtype) and dtype != object:
-        return [("str", values)]
-    return _split_object(values, date1904)
-
-
-def _split_object(values: pd.Series, date1904: bool = False) -> list[tuple[str, pd.Series]]:
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    if inferred in ("string", "empty"):  # texts and missing values: no per-value conversion
-        return [("str", _as_str_series(values))]
-    kind = _INFERRED_KIND.get(inferred)
-    if kind is not None:
-        return _convert(kind, values, date1904)
-    kinds = values.map(_kind_of).to_numpy()
-    parts = []
-    for kind in sorted(set(kinds)):
-        part = values[kinds == kind]
-        parts.extend(_convert(kind, part, date1904))
-    return parts
-
-
-def _convert(kind: str, part: pd.Series, date1904: bool = False) -> list[tuple[str, pd.Series]]:
-    if kind == "str":
-        return [("str", _map_text(part, _to_text))]
-    if kind == "num":
-        return [("num", pd.to_numeric(part.map(_to_float, na_action="ignore"), errors="coerce"))]
-    if kind == "bool":
-        return [("bool", part.astype("boolean"))]
-    if kind == "date":
-        return _date_parts(_to_datetimes(part), date1904)
-    if kind == "td":
-        return [("td", (pd.to_timedelta(part) / ONE_DAY).astype("float64"))]
-    return [("empty", part)]
-
-
-def _date_parts(values: pd.Series, date1904: bool = False) -> list[tuple[str, pd.Series]]:
-    """Serials for dates Excel can hold; ISO text for earlier ones, so nothing is lost."""
-    serial = date_serials(values, date1904)
-    early = values.notna() & serial.isna()
-    if not early.any():
-        return [("date", serial)]
-    iso = _as_str_series(values[early].map(_iso_text)).set_axis(values.index[early])
-    return [("date", serial[~early]), ("str", iso)]
-
-
-def as_text(values: pd.Series) -> pd.Series:
-    """A column shown as text: dates as ISO dates, whole numbers without '.0'."""
-    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
-        return values
-    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        return values
-    return _map_text(values, _display_text)
-
-
-def _map_text(values: pd.Series, func) -> pd.Series:
-    """``func`` over the non-missing values, as a string Series on the same index.
-
-    (Not ``Series.map``: it would infer an Arrow string column and choke on lone surrogates.)
-    """
-    missing = values.isna().to_numpy()
-    texts = [None if m else func(v) for v, m in zip(values.tolist(), missing)]
-    return _as_str_series(texts).set_axis(values.index)
-
-
-def _display_text(v) -> str | None:
-    kind = _kind_of(v)
-    if kind == "empty":
-        return None
-    if kind == "date":
-        return _iso_text(v)
-    if kind == "bool":
-        return "TRUE" if v else "FALSE"
-    if kind == "num" and isinstance(v, (float, np.floating)):
-        return None if not np.isfinite(v) else repr(float(v)).removesuffix(".0")
-    return str(v)
-
-
-def _iso_text(v) -> str:
-    stamp = pd.Timestamp(v)
-    return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
-
-
-def _to_text(v) -> str:
-    return v if isinstance(v, str) else str(v)
-
-
-def _to_float(v) -> float:
-    return float(v)
-
-
-def _to_datetimes(part: pd.Series) -> pd.Series:
-    try:
-        return pd.to_datetime(part)
-    except (TypeError, ValueError):  # mixed time zones and the like: one at a time
-        naive = part.map(lambda v: pd.Timestamp(v).tz_localize(None) if pd.notna(v) else pd.NaT)
-        return pd.to_datetime(naive)
-
-
 # --------------------------------------------------------------------------- cells
 
 
@@ -458,7 +175,7 @@ def _kind_bodies(kind: str, values: pd.Series, style: int | None, p: str) -> tup
     empty_body = f'"{s}/>' if style is not None else None  # unstyled empty cells are left out
     if kind == "str":
         raw = _arrow_text(values)
-        text, preserve = _xml_text_arrow(raw)
+        text, preserve = xml_text_arrow(raw)
         lengths = pc.utf8_length(raw)
         if not pc.all(pc.string_is_ascii(raw)).as_py():  # wide characters count twice
             lengths = pc.add(lengths, pc.count_substring_regex(raw, _CJK))
@@ -747,7 +464,7 @@ def _worksheet_open(sheet_pr: bytes | None) -> str:
         prefix = m.group(1)
         if prefix and b"xmlns:" + prefix + b"=" not in sheet_pr and prefix != b"r":
             extra = f' xmlns:{prefix.decode()}="{NS_MAIN}"'
-    return f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"{extra}>'
+    return f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_DOC_REL}"{extra}>'
 
 
 def sheet_views_xml(freeze_rows: int, p: str = "") -> str:
@@ -786,215 +503,3 @@ def _ignored_errors_xml(bounds) -> str:
     if bounds is None:
         return ""
     return f'<ignoredErrors><ignoredError sqref="{range_ref(bounds)}" numberStoredAsText="1"/></ignoredErrors>'
-
-
-# --------------------------------------------------------------------------- charts
-
-
-def drawing_xml(charts: Sequence[Chart]) -> bytes:
-    """A drawing part anchoring each chart over its cells."""
-    anchors = "".join(_anchor_xml(i, chart) for i, chart in enumerate(charts, start=1))
-    return (
-        f'{XML_DECL}<xdr:wsDr xmlns:xdr="{NS_XDR}" xmlns:a="{NS_DML}">{anchors}</xdr:wsDr>'
-    ).encode("utf-8")
-
-
-def _anchor_xml(i: int, chart: Chart) -> str:
-    col0, row0 = chart.anchor_col - 1, chart.anchor_row - 1
-    return (
-        "<xdr:twoCellAnchor>"
-        f"<xdr:from><xdr:col>{col0}</xdr:col><xdr:colOff>0</xdr:colOff>"
-        f"<xdr:row>{row0}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
-        f"<xdr:to><xdr:col>{col0 + chart.width_cols}</xdr:col><xdr:colOff>0</xdr:colOff>"
-        f"<xdr:row>{row0 + chart.height_rows}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
-        '<xdr:graphicFrame macro="">'
-        f'<xdr:nvGraphicFramePr><xdr:cNvPr id="{i + 1}" name="Chart {i}" descr="{escape_attr(chart.title)}"/>'
-        "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
-        '<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
-        f'<a:graphic><a:graphicData uri="{NS_CHART}">'
-        f'<c:chart xmlns:c="{NS_CHART}" xmlns:r="{NS_REL}" r:id="{CHART_RID.format(i)}"/>'
-        "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>"
-    )
-
-
-@dataclass
-class ChartData:
-    """Where a chart's series lives on the sheet, and its current values."""
-
-    cat_ref: str
-    val_ref: str
-    name_ref: str | None
-    name: str
-    categories: list[str | None]
-    values: list[float]
-    format_code: str
-
-
-def chart_data(model: SheetModel, chart: Chart) -> ChartData:
-    try:
-        block = model.blocks[chart.block]
-    except IndexError:
-        raise ValueError(f"chart {chart.title!r} refers to block {chart.block}, which does not exist") from None
-    cat_col = block.col + _column_position(block, chart.category, chart)
-    val_col = block.col + _column_position(block, chart.value, chart)
-    first, last = block.first_data_row, max(block.last_row, block.first_data_row)
-    sheet = quote_sheet(model.name)
-    header_row = block.first_data_row - 1
-    name_ref = f"{sheet}!${col_letter(val_col)}${header_row}" if block.header else None
-    frame = block.frame
-    cat_values = frame.iloc[:, cat_col - block.col].tolist()
-    values = pd.to_numeric(frame.iloc[:, val_col - block.col], errors="coerce").astype("float64").tolist()
-    return ChartData(
-        cat_ref=f"{sheet}!${col_letter(cat_col)}${first}:${col_letter(cat_col)}${last}",
-        val_ref=f"{sheet}!${col_letter(val_col)}${first}:${col_letter(val_col)}${last}",
-        name_ref=name_ref,
-        name=str(chart.value),
-        categories=[None if _is_missing(v) else _category_text(v) for v in cat_values],
-        values=values,
-        format_code=format_code(block.formats.get(str(chart.value), "")) or "General",
-    )
-
-
-def _column_position(block: Block, name: str, chart: Chart) -> int:
-    names = [str(c) for c in block.frame.columns]
-    if str(name) not in names:
-        raise ValueError(f"chart {chart.title!r}: block {chart.block} has no column {name!r}")
-    return names.index(str(name))
-
-
-def _is_missing(v) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
-def _category_text(v) -> str:
-    if isinstance(v, (_dt.date, pd.Timestamp)):
-        return v.strftime("%Y-%m-%d")
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def chart_xml(model: SheetModel, chart: Chart, date1904: bool = False) -> bytes:
-    """A chart part: one bar (or column) series with cached values, title and labels
-    (``date1904``: the workbook's date system, which the chart states as Excel does)."""
-    data = chart_data(model, chart)
-    horizontal = chart.kind == "bar"
-    cat_id, val_id = 50010001, 50010002
-    parts = [
-        XML_DECL,
-        f'<c:chartSpace xmlns:c="{NS_CHART}" xmlns:a="{NS_DML}" xmlns:r="{NS_REL}">',
-        f'<c:date1904 val="{int(date1904)}"/><c:lang val="en-US"/><c:roundedCorners val="0"/>',
-        "<c:chart>",
-        _title_xml(chart.title),
-        '<c:autoTitleDeleted val="0"/>',
-        "<c:plotArea><c:layout/>",
-        "<c:barChart>",
-        f'<c:barDir val="{"bar" if horizontal else "col"}"/>',
-        '<c:grouping val="clustered"/><c:varyColors val="0"/>',
-        _series_xml(data),
-        _data_labels_xml(None),
-        '<c:gapWidth val="50"/>',
-        f'<c:axId val="{cat_id}"/><c:axId val="{val_id}"/>',
-        "</c:barChart>",
-        _cat_axis_xml(cat_id, val_id, horizontal),
-        _val_axis_xml(val_id, cat_id, horizontal, data.format_code),
-        "</c:plotArea>",
-        '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>',
-        "</c:chart>",
-        "</c:chartSpace>",
-    ]
-    return "".join(parts).encode("utf-8")
-
-
-def _title_xml(title: str) -> str:
-    return (
-        "<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/>"
-        '<a:p><a:pPr><a:defRPr sz="1400" b="1"/></a:pPr>'
-        f'<a:r><a:rPr lang="en-US" sz="1400" b="1"/><a:t>{escape_text(title)}</a:t></a:r></a:p>'
-        '</c:rich></c:tx><c:layout/><c:overlay val="0"/></c:title>'
-    )
-
-
-def _series_xml(data: ChartData) -> str:
-    if data.name_ref:
-        tx = (
-            f"<c:tx><c:strRef><c:f>{escape_text(data.name_ref)}</c:f>"
-            f'<c:strCache><c:ptCount val="1"/><c:pt idx="0"><c:v>{escape_text(data.name)}</c:v></c:pt>'
-            "</c:strCache></c:strRef></c:tx>"
-        )
-    else:
-        tx = f"<c:tx><c:v>{escape_text(data.name)}</c:v></c:tx>"
-    return (
-        '<c:ser><c:idx val="0"/><c:order val="0"/>'
-        + tx
-        + f'<c:spPr><a:solidFill><a:srgbClr val="{CHART_BAR_RGB}"/></a:solidFill></c:spPr>'
-        + '<c:invertIfNegative val="0"/>'
-        + _data_labels_xml(data.format_code)
-        + f"<c:cat><c:strRef><c:f>{escape_text(data.cat_ref)}</c:f>{_str_cache(data.categories)}</c:strRef></c:cat>"
-        + f"<c:val><c:numRef><c:f>{escape_text(data.val_ref)}</c:f>"
-        + f"{_num_cache(data.values, data.format_code)}</c:numRef></c:val>"
-        + "</c:ser>"
-    )
-
-
-def _str_cache(categories: list[str | None]) -> str:
-    pts = "".join(
-        f'<c:pt idx="{i}"><c:v>{escape_text(text)}</c:v></c:pt>'
-        for i, text in enumerate(categories)
-        if text is not None
-    )
-    return f'<c:strCache><c:ptCount val="{len(categories)}"/>{pts}</c:strCache>'
-
-
-def _num_cache(values: list[float], code: str) -> str:
-    series = pd.Series(values, dtype="float64")
-    txt, empty = number_text(series)
-    pts = "".join(
-        f'<c:pt idx="{i}"><c:v>{t}</c:v></c:pt>' for i, (t, e) in enumerate(zip(txt.tolist(), empty.tolist())) if not e
-    )
-    return (
-        f"<c:numCache><c:formatCode>{escape_text(code)}</c:formatCode>"
-        f'<c:ptCount val="{len(values)}"/>{pts}</c:numCache>'
-    )
-
-
-def _data_labels_xml(code: str | None) -> str:
-    """Value labels; at series level with the value column's number format."""
-    num_fmt = f'<c:numFmt formatCode="{escape_attr(code)}" sourceLinked="1"/>' if code else ""
-    position = '<c:dLblPos val="outEnd"/>' if code else ""
-    return (
-        f"<c:dLbls>{num_fmt}{position}"
-        '<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
-        '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>'
-        "</c:dLbls>"
-    )
-
-
-def _cat_axis_xml(ax_id: int, cross_id: int, horizontal: bool) -> str:
-    # Horizontal bars list the first category at the top: reversed category order.
-    orientation = "maxMin" if horizontal else "minMax"
-    return (
-        f'<c:catAx><c:axId val="{ax_id}"/><c:scaling><c:orientation val="{orientation}"/></c:scaling>'
-        f'<c:delete val="0"/><c:axPos val="{"l" if horizontal else "b"}"/>'
-        '<c:numFmt formatCode="General" sourceLinked="1"/>'
-        '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
-        f'<c:crossAx val="{cross_id}"/><c:crosses val="autoZero"/>'
-        '<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/>'
-        "</c:catAx>"
-    )
-
-
-def _val_axis_xml(ax_id: int, cross_id: int, horizontal: bool, code: str) -> str:
-    # With reversed categories the value axis crosses at the last category: the bottom.
-    crosses = "max" if horizontal else "autoZero"
-    return (
-        f'<c:valAx><c:axId val="{ax_id}"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
-        f'<c:delete val="0"/><c:axPos val="{"b" if horizontal else "l"}"/><c:majorGridlines/>'
-        f'<c:numFmt formatCode="{escape_attr(code)}" sourceLinked="1"/>'
-        '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
-        f'<c:crossAx val="{cross_id}"/><c:crosses val="{crosses}"/><c:crossBetween val="between"/>'
-        "</c:valAx>"
-    )

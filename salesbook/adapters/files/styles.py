@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from salesbook.adapters.files.package import child, children, escape_attr, local, parse_xml
+from salesbook.adapters.files.package import child, children, escape_attr
+from salesbook.adapters.files.xmlsafe import local, parse_xml
 
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
 

@@ -26,22 +26,10 @@ from salesbook.rules import schema
 from salesbook.errors import Refusal
 from salesbook.reports.model import AppendRows, SheetModel, log_sheet_model
 from salesbook.adapters.files import calcchain, memory
-from salesbook.adapters.files.leads_writer import (
-    BackgroundWriter,
-    LeadsRewriter,
-    OwnedColumn,
-    RowMap,
-    Prefetch,
-    edit_table,
-    table_column_name,
-)
+from salesbook.adapters.files.leads_writer import LeadsRewriter, OwnedColumn
+from salesbook.adapters.files.charts import CHART_RID, DRAWING_RID
+from salesbook.adapters.files.ooxml import CT_CHART, CT_DRAWING, CT_STYLES, REL_CHART, REL_DRAWING, REL_STYLES
 from salesbook.adapters.files.package import (
-    CT_CHART,
-    CT_DRAWING,
-    CT_STYLES,
-    REL_CHART,
-    REL_DRAWING,
-    REL_STYLES,
     DeflateSink,
     Package,
     PackageWriter,
@@ -50,12 +38,12 @@ from salesbook.adapters.files.package import (
 from salesbook.adapters.files.notes import shift_defined_names, shift_notes
 from salesbook.adapters.files.ownership import claim, mark
 from salesbook.adapters.files.printing import extend_print_area, set_print_names
-from salesbook.adapters.files.references import shift_references
+from salesbook.adapters.files.references import RowMap, shift_references
 from salesbook.adapters.files.reader import LeadsLocation, col_letter, parse_ref, shared_strings, sheet_ref
+from salesbook.adapters.files.stream import BackgroundWriter, Prefetch
 from salesbook.adapters.files.styles import StyleBook
+from salesbook.adapters.files.table import edit_table, table_column_name
 
-DRAWING_RID = "rIdDrawing1"
-CHART_RID = "rIdChart{}"
 
 # Widths of appended output columns (characters); others are sized by their header.
 _WIDTHS = {"grade_reason": 48.0, "stale_reason": 40.0, "next_followup": 14.0, "followup_status": 16.0}
