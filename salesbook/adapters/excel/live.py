@@ -253,11 +253,11 @@ def read(book, *, history: bool = True) -> LiveBook:
     """Find and read the leads, Settings and (optionally) History. Raises Refusal
     when there is no lead table or a required column is missing."""
     from salesbook.engine import language
-    from salesbook.service import _check_headers
+    from salesbook.adapters.locate import check_headers
 
     path = Path(book.name)
     loc, grid = _read_leads(book, path)
-    _check_headers(path, loc)
+    check_headers(path, loc)
     leads = _frame(loc, grid)
     settings_sheet = find_sheet(book, SETTINGS_SHEET_NAMES)
     settings_grid = raw_grid(_sheet_grid(settings_sheet)) if settings_sheet is not None else None
