@@ -39,9 +39,11 @@ import numpy as np
 import pandas as pd
 
 from salesbook import owned
+from salesbook.adapters import locate
+from salesbook.adapters.locate import LeadsLocation
 from salesbook.errors import Refusal
 from salesbook.reports.sheets import ARCHIVE_SHEET, HISTORY_SHEET, L as LABELS
-from salesbook.rules.schema import BY_KEY, DATE, REQUIRED, header_score, match_header, match_headers, norm
+from salesbook.rules.schema import BY_KEY, DATE, match_header, match_headers, norm
 from salesbook.rules.settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
 from salesbook.cells import col_index, col_letter
 from salesbook.reports.model import (
@@ -59,8 +61,6 @@ from salesbook.reports.model import (
     print_area,
 )
 
-LEADS_TABLE, LEADS_SHEETS = "leads", ("leads", "线索")  # as the file reader finds them
-MIN_REQUIRED_MATCHED = 2  # required columns a header row needs to count as a lead table
 HISTORY_NAMES = (HISTORY_SHEET, "历史")
 ARCHIVE_NAMES = (ARCHIVE_SHEET, "归档")
 STATUS_PREFIX = "Sales Pipeline: "
@@ -73,32 +73,6 @@ _logger = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------
 # What was read
 # ---------------------------------------------------------------------------
-
-@dataclass
-class LeadsLocation:
-    """Where the leads are. Field names match the file reader's location, so the
-    service helpers (``_check_headers``, ``cell_addresses``) serve both paths."""
-
-    sheet_name: str
-    table_name: str | None
-    headers: list[str]
-    header_row: int  # 1-based Excel row of the header line
-    first_col: int  # 1-based Excel column of the first table column
-    last_row: int  # 1-based Excel row of the last data row (== header_row when empty)
-    table_last_row: int | None = None  # last row of the table including a totals row
-
-    @property
-    def last_col(self) -> int:
-        return self.first_col + len(self.headers) - 1
-
-    @property
-    def first_row(self) -> int:
-        return self.header_row + 1
-
-    @property
-    def n_rows(self) -> int:
-        return self.last_row - self.header_row
-
 
 @dataclass
 class LogSheet:
@@ -274,36 +248,15 @@ def read(book, *, history: bool = True) -> LiveBook:
 
 
 def _read_leads(book, path: Path) -> tuple[LeadsLocation, list[list[object]]]:
-    """Where the leads are, by the file reader's rules (``xlsx.reader.locate_leads``):
-    a table named Leads on any sheet; else on a sheet named Leads/线索 its best table or
-    the range under its row-1 headers; else the table or row-1 range of any sheet whose
-    headers look most like a lead table. Returns the location and its cells (header
-    row first), each block read in one call."""
+    """Where the leads are, by the file reader's rules (``adapters.locate.choose``), and their
+    cells (header row first), each block read in one call."""
     sheets = list(book.sheets)
     tables = {s.name: list(s.tables) for s in sheets}  # one call per sheet
-    for s in sheets:
-        for t in tables[s.name]:
-            if t.name.casefold() == LEADS_TABLE:
-                return _read_table(s, t)
-    for s in sheets:
-        if s.name.casefold() in LEADS_SHEETS:
-            if tables[s.name]:
-                best = max(tables[s.name], key=lambda t: header_score(_table_headers(t)))  # first on ties
-                return _read_table(s, best)
-            found = _read_range(s)
-            if found is not None:
-                return found
-    best, best_score = None, 0
-    for s in sheets:
-        for cand in [("table", t, _table_headers(t)) for t in tables[s.name]] + [("range", s, _row1(s))]:
-            headers = cand[2]
-            required = sum(1 for k in match_headers(headers) if k in REQUIRED)
-            score = header_score(headers)
-            if required >= MIN_REQUIRED_MATCHED and score > best_score:
-                best, best_score = (s, cand), score
-    if best is not None:
-        s, (kind, obj, _) = best
-        return _read_table(s, obj) if kind == "table" else _read_range(s)
+    found = locate.choose(sheets, sheet_name=lambda s: s.name, tables=lambda s: tables[s.name],
+                          table_names=lambda t: (t.name,), table_headers=_table_headers, row1_headers=_row1,
+                          open_table=_read_table, open_range=_read_range)
+    if found is not None:
+        return found
     seen = ", ".join(f"'{s.name}'" for s in sheets) or "none"
     raise Refusal(f"No lead table found in {path.name}: no Excel Table named 'Leads', no sheet named 'Leads' or "
                   f"'线索', and no sheet whose first row has lead headers (Lead ID, Company, Owner, Stage, Created). "
@@ -330,7 +283,7 @@ def _read_table(sheet, table) -> tuple[LeadsLocation, list[list[object]]]:
     if table.show_totals and len(grid) > 1:
         grid = grid[:-1]
     headers = [cell_text(v) or "" for v in grid[0]] if grid else []
-    loc = LeadsLocation(sheet.name, table.name, headers, rng.row, rng.column, rng.row + len(grid) - 1, table_last)
+    loc = _location(sheet.name, table.name, headers, rng.row, rng.column, rng.row + len(grid) - 1, table_last)
     return loc, grid
 
 
@@ -347,7 +300,14 @@ def _read_range(sheet) -> tuple[LeadsLocation, list[list[object]]] | None:
     first, last = filled[0], filled[-1]
     grid = _trim([row[first:last + 1] for row in grid])
     headers = [h or "" for h in head[first:last + 1]]
-    return LeadsLocation(sheet.name, None, headers, 1, first + 1, len(grid)), grid
+    return _location(sheet.name, None, headers, 1, first + 1, len(grid)), grid
+
+
+def _location(sheet: str, table: str | None, headers: list[str], header_row: int, first_col: int, last_row: int,
+              table_last_row: int | None = None) -> LeadsLocation:
+    return LeadsLocation(sheet_name=sheet, sheet_part=None, table_name=table, table_part=None, header_row=header_row,
+                         first_col=first_col, last_col=first_col + len(headers) - 1, last_row=last_row,
+                         headers=headers, table_last_row=table_last_row)
 
 
 def _frame(loc: LeadsLocation, grid: list[list[object]]) -> pd.DataFrame:
