@@ -13,7 +13,10 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from salesbook.adapters.excel import live
+from salesbook.adapters.excel.layout import set_widths
+from salesbook.adapters.excel.plan import LiveWriteError
+from salesbook.adapters.excel.read import STATUS_PREFIX, find_sheet, status
+from salesbook.adapters.excel.values import excel_value, safe_text
 from salesbook.reports import sheets as report
 from salesbook.commands import RIBBON_COMMANDS
 from salesbook.errors import Refusal
@@ -57,14 +60,14 @@ def run(command: str, book=None) -> str:
         summary = handler(book)
     except Refusal as exc:
         return _fail(book, exc.message, name)
-    except live.LiveWriteError as exc:
+    except LiveWriteError as exc:
         log.debug("ribbon command %s failed while writing", name, exc_info=True)
         return _fail(book, f"{LABELS[name]} stopped while writing {exc.step}: {_reason(exc.cause)}. "
                            f"Some results may already be written; fix the cause and run it again.", name)
     except Exception as exc:  # never a traceback for a sales rep
         log.debug("ribbon command %s failed", name, exc_info=True)
         return _fail(book, f"{LABELS[name]} could not run: {_reason(exc)}. Nothing was changed.", name)
-    live.status(book, summary)
+    status(book, summary)
     return summary
 
 
@@ -82,7 +85,7 @@ def _reason(exc: BaseException) -> str:
 def _fail(book, message: str, name: str) -> str:
     """Tell the user: a message box, and the status bar says the command failed."""
     label = LABELS.get(name, "The command")
-    live.status(book, f"{live.STATUS_PREFIX}{label} failed — see the message.")
+    status(book, f"{STATUS_PREFIX}{label} failed — see the message.")
     try:
         book.app.alert(message, title=TITLE, mode="critical")
     except Exception:  # no message box on this engine: the status bar and return value remain
@@ -139,7 +142,7 @@ def check(book) -> str:
 def archive(book) -> str:
     """Archive Stale: find the leads flagged stale now, show how many (and which) would move
     and ask OK/Cancel; on OK move them to the Archive sheet. Before anything is written the
-    lead table is read again (``live.write``): if it changed meanwhile (on macOS Excel stays
+    lead table is read again (``LiveWorkbook.commit``): if it changed meanwhile (on macOS Excel stays
     editable while Python works: a sort, an inserted row), nothing moves."""
     from salesbook.service import archive_on
 
@@ -187,12 +190,12 @@ def confirm(book, question: str) -> str | None:
 
 def settings(book) -> str:
     """Show the Settings sheet; create it with the default rules when it is missing."""
-    sheet = live.find_sheet(book, SETTINGS_SHEET_NAMES)
+    sheet = find_sheet(book, SETTINGS_SHEET_NAMES)
     if sheet is None:
         grid = settings_grid()
         sheet = book.sheets.add(SETTINGS_SHEET, after=book.sheets[len(book.sheets) - 1])
         sheet.range((1, 1)).value = grid
-        live.set_widths(book, sheet, {1: 34, 2: 18, 3: 14, 4: 14, 5: 14, 7: 70})
+        set_widths(book, sheet, {1: 34, 2: 18, 3: 14, 4: 14, 5: 14, 7: 70})
         made = " (created with the default rules)"
     else:
         made = ""
@@ -209,7 +212,7 @@ def settings_grid() -> list[list[object]]:
     for title, rows, note in settings_rows():
         grid.append([title] + [None] * (NOTE_COL - 1) + [note])
         for r in rows:
-            grid.append([live.excel_value(v) for v in r] + [None] * (width - len(r)))
+            grid.append([excel_value(v) for v in r] + [None] * (width - len(r)))
         grid.append([None] * width)
     return grid
 
@@ -235,10 +238,10 @@ HELP_LINES = [
 
 def help(book) -> str:  # noqa: A001 - the ribbon button's id
     """Show the Help sheet; create a short one when it is missing."""
-    sheet = live.find_sheet(book, HELP_NAMES)
+    sheet = find_sheet(book, HELP_NAMES)
     if sheet is None:
         sheet = book.sheets.add(HELP_SHEET, after=book.sheets[len(book.sheets) - 1])
-        sheet.range((1, 1)).value = [[live.safe_text(line)] for line in HELP_LINES]
+        sheet.range((1, 1)).value = [[safe_text(line)] for line in HELP_LINES]
         title = sheet.range((1, 1))
         title.font.bold = True
         title.font.size = 14

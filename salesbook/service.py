@@ -10,7 +10,6 @@ which writes them all or nothing. ``run``/``check``/``archive`` take a file (the
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 

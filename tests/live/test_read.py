@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from salesbook.adapters.excel import live
+from salesbook.adapters.excel import read as live
 from salesbook.errors import Refusal
 
 from .conftest import HEADERS, TODAY, lead_rows, write_leads
