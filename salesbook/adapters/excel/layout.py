@@ -65,7 +65,7 @@ def _plan_sheet(plan: Plan, book, model: SheetModel) -> None:
     if model.freeze_rows:
         plan.add(f"the frozen rows of sheet '{name}'", lambda: _freeze(sheet(), model.freeze_rows))
     for chart in model.charts:
-        plan.add(f"the chart of sheet '{name}'", lambda c=chart: add_chart(sheet(), model, c, widths, heights))
+        plan.add(f"the chart of sheet '{name}'", lambda c=chart: add_chart(sheet(), model, c, widths, heights, book))
     if model.page is not None:
         plan.add(f"the print setup of sheet '{name}'", lambda: set_page_setup(book, sheet(), model.page,
                                                                                 print_area(model)))
@@ -255,10 +255,11 @@ def _chart_size(chart: Chart, widths: dict[int, float] | None, heights: dict[int
 
 
 def add_chart(sheet, model: SheetModel, chart: Chart, widths: dict[int, float] | None = None,
-              heights: dict[int, float] | None = None) -> bool:
+              heights: dict[int, float] | None = None, book=None) -> bool:
     """A native bar chart of one block column by its label column, over the cells the file
-    anchors it to (``widths``/``heights`` of the sheet). Guarded: an engine without chart
-    support still gets the data; returns whether the chart was made."""
+    anchors it to (``widths``/``heights`` of the sheet), drawn as the file draws it from the same
+    model (``native_chart``: on desktop Excel). Guarded: an engine without chart support still
+    gets the data; returns whether the chart was made."""
     block = model.blocks[chart.block]
     cols = [str(c) for c in block.frame.columns]
     try:
@@ -267,10 +268,12 @@ def add_chart(sheet, model: SheetModel, chart: Chart, widths: dict[int, float] |
         return False
     header_row = block.row + (1 if block.title else 0)
     last = block.last_row
+    horizontal = chart.kind == "bar"
     try:
         anchor = sheet.range((chart.anchor_row, chart.anchor_col))
         width, height = _chart_size(chart, widths, heights)
-        c = sheet.charts.add(anchor=anchor, width=width, height=height, chart_type=CHART_TYPE)
+        c = sheet.charts.add(anchor=anchor, width=width, height=height,
+                             chart_type=CHART_TYPE if horizontal else "column_clustered")
         if val == cat + 1:
             c.set_source_data(sheet.range((header_row, block.col + cat), (last, block.col + val)))
         else:
@@ -280,9 +283,42 @@ def add_chart(sheet, model: SheetModel, chart: Chart, widths: dict[int, float] |
             c.title = chart.title
         except Exception:
             pass
-        return True
     except Exception:
         return False
+    if book is not None and engine_name(book) == "excel":
+        fmt = block.formats.get(str(chart.value), "")
+        try:
+            native_chart(_chart_api(c), sys.platform, horizontal, FORMATS.get(fmt, fmt) or "General")
+        except Exception:  # cosmetic: the chart is there with Excel's defaults
+            pass
+    return True
+
+
+def _chart_api(chart):
+    """Excel's Chart object of an xlwings chart (on Windows ``.api`` is (ChartObject, Chart))."""
+    api = chart.api
+    return api[1] if isinstance(api, tuple) else api
+
+
+def native_chart(api, platform: str, horizontal: bool, label_format: str) -> None:
+    """The chart as the file adapter draws it from the model (``adapters.files.render.chart_xml``):
+    no legend, bars 50% apart, value labels outside the bars in the value column's number format
+    and, for horizontal bars, the first category at the top (reversed category axis, the value
+    axis crossing it at the bottom). On Excel's Chart object through COM (Windows)."""
+    if platform != "win32":
+        return
+    api.HasLegend = False
+    api.ChartGroups(1).GapWidth = 50
+    if horizontal:
+        axis = api.Axes(1)  # xlCategory
+        axis.ReversePlotOrder = True
+        axis.Crosses = 2  # xlAxisCrossesMaximum: the value axis sits at the last category, the bottom
+    series = api.SeriesCollection(1)
+    series.HasDataLabels = True
+    labels = series.DataLabels()
+    labels.ShowValue = True
+    labels.NumberFormat = label_format
+    labels.Position = 2  # xlLabelPositionOutsideEnd
 
 
 
@@ -297,4 +333,4 @@ def _lay_out_log(book, sheet, model: SheetModel) -> None:
     set_page_setup(book, sheet, model.page, print_area(model))
 
 
-__all__ = ["add_chart", "set_widths", "set_page_setup", "native_page_setup"]
+__all__ = ["add_chart", "native_chart", "set_widths", "set_page_setup", "native_page_setup"]
