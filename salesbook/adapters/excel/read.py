@@ -337,4 +337,5 @@ def _refuse_foreign(book, role: str, sheet: str, rows: list[list[object]]) -> No
     raise Refusal(owned.foreign_sheet(role, sheet) + " Nothing was changed.", sheet=sheet)
 
 
-__all__ = ["read", "LiveBook", "LogSheet", "cell_text", "texts", "raw_grid", "status", "read_log", "find_sheet", "STATUS_PREFIX"]
+__all__ = ["read", "LiveBook", "LogSheet", "cell_text", "texts", "raw_grid", "status", "read_log", "find_sheet",
+           "STATUS_PREFIX"]

@@ -27,7 +27,8 @@ from salesbook.rules.schema import BY_KEY, DATE, match_header, match_headers, no
 def write(book, lb: LiveBook, ev=None, *, sheets: list[SheetModel] | None = None,
           appends: list[AppendRows] | None = None, delete_rows: Iterable[int] = (),
           activate: str | None = None) -> int:
-    """Write a command's results: ``ev.written`` output columns, ``ev.sheets`` and
+    """Write a command's results (``ev``: an Evaluation, or the service's ``Changes``):
+    ``ev.written`` output columns, ``ev.sheets`` and
     ``ev.appends`` (plus any ``sheets``/``appends`` given), then delete ``delete_rows``
     (Excel rows of the lead table). Returns the number of write steps made.
 

@@ -407,7 +407,7 @@ def _without_foreign_sheets(pkg: Package) -> bytes | None:
 
 def checked(pkg: Package, sheet_name: str | None = None) -> None:
     """Wait until the parts a calamine-based reader is about to inflate are checked (their
-    CRC and the bytes they really inflate to, by service.load's pass, when there is one):
+    CRC and the bytes they really inflate to, by FileWorkbook's preflight pass, when there is one):
     the parts it reads when it opens the workbook and, given ``sheet_name``, that
     worksheet. fastexcel's zip reader inflates a part to its end whatever size the zip
     header declares, so it must not see a part before this (see salesbook.adapters.files.safety)."""
@@ -501,7 +501,7 @@ def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
     pkg, owned = _open(path_or_pkg)
     try:
         n = loc.n_rows
-        scans = pkg.cache.get(MEMBER_SCAN)  # every part being read already (service.load's CRC pass)
+        scans = pkg.cache.get(MEMBER_SCAN)  # every part being read already (FileWorkbook's CRC pass)
         found: list[SheetScan] = []
         failed: list[BaseException] = []
 
