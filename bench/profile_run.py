@@ -8,9 +8,9 @@ is imported) on a fresh copy of the sample workbook, in this process, then attri
 wall time of the main thread to phases by the functions on the stack:
 
 - startup: module imports (``<module>`` frames outside the phases below);
-- read: ``service.load`` (preflight, locating the table, fastexcel, Settings, History);
+- read: ``FileWorkbook.read`` (preflight, locating the table, fastexcel, Settings, History);
 - rules: ``engine.evaluate``;
-- write: ``service._write`` (output columns, Funnel/Cleanse/History, zip, atomic replace);
+- write: ``FileWorkbook.commit`` (output columns, Funnel/Cleanse/History, zip, atomic replace);
 - other: the rest (CLI, summary, exit).
 
 It prints the split, the largest children of each phase and the functions with the most
@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 PHASES = {  # (file suffix, function) -> phase
-    ("salesbook/service.py", "load"): "read",
+    ("salesbook/adapters/files/workbook.py", "read"): "read",
     ("salesbook/engine.py", "evaluate"): "rules",
-    ("salesbook/service.py", "_write"): "write",
+    ("salesbook/adapters/files/workbook.py", "commit"): "write",
 }
 
 

@@ -103,6 +103,13 @@ def _one(path: str, only, today: dt.date | None, force: bool, backup: bool) -> B
     return item
 
 
+def _worker_started() -> None:
+    """A batch worker process's own memory choice (the CLI makes it for its own process)."""
+    from salesbook.adapters.files import memory
+
+    memory.use_system_allocator()
+
+
 def run_batch(paths: list[str], *, workers: int = 1, only=None, today: dt.date | None = None, force: bool = False,
               backup: bool = False, progress: bool = True) -> list[BatchItem]:
     files = expand(paths)
@@ -114,7 +121,7 @@ def run_batch(paths: list[str], *, workers: int = 1, only=None, today: dt.date |
                 results.append(_one(f, only, today, force, backup))
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_worker_started) as pool:
                 futures = {pool.submit(_one, f, only, today, force, backup): f for f in files}
                 for fut in as_completed(futures):
                     try:

@@ -60,6 +60,9 @@ def _guard(fn):
     def wrapper(*args, **kwargs):
         debug = kwargs.pop("debug", False)
         try:
+            from salesbook.adapters.files import memory
+
+            memory.use_system_allocator()  # this process only: freed memory can go back to the system between steps
             return fn(*args, **kwargs)
         except Refusal as exc:
             click.secho(f"Refused: {exc.message}", fg="red", err=True)

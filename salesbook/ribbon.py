@@ -1,19 +1,22 @@
 """The ribbon's dispatcher: ``salesbook.ribbon.run('<button id>')``, called by the
 workbook's VBA through xlwings' ``RunPython``.
 
-Each command reads the workbook (``live.read``), computes everything with the same
-engine and service helpers as the command line, and only then writes (``live.write``).
+Each command is the command line's service call (``service.run_on``, ``check_on``,
+``archive_on``) over the open book (``adapters.excel.workbook.LiveWorkbook``): it reads the
+workbook, computes everything, and only then writes.
 It ends with a one-line summary in Excel's status bar, which is also returned. A refusal
 or any error becomes one clear sentence in a message box — never a traceback.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Callable
 
-from salesbook.adapters.excel import live
+from salesbook.adapters.excel.layout import set_widths
+from salesbook.adapters.excel.plan import LiveWriteError
+from salesbook.adapters.excel.read import STATUS_PREFIX, find_sheet, status
+from salesbook.adapters.excel.values import excel_value, safe_text
 from salesbook.reports import sheets as report
 from salesbook.commands import RIBBON_COMMANDS
 from salesbook.errors import Refusal
@@ -51,14 +54,14 @@ def run(command: str, book=None) -> str:
         summary = handler(book)
     except Refusal as exc:
         return _fail(book, exc.message, name)
-    except live.LiveWriteError as exc:
+    except LiveWriteError as exc:
         log.debug("ribbon command %s failed while writing", name, exc_info=True)
         return _fail(book, f"{LABELS[name]} stopped while writing {exc.step}: {_reason(exc.cause)}. "
                            f"Some results may already be written; fix the cause and run it again.", name)
     except Exception as exc:  # never a traceback for a sales rep
         log.debug("ribbon command %s failed", name, exc_info=True)
         return _fail(book, f"{LABELS[name]} could not run: {_reason(exc)}. Nothing was changed.", name)
-    live.status(book, summary)
+    status(book, summary)
     return summary
 
 
@@ -76,7 +79,7 @@ def _reason(exc: BaseException) -> str:
 def _fail(book, message: str, name: str) -> str:
     """Tell the user: a message box, and the status bar says the command failed."""
     label = LABELS.get(name, "The command")
-    live.status(book, f"{live.STATUS_PREFIX}{label} failed — see the message.")
+    status(book, f"{STATUS_PREFIX}{label} failed — see the message.")
     try:
         book.app.alert(message, title=TITLE, mode="critical")
     except Exception:  # no message box on this engine: the status bar and return value remain
@@ -88,23 +91,19 @@ def _fail(book, message: str, name: str) -> str:
 # The commands
 # ---------------------------------------------------------------------------
 
-def _read(book, name: str, *, history: bool = False) -> live.LiveBook:
-    live.status(book, f"{live.STATUS_PREFIX}reading the leads…")
-    lb = live.read(book, history=history)
-    live.status(book, live.STATUS_PREFIX + WORKING[name].format(n=f"{len(lb.leads):,}"))
-    return lb
+def _workbook(book, name: str, **options):
+    """The open book behind the service's Workbook port, its progress in the status bar."""
+    from salesbook.adapters.excel.workbook import LiveWorkbook
+
+    return LiveWorkbook(book, working=WORKING[name], **options)
 
 
 def _rules(book, name: str, only) -> str:
     """grade / followup / stale / funnel / runall: evaluate, then write the results."""
-    from salesbook.engine import evaluate, parse_only
+    from salesbook.service import run_on
 
-    commands = parse_only(only)
-    lb = _read(book, name, history="funnel" in commands)
-    ev = evaluate(lb.leads, lb.settings, history_rows=lb.history_rows, only=commands, lang=lb.language)
-    live.status(book, f"{live.STATUS_PREFIX}writing the results…")
-    live.write(book, lb, ev, activate=report.FUNNEL_SHEET if name == "funnel" else None)
-    return ev.summary
+    activate = report.FUNNEL_SHEET if name == "funnel" else None
+    return run_on(_workbook(book, name, activate=activate), only=only).summary
 
 
 def grade(book) -> str:
@@ -129,42 +128,32 @@ def runall(book) -> str:
 
 def check(book) -> str:
     """Check Data: every bad cell on the Check sheet, with its address."""
-    from salesbook.service import check_report
+    from salesbook.service import check_on
 
-    lb = _read(book, "check")
-    _, sheet, summary = check_report(lb)
-    live.write(book, lb, None, sheets=[sheet], activate=report.CHECK_SHEET)
-    return summary
+    return check_on(_workbook(book, "check", activate=report.CHECK_SHEET)).summary
 
 
 def archive(book) -> str:
     """Archive Stale: find the leads flagged stale now, show how many (and which) would move
     and ask OK/Cancel; on OK move them to the Archive sheet. Before anything is written the
-    lead table is read again (``live.write``): if it changed meanwhile (on macOS Excel stays
+    lead table is read again (``LiveWorkbook.commit``): if it changed meanwhile (on macOS Excel stays
     editable while Python works: a sort, an inserted row), nothing moves."""
-    from salesbook.engine import evaluate
-    from salesbook.service import archive_rows, archive_summary
+    from salesbook.service import archive_on
 
-    lb = _read(book, "archive")
-    ev = evaluate(lb.leads, lb.settings, only="stale", lang=lb.language)
-    rows = ev.stale_rows
-    if not len(rows):
-        return archive_summary(0, len(lb.leads)) if ev.lead_count else ev.summary
-    live.owned_log(book, report.ARCHIVE_SHEET)  # a user's sheet named Archive: refused before asking
-    answer = confirm(book, archive_question(lb, rows))
-    if answer != "ok":
+    def ask(lb, rows) -> str | None:
+        answer = confirm(book, archive_question(lb, rows))
+        if answer == "ok":
+            return None
         return ("Archive Stale cancelled: nothing was moved." if answer == "cancel" else
                 "Archive Stale moved nothing: Excel gave no answer to its OK/Cancel question.")
-    moved = archive_rows(lb, rows, ev.today or dt.date.today(), ev.language)
-    live.status(book, f"{live.STATUS_PREFIX}archiving {len(rows):,} stale leads…")
-    live.write(book, lb, None, appends=[moved], delete_rows=rows)
-    return archive_summary(len(rows), len(lb.leads))
+
+    return archive_on(_workbook(book, "archive", confirm=ask)).summary
 
 
 ARCHIVE_LISTED = 10  # Lead IDs named in the question; the rest are counted
 
 
-def archive_question(lb: live.LiveBook, rows) -> str:
+def archive_question(lb, rows) -> str:
     """'Archive 12 stale leads to the Archive sheet?' with their Lead IDs (the first ten),
     in English and Chinese."""
     from salesbook.rules.schema import match_headers
@@ -195,12 +184,12 @@ def confirm(book, question: str) -> str | None:
 
 def settings(book) -> str:
     """Show the Settings sheet; create it with the default rules when it is missing."""
-    sheet = live.find_sheet(book, SETTINGS_SHEET_NAMES)
+    sheet = find_sheet(book, SETTINGS_SHEET_NAMES)
     if sheet is None:
         grid = settings_grid()
         sheet = book.sheets.add(SETTINGS_SHEET, after=book.sheets[len(book.sheets) - 1])
         sheet.range((1, 1)).value = grid
-        live.set_widths(book, sheet, {1: 34, 2: 18, 3: 14, 4: 14, 5: 14, 7: 70})
+        set_widths(book, sheet, {1: 34, 2: 18, 3: 14, 4: 14, 5: 14, 7: 70})
         made = " (created with the default rules)"
     else:
         made = ""
@@ -217,7 +206,7 @@ def settings_grid() -> list[list[object]]:
     for title, rows, note in settings_rows():
         grid.append([title] + [None] * (NOTE_COL - 1) + [note])
         for r in rows:
-            grid.append([live.excel_value(v) for v in r] + [None] * (width - len(r)))
+            grid.append([excel_value(v) for v in r] + [None] * (width - len(r)))
         grid.append([None] * width)
     return grid
 
@@ -228,10 +217,10 @@ HELP_LINES = help_lines()  # the workbook's Help text, one line per cell of colu
 
 def help(book) -> str:  # noqa: A001 - the ribbon button's id
     """Show the Help sheet; create a short one when it is missing."""
-    sheet = live.find_sheet(book, HELP_NAMES)
+    sheet = find_sheet(book, HELP_NAMES)
     if sheet is None:
         sheet = book.sheets.add(HELP_SHEET, after=book.sheets[len(book.sheets) - 1])
-        sheet.range((1, 1)).value = [[live.safe_text(line)] for line in HELP_LINES]
+        sheet.range((1, 1)).value = [[safe_text(line)] for line in HELP_LINES]
         title = sheet.range((1, 1))
         title.font.bold = True
         title.font.size = 14

@@ -1,54 +1,31 @@
-"""Commands over workbook files: load → evaluate → write, all or nothing.
+"""The commands — run, check, archive — written once over the Workbook port.
 
-The service layer of the file path. It only orchestrates: the rules live in
-``engine``/``rules``, the file format in ``xlsx``. Every refusal is raised as
-``Refusal`` before anything is written; the write itself goes through an atomic
-temp-file-and-rename, so a failed or killed run leaves the input as it was.
+The service only orchestrates: it reads a workbook through the port (``adapters.port``), lets
+the rules (``engine``/``rules``) evaluate the frames, and hands the changes back to the port,
+which writes them all or nothing. ``run``/``check``/``archive`` take a file (they open a
+``FileWorkbook``: preflight, atomic temp-file-and-rename write, a refused file left as it was);
+``run_on``/``check_on``/``archive_on`` take any Workbook, such as the ribbon's ``LiveWorkbook``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from salesbook.adapters.port import Changes, LeadBook, Workbook
 from salesbook.cells import col_letter
 from salesbook.reports import sheets as report
-from salesbook.engine import Evaluation, evaluate, language, no_leads, parse_only
-from salesbook.errors import Refusal
+from salesbook import engine
+from salesbook.engine import Evaluation, no_leads, parse_only
 from salesbook.rules.prepare import canonical_frame, parse_dates, prepare
-from salesbook.rules.schema import (
-    BY_KEY,
-    DATE,
-    NUMBER,
-    COUNT,
-    REQUIRED,
-    closest_header,
-    duplicate_headers,
-    match_headers,
-)
-from salesbook.rules.settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
+from salesbook.rules.schema import BY_KEY, DATE, NUMBER, COUNT, match_headers
 from salesbook.reports.model import AppendRows
-from salesbook.adapters.files import memory, safety
 
 EXIT_OK, EXIT_ROW_PROBLEMS, EXIT_REFUSED = 0, 1, 2
-
-
-@dataclass
-class Book:
-    """A workbook file as read: where the leads are, the table, settings and history."""
-
-    path: Path
-    pkg: object
-    loc: object
-    leads: pd.DataFrame
-    settings: Settings
-    history_rows: list[list[object]] | None
-    language: str
 
 
 @dataclass
@@ -64,193 +41,44 @@ class Result:
 
 
 
-def _sheet_grid(pkg, names: tuple[str, ...]) -> tuple[str | None, list[list[object]] | None]:
-    from salesbook.adapters.files.reader import read_grid
-
-    for name in names:
-        info = pkg.sheet(name)
-        if info is not None:
-            return info.name, read_grid(pkg, info.name)
-    return None, None
-
-
-def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True, need_history: bool = True,
-         writes: tuple[str, ...] = ()) -> Book:
-    """Check and read a workbook. Raises Refusal for anything that stops the command, among them a
-    user's sheet bearing the name of one of the add-in's sheets the command ``writes``."""
-    memory.use_system_allocator()  # freed memory can go back to the system between steps
-    path = Path(path)
-    from salesbook.adapters.files.reader import SheetScan
-
-    # CRCs checked beside the read, in the same pass that finds the Leads sheet's merges
-    crc = safety.preflight(path, force=force, for_write=for_write, crc_later=True, scan=SheetScan.for_member)
-    try:
-        book = _read(path, need_history=need_history, scans=crc, writes=writes)
-    except BaseException:
-        if crc is not None:
-            crc.wait()  # a damaged member is the reason, as a plain preflight would have said first
-        raise
-    if crc is not None:
-        crc.wait()
-    return book
-
-
-def _read(path: Path, *, need_history: bool, scans=None, writes: tuple[str, ...] = ()) -> Book:
-    from salesbook.adapters.files.package import Package
-    from salesbook.adapters.files.reader import CALAMINE_SOURCE, MEMBER_SCAN, locate_leads, merged_ranges, read_leads
-
-    try:
-        pkg = Package.open(path)
-    except Refusal:
-        raise
-    except Exception as exc:  # a damaged file the preflight did not catch
-        raise Refusal(f"Cannot read {path.name}: the file is damaged ({exc}). Open it in Excel and save it again.",
-                      path=path, detail=repr(exc)) from None
-    try:
-        if scans is not None:  # the readers wait for a part's check before calamine inflates it
-            pkg.cache[MEMBER_SCAN] = scans
-        loc = locate_leads(pkg)
-        try:
-            _check_headers(path, loc)
-        except Refusal:  # a merged header row is the likelier reason a column is missing: say that
-            _refuse_merged_header(path, loc, merged_ranges(pkg, loc.sheet_part))
-            raise
-        leads = read_leads(pkg, loc)
-        _refuse_merged_header(path, loc, loc.merges)
-        settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
-        settings = settings_from_grid(grid, sheet=settings_sheet or "Settings")
-        _claim(path, pkg, loc, tuple(w for w in writes if w != report.HISTORY_SHEET))
-        history = None
-        if need_history:
-            name, history = _sheet_grid(pkg, (report.HISTORY_SHEET, "历史"))
-            _refuse_foreign(path, pkg, name, history)  # a user's History (历史) is neither read nor written
-            loc.claimed += tuple(w for w in writes if w == report.HISTORY_SHEET)
-    except BaseException:
-        pkg.close()  # a refusal leaves no handle on the file
-        raise
-    pkg.cache.pop(MEMBER_SCAN, None)
-    pkg.cache.pop("calamine", None)  # Settings and History are read: drop calamine's copy of the workbook
-    pkg.cache.pop(CALAMINE_SOURCE, None)
-    memory.release()
-    return Book(path, pkg, loc, leads, settings, history, language(settings, loc.headers))
-
-
-def _refuse_merged_header(path: Path, loc, merges: list[str]) -> None:
-    from salesbook.adapters.files.reader import merged_header
-
-    message = merged_header(loc, merges)
-    if message is not None:
-        raise Refusal(f"{path.name}: {message[0].upper()}{message[1:]}", path=path, sheet=loc.sheet_name)
-
-
 def _sheets_written(commands: tuple[str, ...]) -> tuple[str, ...]:
     """The add-in's sheets a run of ``commands`` may write (engine.evaluate)."""
     return ((report.CLEANSE_SHEET,) if "stale" in commands else ()) + \
         ((report.FUNNEL_SHEET, report.HISTORY_SHEET) if "funnel" in commands else ())
 
 
-def _claim(path: Path, pkg, loc, writes: tuple[str, ...]) -> None:
-    """Refuse, before anything is written, when a sheet the command writes is the user's; the
-    writer then need not look again (``loc.claimed``). Run once Settings are read: a sheet whose
-    first cells are shared strings is then read through calamine, which holds the table already."""
-    from salesbook.adapters.files.ownership import HEADER_ROWS, claim
-    from salesbook.adapters.files.reader import read_grid
-
-    read_rows = (lambda sheet: read_grid(pkg, sheet)[:HEADER_ROWS]) if "calamine" in pkg.cache else None
-    try:
-        claim(pkg, writes, read_rows=read_rows)
-    except Refusal as exc:
-        raise Refusal(f"{path.name}: {exc.message} The workbook was not changed.", path=path, sheet=exc.sheet) from None
-    loc.claimed = tuple(writes)
-
-
-def _refuse_foreign(path: Path, pkg, name: str | None, rows) -> None:
-    """Refuse when the sheet read as History (``name``, its cells ``rows``) is the user's."""
-    from salesbook.adapters.files.ownership import foreign
-
-    message = foreign(pkg, report.HISTORY_SHEET, name, rows=rows or []) if name is not None else None
-    if message is not None:
-        raise Refusal(f"{path.name}: {message} The workbook was not changed.", path=path, sheet=name)
-
-
-def _check_headers(path: Path, loc) -> None:
-    headers = list(loc.headers)
-    found = match_headers(headers)
-    missing = [k for k in REQUIRED if k not in found]
-    where = f"sheet '{loc.sheet_name}'" + (f", table '{loc.table_name}'" if loc.table_name else "")
-    seen = ", ".join(f"'{h}'" for h in headers if h) or "none"
-    if missing:
-        parts = []
-        for k in missing:
-            col = BY_KEY[k]
-            near = closest_header(k, headers)
-            parts.append(f"'{col.en}' ({col.zh})" + (f" (closest header: '{near}')" if near else ""))
-        raise Refusal(f"{path.name}, {where}: required column not found: {', '.join(parts)}. "
-                      f"Headers seen: {seen}. Rename the header or add the column, then run again.",
-                      path=path, sheet=loc.sheet_name, column=BY_KEY[missing[0]].en)
-    dups = duplicate_headers(headers)
-    if dups:
-        key, positions = dups[0]
-        cols = " and ".join(col_letter(loc.first_col + p) for p in positions)
-        raise Refusal(f"{path.name}, {where}: the column '{BY_KEY[key].en}' appears twice (columns {cols}). "
-                      f"Rename or remove one of them, then run again.",
-                      path=path, sheet=loc.sheet_name, column=BY_KEY[key].en)
-
-
-def _output_columns(book: Book, ev: Evaluation) -> list:
-    from salesbook.adapters.files.writer import OutputColumn
-
-    cols = []
-    for key in ev.written:
-        col = BY_KEY[key]
-        values = ev.outputs[key]
-        kind = "date" if col.kind == DATE else "number" if col.kind == NUMBER else "text"
-        cols.append(OutputColumn(key=key, header=col.header(ev.language), values=values.reset_index(drop=True), kind=kind))
-    return cols
-
-
-def cell_addresses(book: Book, problems: pd.DataFrame) -> pd.Series:
+def cell_addresses(book: LeadBook, problems: pd.DataFrame) -> pd.Series:
     """'K17' for each problem (its column in the table and its row)."""
     found = match_headers(list(book.loc.headers))
     letters = {k: col_letter(book.loc.first_col + i) for k, i in found.items()}
     return problems["key"].map(letters).fillna("") + problems["row"].astype(str)
 
 
-def _write(book: Book, *, output: str | os.PathLike | None, backup: bool, force: bool, **changes) -> Path:
-    from salesbook.adapters.files.writer import write_workbook
-
-    target = Path(output) if output else book.path
-    book.pkg.close()  # no handle on the file at the replace: Windows refuses to replace an open file
-    if output:
-        safety.preflight_output(target, force=force, needed=book.path.stat().st_size)
-    try:
-        with safety.atomic_output(target, backup=backup, like=book.path) as tmp:
-            write_workbook(book.path, tmp, book.loc, **changes)
-    except Refusal as exc:
-        if exc.path is None:  # the writer knows the sheet, not the file: name it
-            raise Refusal(f"{book.path.name}: {exc.message} The workbook was not changed.", path=book.path,
-                          sheet=exc.sheet, column=exc.column, row=exc.row, value=exc.value,
-                          detail=exc.detail) from None
-        raise
-    return target
-
-
 def _exit_code(problems: pd.DataFrame) -> int:
     return EXIT_ROW_PROBLEMS if len(problems) else EXIT_OK
+
+
+def _file(path, *, output, backup: bool, force: bool, for_write: bool = True):
+    from salesbook.adapters.files.workbook import FileWorkbook
+
+    return FileWorkbook(path, output=output, backup=backup, force=force, for_write=for_write)
 
 
 def run(path, *, only=None, today: dt.date | None = None, output=None, backup: bool = False,
         force: bool = False) -> Result:
     """`salesbook run`: grade, follow-ups, stale, funnel (or the ``only`` subset)."""
+    with _file(path, output=output, backup=backup, force=force) as workbook:
+        return run_on(workbook, only=only, today=today)
+
+
+def run_on(workbook: Workbook, *, only=None, today: dt.date | None = None) -> Result:
+    """``run`` over any Workbook."""
     commands = parse_only(only)
-    book = load(path, force=force, for_write=output is None, need_history="funnel" in commands,
-                writes=_sheets_written(commands))
-    ev = evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows, only=commands,
+    book = workbook.read(history="funnel" in commands, writes=_sheets_written(commands))
+    ev = engine.evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows, only=commands,
                   lang=book.language)
     book.leads = book.history_rows = None  # graded: the input table is not needed for writing
-    memory.release()
-    target = _write(book, output=output, backup=backup, force=force, columns=_output_columns(book, ev),
-                    sheets=ev.sheets, appends=ev.appends)
+    target = workbook.commit(Changes("run", ev.written, ev.outputs, ev.language, ev.sheets, ev.appends))
     return Result(book.path, ev.summary, _exit_code(ev.problems), ev.problems, ev, target,
                   lines=_problem_lines(book, ev.problems))
 
@@ -293,9 +121,15 @@ def archive_preview(book, ev: Evaluation, rows: pd.Index) -> list[str]:
 
 def check(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
     """`salesbook check`: every bad cell, on the Check sheet and returned as lines."""
-    book = load(path, force=force, for_write=output is None, need_history=False, writes=(report.CHECK_SHEET,))
+    with _file(path, output=output, backup=backup, force=force) as workbook:
+        return check_on(workbook, today=today)
+
+
+def check_on(workbook: Workbook, *, today: dt.date | None = None) -> Result:
+    """``check`` over any Workbook."""
+    book = workbook.read(history=False, writes=(report.CHECK_SHEET,))
     problems, sheet, summary = check_report(book, today)
-    target = _write(book, output=output, backup=backup, force=force, sheets=[sheet])
+    target = workbook.commit(Changes("check", sheets=[sheet]))
     return Result(book.path, summary, _exit_code(problems), problems, None, target, lines=_problem_lines(book, problems))
 
 
@@ -303,24 +137,30 @@ def archive(path, *, today: dt.date | None = None, output=None, backup: bool = F
             dry_run: bool = False) -> Result:
     """`salesbook archive`: move the leads flagged stale (now) to the Archive sheet.
     ``dry_run``: list the leads that would move (Lead ID, row, Stale Reason) and write nothing."""
-    book = load(path, force=force, for_write=output is None and not dry_run, need_history=False,
-                writes=(report.ARCHIVE_SHEET,))
-    ev = evaluate(book.leads, book.settings, today=today, only="stale", lang=book.language)
+    with _file(path, output=output, backup=backup, force=force, for_write=not dry_run) as workbook:
+        return archive_on(workbook, today=today, dry_run=dry_run)
+
+
+def archive_on(workbook: Workbook, *, today: dt.date | None = None, dry_run: bool = False) -> Result:
+    """``archive`` over any Workbook; the workbook may stop it before the move (``confirm``)."""
+    book = workbook.read(history=False, writes=(report.ARCHIVE_SHEET,))
+    ev = engine.evaluate(book.leads, book.settings, today=today, only="stale", lang=book.language)
     rows = ev.stale_rows
     if len(rows) == 0 or dry_run:
         preview = archive_preview(book, ev, rows) if dry_run else []
-        book.pkg.close()
         summary = archive_summary(len(rows), len(book.leads), dry_run) if ev.lead_count else ev.summary
         return Result(book.path, summary, _exit_code(ev.problems), ev.problems, ev, None,
                       lines=preview + _problem_lines(book, ev.problems))
+    stopped = workbook.confirm(book, rows)
+    if stopped is not None:
+        return Result(book.path, stopped, _exit_code(ev.problems), ev.problems, ev, None)
     moved = archive_rows(book, rows, ev.today or dt.date.today(), ev.language)
-    target = _write(book, output=output, backup=backup, force=force, appends=[moved],
-                    delete_rows=[int(r) for r in rows])
-    return Result(book.path, archive_summary(len(rows), len(book.leads)), _exit_code(ev.problems), ev.problems, ev, target,
-                  lines=_problem_lines(book, ev.problems))
+    target = workbook.commit(Changes("archive", appends=[moved], delete_rows=[int(r) for r in rows]))
+    return Result(book.path, archive_summary(len(rows), len(book.leads)), _exit_code(ev.problems), ev.problems, ev,
+                  target, lines=_problem_lines(book, ev.problems))
 
 
-def archive_rows(book: Book, rows: pd.Index, day: dt.date, lang: str) -> AppendRows:
+def archive_rows(book: LeadBook, rows: pd.Index, day: dt.date, lang: str) -> AppendRows:
     """The archived rows with every cell of the table, typed back from text, and the date."""
     sub = book.leads.loc[rows]
     found = match_headers(list(book.leads.columns))
@@ -338,8 +178,8 @@ def archive_rows(book: Book, rows: pd.Index, day: dt.date, lang: str) -> AppendR
             num = pd.to_numeric(s, errors="coerce")
             s = num.astype(object).where(num.notna(), s)
         out[str(name)] = s
-    notes = _archived_notes(book, sub.index)
-    if notes is not None:  # a note on an archived cell leaves the Leads sheet with its row (xlsx.notes)
+    notes = book.notes(sub.index) if book.notes is not None else None
+    if notes is not None:  # a note on an archived cell leaves the Leads sheet with its row (files.notes)
         label = report.lbl("cell_notes", lang)
         while label in out:
             label += " *"
@@ -347,36 +187,12 @@ def archive_rows(book: Book, rows: pd.Index, day: dt.date, lang: str) -> AppendR
     return AppendRows(report.ARCHIVE_SHEET, pd.DataFrame(out, index=sub.index).reset_index(drop=True), formats)
 
 
-def _archived_notes(book: Book, rows: pd.Index) -> pd.Series | None:
-    """'Header (author): text' of the notes on the table cells of each archived row; None when there are none."""
-    from salesbook.adapters.files.notes import sheet_notes
-
-    loc = book.loc
-    pkg = getattr(book, "pkg", None)  # a live Excel book has no package: Excel moves its notes itself
-    if pkg is None or getattr(loc, "sheet_part", None) is None:
-        return None
-    notes = sheet_notes(pkg, loc.sheet_part)
-    headers = list(loc.headers)
-    texts = {}
-    for row in rows:
-        lines = []
-        for col in range(loc.first_col, loc.first_col + len(headers)):
-            for author, text in notes.get((int(row), col), ()):
-                who = f" ({author})" if author else ""
-                lines.append(f"{headers[col - loc.first_col]}{who}: {text}")
-        if lines:
-            texts[row] = "\n".join(lines)
-    if not texts:
-        return None
-    return pd.Series([texts.get(r) for r in rows], index=rows, dtype=object)
-
-
 def _numeric(s: pd.Series) -> bool:
     vals = s.dropna()
     return len(vals) > 0 and pd.to_numeric(vals, errors="coerce").notna().all()
 
 
-def _problem_lines(book: Book, problems: pd.DataFrame, limit: int = 50, shown: int = 3) -> list[str]:
+def _problem_lines(book: LeadBook, problems: pd.DataFrame, limit: int = 50, shown: int = 3) -> list[str]:
     """Each distinct problem once, most frequent first, with its count and its first cells:
     "Stage 'X' is not a stage in Settings: 37 rows (Leads!H3, H7, H9, …)". Up to ``limit`` lines."""
     if problems is None or not len(problems):
@@ -405,4 +221,4 @@ def _problem_lines(book: Book, problems: pd.DataFrame, limit: int = 50, shown: i
     return lines
 
 
-__all__ = ["load", "run", "check", "archive", "Result", "Book", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED"]
+__all__ = ["run", "check", "archive", "run_on", "check_on", "archive_on", "Result", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED"]

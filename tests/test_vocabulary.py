@@ -70,10 +70,6 @@ def _string_literals(path: Path) -> set[str]:
             and isinstance(n.value, str)}
 
 
-# Spelled outside the catalog until the Workbook-port redesign (issue 11) replaces these lines.
-NOT_YET = {"salesbook/service.py": {"历史"}, "salesbook/adapters/excel/live.py": {"线索"}}
-
-
 def test_the_sheet_names_are_spelled_only_in_the_catalog():
     other = {n for role, all_names in names.SHEET_NAMES.items() for n in all_names if n != role}  # 历史, 归档 …
     assert other == {"线索", "设置", "配置", "历史", "归档", "帮助"}
@@ -85,4 +81,4 @@ def test_the_sheet_names_are_spelled_only_in_the_catalog():
         hits = {s for s in _string_literals(path) if s.strip() in other}
         if hits:
             found[rel] = hits
-    assert all(hits <= NOT_YET.get(rel, set()) for rel, hits in found.items()), found
+    assert not found, found

@@ -16,12 +16,12 @@ from typing import Mapping
 
 from lxml import etree
 
-from salesbook.adapters.files.ooxml import CONTENT_TYPES  # noqa: F401
-from salesbook.adapters.files.ooxml import ROOT_RELS as PACKAGE_RELS  # noqa: F401
+from salesbook.adapters.files.ooxml import CONTENT_TYPES
+from salesbook.adapters.files.ooxml import ROOT_RELS as PACKAGE_RELS
 
-from salesbook.adapters.files.ooxml import NS_CT, NS_MAIN  # noqa: F401 (the builder's modules use them)
-from salesbook.adapters.files.ooxml import NS_DOC_REL as NS_R  # noqa: F401
-from salesbook.adapters.files.ooxml import NS_PKG_REL as NS_REL  # noqa: F401
+from salesbook.adapters.files.ooxml import NS_CT, NS_MAIN
+from salesbook.adapters.files.ooxml import NS_DOC_REL as NS_R
+from salesbook.adapters.files.ooxml import NS_PKG_REL as NS_REL
 
 # Excel's own zip timestamp for package parts (the earliest a zip can hold)
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from salesbook import ribbon
-from salesbook.adapters.excel import live
+from salesbook.adapters.excel import layout as live
 from salesbook.reports.model import fit_widths
 
 from .conftest import address, cell, find, lead_rows, write_leads

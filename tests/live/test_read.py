@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from salesbook.adapters.excel import live
+from salesbook.adapters.excel import read as live
 from salesbook.errors import Refusal
 
 from .conftest import HEADERS, TODAY, lead_rows, write_leads
@@ -79,7 +79,7 @@ def odd_rows(n: int, *, errors: bool = True) -> list[list[object]]:
 @pytest.mark.parametrize("table, errors", [(True, False), (False, True), (True, True)])
 def test_read_matches_the_file_reader_when_there_is_one(tmp_path, open_book, table, errors):
     pytest.importorskip("salesbook.adapters.files.reader")
-    from salesbook import service
+    from salesbook.adapters.files import workbook as service
 
     history = [["Lead ID", "From", "To", "Date"], ["L-0001", None, "Qualification", dt.datetime(2026, 10, 1)],
                ["L-0002", "Prospecting", "Qualification", dt.datetime(2026, 10, 3, 9, 30)]]

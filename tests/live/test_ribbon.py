@@ -11,7 +11,9 @@ import pytest
 from openpyxl.utils import column_index_from_string
 
 from salesbook import engine, ribbon
-from salesbook.adapters.excel import live
+from salesbook.adapters.excel import layout
+from salesbook.adapters.excel import values as excel_values
+from salesbook.adapters.excel import read as live
 from salesbook.commands import RIBBON_COMMANDS
 from salesbook.rules.settings import Settings
 
@@ -95,7 +97,7 @@ def test_followup_dates_are_written_as_dates(tmp_path, open_book):
     # The format is set before the values, so Excel stores the ISO texts as dates.
     kinds = [a["func"] for a in actions(book) if a["sheet_position"] == 1]
     assert kinds.index("setNumberFormat") < kinds.index("setValues", kinds.index("setNumberFormat"))
-    grid = live.frame_grid(ev.outputs[["next_followup"]])
+    grid = excel_values.frame_grid(ev.outputs[["next_followup"]])
     assert all(isinstance(r[0], dt.datetime) or r[0] is None for r in grid)
 
 
@@ -117,7 +119,7 @@ def test_archive_costs_one_delete_per_run_of_contiguous_rows(tmp_path, open_book
         path = write_leads(tmp_path / f"leads{n}.xlsx", lead_rows(n))
         book = open_book(path)
         rows = list(expected(path, "stale").stale_rows)
-        runs = live._runs(rows)
+        runs = excel_values._runs(rows)
         ribbon.run("archive", book=book)
         deletes = find(book, "rangeDelete", "Leads")
         assert len(deletes) == len(runs)
@@ -259,7 +261,7 @@ def test_an_error_while_writing_is_a_message_and_screen_updating_comes_back(tmp_
 
     def boom(*args, **kwargs):
         raise RuntimeError("the sheet is protected")
-    monkeypatch.setattr(live, "_write_block", boom)
+    monkeypatch.setattr(layout, "_write_block", boom)
     message = ribbon.run("funnel", book=book)
     assert message.startswith("Refresh Funnel stopped while writing table 1 of sheet 'Funnel': "
                               "the sheet is protected.")
@@ -287,7 +289,7 @@ def test_a_plain_leads_sheet_gets_its_columns_at_the_right(tmp_path, open_book):
 
 def test_the_package_needs_no_licence_key():
     code = ("import os, sys; os.environ.pop('XLWINGS_LICENSE_KEY', None); "
-            "import salesbook.ribbon, salesbook.adapters.excel.live, xlwings; "
+            "import salesbook.ribbon, salesbook.adapters.excel.workbook, xlwings; "
             "assert 'remote' not in xlwings.engines.engines_by_name; print('ok')")
     env = {k: v for k, v in __import__("os").environ.items() if k != "XLWINGS_LICENSE_KEY"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)

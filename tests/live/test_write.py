@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from salesbook import ribbon
-from salesbook.adapters.excel import live
+from salesbook.adapters.excel import read, values
+from salesbook.adapters.excel import write as live
 
 
 @pytest.mark.parametrize("text, written", [
@@ -21,34 +22,34 @@ from salesbook.adapters.excel import live
     ("3-6 months", "3-6 months"), ("None", "None"),
 ])
 def test_safe_text_keeps_texts_text(text, written):
-    assert live.safe_text(text) == written
+    assert values.safe_text(text) == written
 
 
 def test_excel_value_types():
-    assert live.excel_value(pd.NA) is None and live.excel_value(pd.NaT) is None and live.excel_value(np.nan) is None
-    assert live.excel_value(np.int64(3)) == 3 and type(live.excel_value(np.int64(3))) is int
-    assert type(live.excel_value(np.float64(2.5))) is float
-    assert live.excel_value(np.bool_(True)) is True
-    assert live.excel_value(pd.Timestamp("2026-11-20")) == dt.datetime(2026, 11, 20)
-    assert live.excel_value(dt.date(2026, 11, 20)) == dt.datetime(2026, 11, 20)
-    assert live.excel_value(np.datetime64("2026-11-20")) == dt.datetime(2026, 11, 20)
-    assert live.excel_value("=x") == "'=x"
+    assert values.excel_value(pd.NA) is None and values.excel_value(pd.NaT) is None and values.excel_value(np.nan) is None
+    assert values.excel_value(np.int64(3)) == 3 and type(values.excel_value(np.int64(3))) is int
+    assert type(values.excel_value(np.float64(2.5))) is float
+    assert values.excel_value(np.bool_(True)) is True
+    assert values.excel_value(pd.Timestamp("2026-11-20")) == dt.datetime(2026, 11, 20)
+    assert values.excel_value(dt.date(2026, 11, 20)) == dt.datetime(2026, 11, 20)
+    assert values.excel_value(np.datetime64("2026-11-20")) == dt.datetime(2026, 11, 20)
+    assert values.excel_value("=x") == "'=x"
 
 
 def test_frame_grid_is_row_major_with_python_values():
     frame = pd.DataFrame({"a": pd.Series(["x", pd.NA], dtype="string"),
                           "d": pd.to_datetime(["2026-01-02", None]), "n": [1.5, np.nan]})
-    assert live.frame_grid(frame) == [["x", dt.datetime(2026, 1, 2), 1.5], [None, None, None]]
+    assert values.frame_grid(frame) == [["x", dt.datetime(2026, 1, 2), 1.5], [None, None, None]]
 
 
 def test_com_dates_round_to_the_second():
-    assert live.cell_text(dt.datetime(2026, 11, 2, 14, 29, 59, 999600)) == "2026-11-02 14:30:00"
-    assert live.cell_text(dt.datetime(2026, 11, 2, 23, 59, 59, 999900)) == "2026-11-03"
+    assert read.cell_text(dt.datetime(2026, 11, 2, 14, 29, 59, 999600)) == "2026-11-02 14:30:00"
+    assert read.cell_text(dt.datetime(2026, 11, 2, 23, 59, 59, 999900)) == "2026-11-03"
 
 
 def test_runs():
-    assert live._runs([10, 3, 4, 5, 9]) == [[3, 4, 5], [9, 10]]
-    assert live._runs([]) == []
+    assert values._runs([10, 3, 4, 5, 9]) == [[3, 4, 5], [9, 10]]
+    assert values._runs([]) == []
 
 
 @pytest.mark.parametrize("a, b, same", [

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from salesbook import service
+from salesbook.adapters.files import workbook as service
 from salesbook.errors import Refusal
 from salesbook.adapters.files import preflight as preflight_module
 from salesbook.adapters.files.preflight import preflight

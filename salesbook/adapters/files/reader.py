@@ -31,21 +31,17 @@ import re
 import threading
 import zipfile
 from array import array
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from salesbook.rules import schema
 from salesbook.errors import Refusal
+from salesbook.adapters import locate
+from salesbook.adapters.locate import LeadsLocation
 from salesbook.adapters.files import memory
 from salesbook.adapters.files.package import Package, SheetInfo, TableInfo
 from salesbook.cells import col_index, col_letter
 
-from salesbook.vocabulary.names import LEADS, SHEET_NAMES
-LEADS_SHEET_NAMES = tuple(n.casefold() for n in SHEET_NAMES[LEADS])
-LEADS_TABLE_NAME = "leads"
-MIN_REQUIRED_MATCHED = 2
 
 _CELL_ERRORS = {
     "Div0": "#DIV/0!",
@@ -84,58 +80,19 @@ def parse_ref(ref: str) -> tuple[int, int, int, int]:
 # --------------------------------------------------------------------------- location
 
 
-@dataclass
-class LeadsLocation:
-    sheet_name: str
-    sheet_part: str
-    table_name: str | None
-    table_part: str | None
-    header_row: int  # 1-based
-    first_col: int  # 1-based, inclusive
-    last_col: int
-    last_row: int  # last data row (== header_row when there are none)
-    headers: list[str] = field(default_factory=list)  # texts of first_col..last_col ('' for blank)
-    table_last_row: int | None = None  # last row of the table incl. a totals row
-    merges: list[str] = field(default_factory=list)  # every merged range of the sheet (set by read_leads)
-    claimed: tuple[str, ...] = ()  # add-in sheets found to be the add-in's (or absent) when read (service)
-
-    @property
-    def n_rows(self) -> int:
-        return self.last_row - self.header_row
-
-    @property
-    def ref(self) -> str:
-        return f"{col_letter(self.first_col)}{self.header_row}:{col_letter(self.last_col)}{self.last_row}"
-
-
 def locate_leads(pkg: Package) -> LeadsLocation:
     """Where the leads are: a table named Leads, else a sheet named Leads/线索, else the
-    sheet whose row-1 headers look most like a lead table. Refusal when none does."""
-    for sheet in pkg.sheets:
-        for table in pkg.tables(sheet.part):
-            if LEADS_TABLE_NAME in (table.name.casefold(), table.display_name.casefold()):
-                return _table_location(sheet, table)
-    for sheet in pkg.sheets:
-        if sheet.name.casefold() in LEADS_SHEET_NAMES:
-            tables = pkg.tables(sheet.part)
-            if tables:
-                best = max(tables, key=lambda t: schema.header_score(t.columns))  # first on ties
-                return _table_location(sheet, best)
-            loc = _range_location(pkg, sheet)
-            if loc is not None:
-                return loc
-    best_loc, best_score = None, 0
-    for sheet in pkg.sheets:
-        for cand in _candidates(pkg, sheet):
-            matched = schema.match_headers(cand.headers)
-            required = sum(1 for k in matched if k in schema.REQUIRED)
-            score = schema.header_score(cand.headers)
-            if required >= MIN_REQUIRED_MATCHED and score > best_score:
-                best_loc, best_score = cand, score
-    if best_loc is not None:
-        if best_loc.table_name is None:
-            best_loc.last_row = _range_last_row(pkg, best_loc)
-        return best_loc
+    sheet whose row-1 headers look most like a lead table (``locate.choose``). Refusal when none does."""
+    def row1(sheet: SheetInfo) -> list[str] | None:
+        headers = first_row(pkg, sheet.part)
+        return _range_from_headers(sheet, headers, last_row=1).headers if headers else None
+
+    loc = locate.choose(pkg.sheets, sheet_name=lambda s: s.name, tables=lambda s: pkg.tables(s.part),
+                        table_names=lambda t: (t.name, t.display_name), table_headers=_table_headers,
+                        row1_headers=row1, open_table=_table_location,
+                        open_range=lambda s: _range_location(pkg, s))
+    if loc is not None:
+        return loc
     seen = ", ".join(f"'{s.name}'" for s in pkg.sheets) or "none"
     raise Refusal(
         f"No lead table found in {os.path.basename(pkg.path)}: no Excel Table named 'Leads', no sheet named "
@@ -146,21 +103,18 @@ def locate_leads(pkg: Package) -> LeadsLocation:
     )
 
 
-def _candidates(pkg: Package, sheet: SheetInfo) -> list[LeadsLocation]:
-    out = [_table_location(sheet, t) for t in pkg.tables(sheet.part)]
-    headers = first_row(pkg, sheet.part)
-    if headers:
-        out.append(_range_from_headers(sheet, headers, last_row=1))
-    return out
+def _table_headers(table: TableInfo) -> list[str]:
+    """A table's column names, one per column of its range ('' for a missing one)."""
+    _, c1, _, c2 = parse_ref(table.ref)
+    width = c2 - c1 + 1
+    return (list(table.columns) + [""] * width)[:width]
 
 
 def _table_location(sheet: SheetInfo, table: TableInfo) -> LeadsLocation:
     r1, c1, r2, c2 = parse_ref(table.ref)
     header_row = r1 if table.header_row_count else r1 - 1
     last_row = max(header_row, r2 - table.totals_row_count)
-    headers = list(table.columns)
-    width = c2 - c1 + 1
-    headers = (headers + [""] * width)[:width]
+    headers = _table_headers(table)
     return LeadsLocation(
         sheet_name=sheet.name,
         sheet_part=sheet.part,
@@ -187,7 +141,8 @@ def _range_location(pkg: Package, sheet: SheetInfo) -> LeadsLocation | None:
 def _range_from_headers(sheet: SheetInfo, headers: dict[int, str], last_row: int) -> LeadsLocation:
     first, last = min(headers), max(headers)
     texts = [headers.get(c, "") for c in range(first, last + 1)]
-    return LeadsLocation(sheet.name, sheet.part, None, None, 1, first, last, last_row, texts)
+    return LeadsLocation(sheet_name=sheet.name, sheet_part=sheet.part, table_name=None, table_part=None,
+                         header_row=1, first_col=first, last_col=last, last_row=last_row, headers=texts)
 
 
 def _range_last_row(pkg: Package, loc: LeadsLocation) -> int:
@@ -453,7 +408,7 @@ def _without_foreign_sheets(pkg: Package) -> bytes | None:
 
 def checked(pkg: Package, sheet_name: str | None = None) -> None:
     """Wait until the parts a calamine-based reader is about to inflate are checked (their
-    CRC and the bytes they really inflate to, by service.load's pass, when there is one):
+    CRC and the bytes they really inflate to, by FileWorkbook's preflight pass, when there is one):
     the parts it reads when it opens the workbook and, given ``sheet_name``, that
     worksheet. fastexcel's zip reader inflates a part to its end whatever size the zip
     header declares, so it must not see a part before this (see salesbook.adapters.files.safety)."""
@@ -547,7 +502,7 @@ def read_leads(path_or_pkg, loc: LeadsLocation) -> pd.DataFrame:
     pkg, owned = _open(path_or_pkg)
     try:
         n = loc.n_rows
-        scans = pkg.cache.get(MEMBER_SCAN)  # every part being read already (service.load's CRC pass)
+        scans = pkg.cache.get(MEMBER_SCAN)  # every part being read already (FileWorkbook's CRC pass)
         found: list[SheetScan] = []
         failed: list[BaseException] = []
 

@@ -39,15 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from salesbook.reports.model import (
-    CJK,
-    FORMATS,
-    Block,
-    SheetModel,
-    fit_widths,
-    header_heights,
-    is_number_column,
-)
+from salesbook.reports.model import CJK, FORMATS, Block, SheetModel, fit_widths, header_heights, is_number_column
 from salesbook.adapters.files.cellvalues import (
     xml_text_arrow,
     as_text,

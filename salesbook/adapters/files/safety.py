@@ -55,14 +55,7 @@ from salesbook.adapters.files.locks import owner_files
 from salesbook.adapters.files.preflight import preflight, preflight_output
 from salesbook.adapters.files.xmlsafe import safe_iterparse, safe_parse, safe_parse_lxml
 from salesbook.adapters.files.zipguard import DEFAULT_LIMITS, Limits, PendingCrc, check_early
-from salesbook.atomic import (
-    STALE_TEMP_AGE,
-    TEMP_PREFIX,
-    atomic_output,
-    atomic_write,
-    backup_path,
-    clean_stale_temps,
-)
+from salesbook.atomic import STALE_TEMP_AGE, TEMP_PREFIX, atomic_output, atomic_write, backup_path, clean_stale_temps
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -29,12 +29,7 @@ from salesbook.adapters.files import calcchain, memory
 from salesbook.adapters.files.leads_writer import LeadsRewriter, OwnedColumn
 from salesbook.adapters.files.charts import CHART_RID, DRAWING_RID
 from salesbook.adapters.files.ooxml import CT_CHART, CT_DRAWING, CT_STYLES, REL_CHART, REL_DRAWING, REL_STYLES
-from salesbook.adapters.files.package import (
-    DeflateSink,
-    Package,
-    PackageWriter,
-    rels_name,
-)
+from salesbook.adapters.files.package import DeflateSink, Package, PackageWriter, rels_name
 from salesbook.adapters.files.notes import shift_defined_names, shift_notes
 from salesbook.adapters.files.ownership import claim, mark
 from salesbook.adapters.files.printing import extend_print_area, set_print_names
