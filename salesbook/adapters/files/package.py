@@ -142,7 +142,7 @@ class Package:
         self._infos = {i.filename: i for i in zf.infolist()}
         self._rels: dict[str, dict[str, tuple[str, str]]] = {}
         self._tables: dict[str, list[TableInfo]] = {}
-        self.cache: dict[object, object] = {}  # for readers that share work (reader.py)
+        self.cache: dict[object, object] = {}  # for readers that share work (reader.py, cells.py, sheetscan.py)
         self.workbook_part = self._find_workbook_part()
         root = parse_xml(self.read(self.workbook_part), part=self.workbook_part, path=self.path)
         self.sheets: list[SheetInfo] = self._read_sheets(root)
