@@ -16,7 +16,6 @@ from salesbook.cells import col_index
 # --------------------------------------------------------------------------- references
 
 
-
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 
 

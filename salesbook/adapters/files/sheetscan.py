@@ -10,7 +10,6 @@ from salesbook.adapters.files.cells import _SHEETDATA_END, parse_ref
 from salesbook.adapters.files.package import Package
 
 
-
 _MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=\"([^\"]+)\"")
 
 
