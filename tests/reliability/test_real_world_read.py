@@ -450,7 +450,7 @@ def test_understated_part_is_refused_within_memory(tmp_path, part):
 
 
 def test_sheet_scan_keeps_only_the_merges_of_a_huge_tail():
-    from salesbook.adapters.files.reader import SheetScan, _merges_in
+    from salesbook.adapters.files.sheetscan import SheetScan, _merges_in
 
     scan = SheetScan()
     head = b'<worksheet xmlns="%s"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>' % MAIN.encode()
@@ -472,7 +472,7 @@ def test_an_early_check_vouches_only_for_the_file_it_checked(tmp_path):
     from salesbook.errors import Refusal
     from salesbook.adapters.files import zipguard
     from salesbook.adapters.files.preflight import preflight
-    from salesbook.adapters.files.reader import SheetScan
+    from salesbook.adapters.files.sheetscan import SheetScan
 
     path = corpus.good_book(tmp_path / "Pipeline.xlsx")
     zipguard.check_early(path)

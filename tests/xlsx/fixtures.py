@@ -160,7 +160,7 @@ def _prefix_sheet(data: bytes, strip_refs: bool) -> bytes:
 
 def _strip_implied_refs(data: bytes) -> bytes:
     """Drop r attributes that the position implies (row after row, cell after cell)."""
-    from salesbook.adapters.files.reader import col_index
+    from salesbook.cells import col_index
 
     prev_row = 0
 

@@ -10,7 +10,8 @@ import pytest
 
 from salesbook.errors import Refusal
 from salesbook.adapters.files.package import Package
-from salesbook.adapters.files.reader import first_row, locate_leads, merged_ranges, read_grid, read_leads, unique_names
+from salesbook.adapters.files.cells import first_row
+from salesbook.adapters.files.reader import locate_leads, merged_ranges, read_grid, read_leads, unique_names
 from tests.xlsx import fixtures as fx
 
 

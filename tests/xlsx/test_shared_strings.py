@@ -1,6 +1,6 @@
 """SharedStrings decodes only what is asked for, the same on the fast and the regex path."""
 
-from salesbook.adapters.files.reader import SharedStrings
+from salesbook.adapters.files.cells import SharedStrings
 
 PLAIN = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4">'
          b'<si><t>Lead ID</t></si><si/><si><r><t>Fr</t></r><r><rPr><b/></rPr><t>om</t></r></si>'

@@ -571,7 +571,7 @@ def test_owned_sheets_twice_give_the_same_bytes(table_book, tmp_path):
 
 
 def test_package_writer_adds_a_part_with_its_relationship(table_book, tmp_path):
-    from salesbook.adapters.files.package import PackageWriter
+    from salesbook.adapters.files.package_writer import PackageWriter
 
     ui = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
     with Package.open(table_book) as pkg:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from salesbook.adapters.files.package import Package, PackageWriter, child, children, rel_attr
+from salesbook.adapters.files.package import Package, child, children, rel_attr
+from salesbook.adapters.files.package_writer import PackageWriter
 from salesbook.adapters.files.xmlsafe import parse_xml
 
 _ENTRY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)/?>")

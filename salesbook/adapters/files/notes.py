@@ -30,7 +30,7 @@ import re
 from typing import Callable
 
 from salesbook.adapters.files.references import RowMap, adjust_formula
-from salesbook.adapters.files.reader import col_index, col_letter
+from salesbook.cells import col_index, col_letter
 from salesbook.adapters.files.xmlsafe import safe_parse_lxml
 
 _NAME = rb"[A-Za-z_][\w.-]*"

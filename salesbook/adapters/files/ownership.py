@@ -11,19 +11,20 @@ import re
 
 from salesbook import owned
 from salesbook.errors import Refusal
-from salesbook.adapters.files.package import Package, PackageWriter, child, children, rel_attr
+from salesbook.adapters.files.package import Package, child, children, rel_attr
+from salesbook.adapters.files.package_writer import PackageWriter
 from salesbook.adapters.files.xmlsafe import parse_xml
-from salesbook.adapters.files.reader import (
+from salesbook.adapters.files.cells import (
     _CELL,
     _CELL_REF,
     _V,
     _rows_until,
     attrs,
     cell_text,
-    col_index,
     rich_text,
     shared_strings,
 )
+from salesbook.cells import col_index
 
 HEADER_ROWS = 10  # History's and Archive's header is the first non-empty row among these
 

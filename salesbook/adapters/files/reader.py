@@ -24,13 +24,10 @@ formula                 its cached value, by the rules above
 
 from __future__ import annotations
 
-import html
 import io
 import os
 import re
 import threading
-import zipfile
-from array import array
 
 import numpy as np
 import pandas as pd
@@ -39,8 +36,10 @@ from salesbook.errors import Refusal
 from salesbook.adapters import locate
 from salesbook.adapters.locate import LeadsLocation
 from salesbook.adapters.files import memory
+from salesbook.adapters.files.cells import first_row, parse_ref
 from salesbook.adapters.files.package import Package, SheetInfo, TableInfo
-from salesbook.cells import col_index, col_letter
+from salesbook.adapters.files.sheetscan import MEMBER_SCAN, SheetScan, _merges_in, _scan_part, _tail_after_sheet_data
+from salesbook.cells import col_letter
 
 
 _CELL_ERRORS = {
@@ -54,27 +53,6 @@ _CELL_ERRORS = {
     "GettingData": "#GETTING_DATA",
 }
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
-
-
-# --------------------------------------------------------------------------- references
-
-
-
-
-
-
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-
-
-def parse_ref(ref: str) -> tuple[int, int, int, int]:
-    """'B2:D10' -> (min_row, min_col, max_row, max_col); 'B2' -> a single cell."""
-    cells = [m.groups() for m in _REF.finditer(ref)]
-    if not cells:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    (c1, r1), (c2, r2) = cells[0], cells[-1]
-    rows = sorted((int(r1), int(r2)))
-    cols = sorted((col_index(c1), col_index(c2)))
-    return rows[0], cols[0], rows[1], cols[1]
 
 
 # --------------------------------------------------------------------------- location
@@ -158,191 +136,6 @@ def _range_last_row(pkg: Package, loc: LeadsLocation) -> int:
     return loc.header_row + (int(nz[-1]) + 1 if len(nz) else 0)
 
 
-# --------------------------------------------------------------------------- first row
-
-
-_ROW_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*?)(/?)>")
-_ROW_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row\s*>")
-_SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.-]*:)?sheetData\s*/>")
-_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?c\s*>)", re.S)
-_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_V = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v\b[^>]*>(.*?)</(?:[A-Za-z_][\w.-]*:)?v\s*>", re.S)
-_T = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?t\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?t\s*>)", re.S)
-_RPH = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?rPh\b.*?</(?:[A-Za-z_][\w.-]*:)?rPh\s*>", re.S)
-_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_CELL_REF = re.compile(rb"([A-Za-z]{1,3})(\d+)")
-
-
-def attrs(raw: bytes) -> dict[bytes, bytes]:
-    """Attributes of a start tag as bytes, prefixes dropped ('x:r' -> 'r')."""
-    out = {}
-    for m in _ATTR.finditer(raw):
-        name = m.group(1).rsplit(b":", 1)[-1] if not m.group(1).startswith(b"xmlns") else m.group(1)
-        out[name] = m.group(2) if m.group(2) is not None else m.group(3)
-    return out
-
-
-def xml_text(raw: bytes) -> str:
-    """Element text as Excel means it: XML entities and _xHHHH_ escapes decoded."""
-    text = html.unescape(raw.decode("utf-8")) if b"&" in raw else raw.decode("utf-8")
-    if "_x" in text:
-        text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    return text
-
-
-def rich_text(inner: bytes) -> str:
-    """The text of an <si> or <is>: its <t> runs, phonetic runs left out."""
-    inner = _RPH.sub(b"", inner)
-    return "".join(xml_text(m.group(1) or b"") for m in _T.finditer(inner))
-
-
-def first_row(pkg: Package, part: str, row: int = 1) -> dict[int, str]:
-    """Non-empty cell texts of one row near the top of a sheet, {column: text}.
-
-    Reads the sheet part only up to that row (streaming), so it is cheap on big sheets.
-    """
-    xml = _rows_until(pkg, part, row)
-    if xml is None:
-        return {}
-    out: dict[int, str] = {}
-    col = 0
-    for m in _CELL.finditer(xml):
-        a = attrs(m.group(1))
-        ref = a.get(b"r")
-        if ref:
-            cm = _CELL_REF.match(ref)
-            col = col_index(cm.group(1).decode()) if cm else col + 1
-        else:
-            col += 1
-        text = cell_text(pkg, a, m.group(2) or b"")
-        if text not in (None, ""):
-            out[col] = text
-    return out
-
-
-def _rows_until(pkg: Package, part: str, wanted: int) -> bytes | None:
-    """The XML content of row ``wanted`` (None when absent), read incrementally."""
-    if not pkg.has(part):
-        return None
-    buf, pos, row, eof = b"", 0, 0, False
-    with pkg.stream(part) as f:
-        while True:
-            m = _ROW_OPEN.search(buf, pos)
-            close = _ROW_CLOSE.search(buf, m.end()) if m is not None and not m.group(2) else None
-            if m is None or (not m.group(2) and close is None):
-                if eof or _SHEETDATA_END.search(buf, pos):
-                    return None
-                chunk = f.read(1 << 16)
-                eof = not chunk
-                buf += chunk
-                continue
-            a = attrs(m.group(1))
-            row = int(a[b"r"]) if a.get(b"r", b"").isdigit() else row + 1
-            if row > wanted:
-                return None
-            if row == wanted:
-                return b"" if m.group(2) else buf[m.end(): close.start()]
-            pos = m.end() if m.group(2) else close.end()
-
-
-def cell_text(pkg: Package, a: dict[bytes, bytes], inner: bytes) -> str | None:
-    """A cell's displayed value as text (formulas: their cached value)."""
-    t = a.get(b"t", b"n")
-    if t == b"inlineStr":
-        m = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?is\b[^>]*>(.*?)</(?:[A-Za-z_][\w.-]*:)?is\s*>", inner, re.S)
-        return rich_text(m.group(1)) if m else None
-    v = _V.search(inner)
-    if v is None:
-        return None
-    raw = v.group(1)
-    if t == b"s":
-        try:
-            return shared_strings(pkg)[int(raw)]
-        except (ValueError, IndexError):
-            return None
-    if t == b"b":
-        return "TRUE" if raw.strip() in (b"1", b"true") else "FALSE"
-    text = xml_text(raw)
-    if t == b"n":
-        try:
-            f = float(text)
-            return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
-        except ValueError:
-            return text
-    return text
-
-
-class SharedStrings:
-    """The shared strings table, decoded lazily: only the items asked for are decoded
-    (finding an item's bytes is a cheap scan; decoding rich text is the cost)."""
-
-    _SI = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?si\s*>)", re.S)
-
-    def __init__(self, data: bytes):
-        self._data = data
-        self._items = self._SI.finditer(data)
-        self._starts = array("q")  # byte span of each item's content (-1, -1 when empty)
-        self._ends = array("q")
-        self._decoded: dict[int, str] = {}
-        self._pieces: list[bytes] | None = None
-
-    def _scan_to(self, i: int) -> None:
-        while len(self._starts) <= i:
-            m = next(self._items, None)
-            if m is None:
-                raise IndexError(i)
-            self._starts.append(m.start(1) if m.group(1) is not None else -1)
-            self._ends.append(m.end(1) if m.group(1) is not None else -1)
-
-    def __getitem__(self, i: int) -> str:
-        text = self._decoded.get(i)
-        if text is None:
-            text = self._decoded[i] = rich_text(self._item(i))
-        return text
-
-    def _item(self, i: int) -> bytes:
-        """The raw content of item i. Unprefixed tables (nearly all) are cut at '<si' in C,
-        one split for the whole table; prefixed ones fall back to the regex scan."""
-        if self._pieces is None:
-            self._pieces = self._data.split(b"<si") if b"<si" in self._data else []
-        if self._pieces:
-            if i + 1 >= len(self._pieces):
-                raise IndexError(i)
-            piece = self._pieces[i + 1]
-            head = piece.find(b">")
-            if head < 0 or piece[head - 1:head] == b"/":
-                return b""  # <si/>
-            end = piece.find(b"</si")
-            return piece[head + 1:end if end >= 0 else len(piece)]
-        self._scan_to(i)
-        start = self._starts[i]
-        return self._data[start:self._ends[i]] if start >= 0 else b""
-
-    def __len__(self) -> int:
-        """Items found so far (the whole table after ``all``)."""
-        return len(self._starts)
-
-    def all(self) -> list[str]:
-        try:
-            self._scan_to(1 << 62)
-        except IndexError:
-            pass
-        return [self[i] for i in range(len(self._starts))]
-
-
-def shared_strings(pkg: Package) -> SharedStrings:
-    """The package's shared strings (parsed lazily, cached on the package)."""
-    key = "shared_strings"
-    if key not in pkg.cache:
-        part = None
-        for rtype, target in pkg.rels(pkg.workbook_part).values():
-            if rtype.endswith("/sharedStrings"):
-                part = target
-        data = pkg.read(part) if part and pkg.has(part) else b""
-        pkg.cache[key] = SharedStrings(data)
-    return pkg.cache[key]  # type: ignore[return-value]
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -386,7 +179,8 @@ def calamine_source(pkg: Package) -> str | bytes:
 def _without_foreign_sheets(pkg: Package) -> bytes | None:
     from lxml import etree
 
-    from salesbook.adapters.files.package import PackageWriter, child, children, rel_attr
+    from salesbook.adapters.files.package import child, children, rel_attr
+    from salesbook.adapters.files.package_writer import PackageWriter
     from salesbook.adapters.files.xmlsafe import parse_xml
 
     part = pkg.workbook_part
@@ -712,9 +506,6 @@ def unique_names(headers: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- merges
 
 
-_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=\"([^\"]+)\"")
-
-
 def merged_ranges(path_or_pkg, sheet_part: str, bounds: tuple[int, int, int, int] | None = None) -> list[str]:
     """Merged ranges of a sheet ('A2:B3'), only those intersecting ``bounds`` when given.
 
@@ -729,108 +520,6 @@ def merged_ranges(path_or_pkg, sheet_part: str, bounds: tuple[int, int, int, int
     finally:
         if owned:
             pkg.close()
-
-
-def _merges_in(tail: bytes, bounds: tuple[int, int, int, int] | None) -> list[str]:
-    refs = [m.group(1).decode() for m in _MERGE.finditer(tail)]
-    if bounds is None:
-        return refs
-    r1, c1, r2, c2 = bounds
-    out = []
-    for ref in refs:
-        try:
-            a, b, c, d = parse_ref(ref)
-        except ValueError:
-            continue
-        if a <= r2 and c >= r1 and b <= c2 and d >= c1:
-            out.append(ref)
-    return out
-
-
-MEMBER_SCAN = "member_scan"  # Package.cache key: the safety.PendingCrc checking the parts (SheetScan on worksheets)
-
-
-class SheetScan:
-    """What one streaming pass over a worksheet part learns: the merged ranges after its
-    cell data and whether it may hold error cells (``t="e"``), which fastexcel's eager load
-    leaves blank without saying so. Fed chunk by chunk; keeps only the mergeCell elements
-    of what follows the cell data, so a huge tail costs no memory."""
-
-    def __init__(self) -> None:
-        self._window = b""
-        self._tail: list[bytes] | None = None  # the <mergeCell ref=".."/> elements after </sheetData>
-        self._rest = b""  # an element cut at the end of the last chunk
-        self.error_cells = False
-
-    @classmethod
-    def for_member(cls, name: str) -> "SheetScan | None":
-        """A scan for every XML member (for safety.preflight's CRC pass)."""
-        return cls() if name.lower().endswith(".xml") else None
-
-    def feed(self, chunk: bytes) -> None:
-        if self._tail is not None:
-            self._keep_merges(chunk)
-            return
-        window = self._window + chunk
-        if not self.error_cells and _may_hold_error_cells(window):
-            self.error_cells = True
-        if b"sheetData" in window:
-            m = _SHEETDATA_END.search(window)
-            if m:
-                self._tail = []
-                self._keep_merges(window[m.end():])
-                return
-        self._window = window[-64:]
-
-    def _keep_merges(self, data: bytes) -> None:
-        data = self._rest + data
-        cut = data.rfind(b"<")
-        if cut >= 0 and data.find(b">", cut) < 0:  # a tag goes on in the next chunk
-            data, rest = data[:cut], data[cut:]
-            self._rest = rest if len(rest) <= 4096 else b""  # no mergeCell tag is that long
-        else:
-            self._rest = b""
-        self._tail.extend(m.group(0) + b"/>" for m in _MERGE.finditer(data))
-
-    @property
-    def tail(self) -> bytes:
-        """The mergeCell elements after </sheetData> (b'' when there are none)."""
-        return b"".join(self._tail) if self._tail is not None else b""
-
-
-_ERROR_TYPE = re.compile(rb"""(?:^|[\s"'])t\s*=\s*$""")
-
-
-def _may_hold_error_cells(data: bytes) -> bool:
-    """Is there a ``t="e"`` (a cell of type error) in ``data``? (Text that merely looks like
-    one counts too: then the caller only takes the slower, exact way.)"""
-    for quoted in (b'"e"', b"'e'"):
-        i = data.find(quoted)
-        while i >= 0:
-            if _ERROR_TYPE.search(data, max(0, i - 32), i):
-                return True
-            i = data.find(quoted, i + 1)
-    return False
-
-
-def _scan_part(pkg: Package, part: str) -> SheetScan:
-    """Stream a part through a SheetScan, with its own file handle (so it can run in a thread
-    beside fastexcel: zlib releases the GIL while inflating)."""
-    scan = SheetScan()
-    if not pkg.has(part):
-        return scan
-    with zipfile.ZipFile(pkg.path) as zf, zf.open(part) as f:
-        while True:
-            chunk = f.read(1 << 20)
-            if not chunk:
-                break
-            scan.feed(chunk)
-    return scan
-
-
-def _tail_after_sheet_data(pkg: Package, part: str) -> bytes:
-    """The mergeCell elements after </sheetData>, streamed."""
-    return _scan_part(pkg, part).tail
 
 
 # --------------------------------------------------------------------------- grids
@@ -887,10 +576,6 @@ __all__ = [
     "read_grid",
     "merged_ranges",
     "merged_header",
-    "first_row",
-    "shared_strings",
     "unique_names",
     "col_letter",
-    "col_index",
-    "parse_ref",
 ]

@@ -32,7 +32,8 @@ import zipfile
 
 import numpy as np
 
-from salesbook.adapters.files.package import Package, PackageWriter
+from salesbook.adapters.files.package import Package
+from salesbook.adapters.files.package_writer import PackageWriter
 from salesbook.cells import col_index, col_letter
 
 _NAME = rb"[A-Za-z_][\w.-]*"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from salesbook.adapters.files.reader import parse_ref
+from salesbook.adapters.files.cells import parse_ref
 from salesbook.adapters.files.references import shift_sqref
 from salesbook.cells import col_letter
 

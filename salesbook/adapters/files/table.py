@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from salesbook.adapters.files.reader import parse_ref
+from salesbook.adapters.files.cells import parse_ref
 from salesbook.adapters.files.references import RowMap
 from salesbook.cells import col_letter
 

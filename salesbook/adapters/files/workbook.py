@@ -105,7 +105,7 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
     """Check and read a workbook. Raises Refusal for anything that stops the command, among them a
     user's sheet bearing the name of one of the add-in's sheets the command ``writes``."""
     path = Path(path)
-    from salesbook.adapters.files.reader import SheetScan
+    from salesbook.adapters.files.sheetscan import SheetScan
 
     # CRCs checked beside the read, in the same pass that finds the Leads sheet's merges
     crc = safety.preflight(path, force=force, for_write=for_write, crc_later=True, scan=SheetScan.for_member)
@@ -126,7 +126,8 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
 
 def _read(path: Path, *, need_history: bool, scans=None, writes: tuple[str, ...] = ()) -> _Book:
     from salesbook.adapters.files.package import Package
-    from salesbook.adapters.files.reader import CALAMINE_SOURCE, MEMBER_SCAN, locate_leads, merged_ranges, read_leads
+    from salesbook.adapters.files.reader import CALAMINE_SOURCE, locate_leads, merged_ranges, read_leads
+    from salesbook.adapters.files.sheetscan import MEMBER_SCAN
 
     try:
         pkg = Package.open(path)

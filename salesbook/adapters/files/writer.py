@@ -29,12 +29,14 @@ from salesbook.adapters.files import calcchain, memory
 from salesbook.adapters.files.leads_writer import LeadsRewriter, OwnedColumn
 from salesbook.adapters.files.charts import CHART_RID, DRAWING_RID
 from salesbook.adapters.files.ooxml import CT_CHART, CT_DRAWING, CT_STYLES, REL_CHART, REL_DRAWING, REL_STYLES
-from salesbook.adapters.files.package import DeflateSink, Package, PackageWriter, rels_name
+from salesbook.adapters.files.package import Package, rels_name
+from salesbook.adapters.files.package_writer import DeflateSink, PackageWriter
 from salesbook.adapters.files.notes import shift_defined_names, shift_notes
 from salesbook.adapters.files.ownership import claim, mark
 from salesbook.adapters.files.printing import extend_print_area, set_print_names
 from salesbook.adapters.files.references import RowMap, shift_references
-from salesbook.adapters.files.reader import LeadsLocation, col_letter, parse_ref, shared_strings, sheet_ref
+from salesbook.adapters.files.cells import parse_ref, shared_strings
+from salesbook.adapters.files.reader import LeadsLocation, col_letter, sheet_ref
 from salesbook.adapters.files.stream import BackgroundWriter, Prefetch
 from salesbook.adapters.files.styles import StyleBook
 from salesbook.adapters.files.table import edit_table, table_column_name
