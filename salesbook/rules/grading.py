@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from salesbook.rules.settings import LOST, WON, Settings
-from salesbook.rules.prepare import Prepared, first_rows
+from salesbook.rules.columnar import first_rows
+from salesbook.rules.prepare import Prepared
 from salesbook.rules.text import sep, t
 
 GRADE_DEPENDS = ("budget", "authority", "need", "timeline")

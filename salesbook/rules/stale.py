@@ -7,7 +7,8 @@ import pandas as pd
 
 from salesbook.rules.settings import OPEN, Settings
 from salesbook.rules.period import expected_close
-from salesbook.rules.prepare import Prepared, first_of_any, first_rows
+from salesbook.rules.columnar import first_of_any, first_rows
+from salesbook.rules.prepare import Prepared
 from salesbook.rules.text import sep, t
 
 STALE_DEPENDS = ("stage", "need", "unanswered", "created", "last_contact", "stage_since", "scheduled", "snooze_until")

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from salesbook.rules import prepare as prep
-from salesbook.rules.prepare import _phone_keys, _phone_reference, name_codes
+from salesbook.rules import keys as prep
+from salesbook.rules.keys import _phone_keys, _phone_reference, name_codes
 from salesbook.rules.schema import duplicate_headers, match_header
 from salesbook.rules.settings import Settings
 
