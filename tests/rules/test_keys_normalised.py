@@ -240,7 +240,7 @@ def test_blank_and_short_phones_have_no_key(region):
 @pytest.mark.parametrize("cell, want", [("US", "US"), ("gb", "GB"), ("+1", "US"), ("86", "CN"), ("CN", "CN"),
                                         (44.0, "GB"), (None, "CN")])
 def test_the_default_phone_region_is_read_from_settings(cell, want):
-    from salesbook.rules.settings import settings_from_grid
+    from salesbook.rules.settings_sheet import settings_from_grid
 
     from .test_settings import grid, set_cell
     assert settings_from_grid(set_cell(grid(), "Default phone region", 1, cell)).phone_region == want
@@ -249,7 +249,7 @@ def test_the_default_phone_region_is_read_from_settings(cell, want):
 
 @pytest.mark.parametrize("value", ["XX", "+999", "China"])
 def test_an_unknown_phone_region_names_the_settings_cell(value):
-    from salesbook.rules.settings import SettingsError, settings_from_grid
+    from salesbook.rules.settings_sheet import SettingsError, settings_from_grid
 
     from .test_settings import grid, set_cell
     rows = set_cell(grid(), "Default phone region", 1, value)
