@@ -43,7 +43,8 @@ PY = sys.executable
 GNU_TIME = "/usr/bin/time"
 
 # The sources whose change makes a cached sample workbook stale.
-_GENERATOR_SOURCES = ("salesbook/builder/sample.py", "salesbook/builder/template.py", "salesbook/rules/settings.py", "salesbook/rules/schema.py")
+_GENERATOR_SOURCES = ("salesbook/builder/sample.py", "salesbook/builder/template.py", "salesbook/rules/settings.py",
+                      "salesbook/rules/settings_sheet.py", "salesbook/rules/schema.py")
 
 
 # ---------------------------------------------------------------------------

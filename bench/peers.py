@@ -392,7 +392,8 @@ def pandas_openpyxl(path: str, today: dt.date | None = TODAY, *, sheet: str = "L
 
     from salesbook.engine import evaluate
     from salesbook.rules.schema import BY_KEY, DATE, match_headers
-    from salesbook.rules.settings import Settings, settings_from_grid
+    from salesbook.rules.settings import Settings
+    from salesbook.rules.settings_sheet import settings_from_grid
 
     with pd.ExcelFile(path, engine="openpyxl") as xf:
         names = xf.sheet_names

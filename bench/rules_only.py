@@ -40,7 +40,7 @@ def as_read(frame):
     """The leads as the file reader gives them: pandas' ``str`` dtype, blanks as NaN."""
     import pandas as pd
 
-    from salesbook.rules.prepare import as_text
+    from salesbook.rules.columnar import as_text
 
     out = {}
     for name in frame.columns:

@@ -23,7 +23,8 @@ from salesbook.engine import followup_frame as followup
 from salesbook.engine import funnel_report as funnel
 from salesbook.engine import grade_frame as grade
 from salesbook.engine import stale_frame as stale
-from salesbook.rules.settings import Settings, settings_from_grid
+from salesbook.rules.settings import Settings
+from salesbook.rules.settings_sheet import settings_from_grid
 
 
 def run(path, **options):

@@ -20,7 +20,8 @@ from salesbook.adapters.excel.values import excel_value, safe_text
 from salesbook.reports import sheets as report
 from salesbook.commands import RIBBON_COMMANDS
 from salesbook.errors import Refusal
-from salesbook.rules.settings import SETTINGS_SHEET, SETTINGS_SHEET_NAMES, settings_rows
+from salesbook.rules.settings import SETTINGS_SHEET, SETTINGS_SHEET_NAMES
+from salesbook.rules.settings_sheet import settings_rows
 
 log = logging.getLogger(__name__)
 

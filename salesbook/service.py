@@ -21,7 +21,8 @@ from salesbook.cells import col_letter
 from salesbook.reports import sheets as report
 from salesbook import engine
 from salesbook.engine import Evaluation, no_leads, parse_only
-from salesbook.rules.prepare import canonical_frame, parse_dates, prepare
+from salesbook.rules.prepare import canonical_frame, prepare
+from salesbook.rules.reading import parse_dates
 from salesbook.rules.schema import BY_KEY, DATE, NUMBER, COUNT, match_headers
 from salesbook.reports.model import AppendRows
 

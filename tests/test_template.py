@@ -22,7 +22,8 @@ from salesbook.engine import evaluate
 from salesbook.builder.sample import sample_leads
 from salesbook.builder.sample import LEAD_COLUMNS
 from salesbook.rules.schema import DATE, INPUTS, OUTPUTS
-from salesbook.rules.settings import LOST, WON, Choice, Settings, Stage, Target, settings_from_grid
+from salesbook.rules.settings import LOST, WON, Choice, Settings, Stage, Target
+from salesbook.rules.settings_sheet import settings_from_grid
 from salesbook.builder.template import LIST_NAMES, populate, populate_workbook, write_sample_workbook
 
 TODAY = dt.date(2026, 11, 20)

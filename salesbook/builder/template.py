@@ -30,10 +30,11 @@ from salesbook.builder.layout import SHEETS
 from salesbook.adapters.files.safety import atomic_output
 from salesbook.builder.sample import LEAD_COLUMNS
 from salesbook.rules.schema import BY_KEY, DATE, INPUTS, OUTPUTS, Column, match_headers, norm
-from salesbook.vocabulary.words import PLACEHOLDERS, RULES, VALIDATION
+from salesbook.vocabulary.words import DIMENSION_LABELS, PLACEHOLDERS, RULES, VALIDATION
 from salesbook.vocabulary.names import ARCHIVED_ON, HISTORY_COLUMNS, LEADS_TABLE, ROLES as SHEET_NAMES
 from salesbook.vocabulary.help import SCORE_NOTE, help_rows
-from salesbook.rules.settings import DIMENSION_LABELS, Settings, settings_rows
+from salesbook.rules.settings import Settings
+from salesbook.rules.settings_sheet import settings_rows
 
 TABLE_NAME = LEADS_TABLE
 TABLE_STYLE = "Table Style Medium 2"

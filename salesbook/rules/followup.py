@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 
 from salesbook.rules.settings import GRADES, LOST, OPEN, WON, Settings
+from salesbook.rules.depends import DEPENDS
 from salesbook.rules.prepare import KINDS, Prepared
 from salesbook.rules.text import t
 from salesbook.rules.workdays import roll_forward
 
-FOLLOWUP_DEPENDS = ("budget", "authority", "need", "timeline", "stage", "created", "last_contact", "scheduled")
 STATUSES = ("Overdue", "Due today", "This week", "Later")  # "Later": due in more than 7 days
 
 
@@ -47,14 +47,14 @@ def followup(p: Prepared, settings: Settings, grades: pd.Series, today: pd.Times
     delta[np.isnat(due)] = np.nan
     code = np.select([delta < 0, delta == 0, delta <= 7, delta > 7], [0, 1, 2, 3], default=4)
 
-    bad = (p.bad_any(FOLLOWUP_DEPENDS) | (f["kind"] == "?") & ~f["blank_row"]).to_numpy()
+    bad = (p.bad_any(DEPENDS["next_followup"]) | (f["kind"] == "?") & ~f["blank_row"]).to_numpy()
     blank = f["blank_row"].to_numpy()
     code[bad | blank] = 4
     keys = np.array(list(STATUSES) + [None], dtype=object)
     words = np.array([t(s, lang) for s in STATUSES] + [None], dtype=object)
     status = words[code]
     if bad.any():
-        msg = p.first_problem(FOLLOWUP_DEPENDS)
+        msg = p.first_problem(DEPENDS["next_followup"])
         status[bad] = msg[bad].map(lambda m: t("check", lang, msg=m), na_action="ignore").to_numpy(dtype=object)
         status[bad & blank] = None
     due[bad | blank] = np.datetime64("NaT", "D")

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from salesbook.rules.settings import LOST, WON, Settings
-from salesbook.rules.prepare import Prepared, first_rows
+from salesbook.rules.columnar import first_rows
+from salesbook.rules.depends import COVERED, DEPENDS
+from salesbook.rules.prepare import Prepared
 from salesbook.rules.text import sep, t
 
-GRADE_DEPENDS = ("budget", "authority", "need", "timeline")
 GRADE_ORDER = ("A", "B", "C", "D")
 
 
@@ -92,20 +93,16 @@ def grade(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
 
     # A bad cell no output depends on (Deal Value, Lead ID, Owner …) is still named in its
     # row: after the reason, so the grade itself stands.
-    from salesbook.rules.followup import FOLLOWUP_DEPENDS
-    from salesbook.rules.stale import STALE_DEPENDS
-
-    covered = set(GRADE_DEPENDS) | set(FOLLOWUP_DEPENDS) | set(STALE_DEPENDS)
-    other = tuple(k for k in p.bad if k not in covered)
+    other = tuple(k for k in p.bad if k not in COVERED)
     if other:
         rows = p.bad_any(other).to_numpy()
         note = p.first_problem(other)[rows].map(lambda m: t("check", lang, msg=m)).to_numpy(dtype=object)
         reason[rows] = reason[rows] + sep(lang) + note
 
     # Rows whose BANT cells are bad say so instead of guessing; blank rows stay blank.
-    bad = p.bad_any(GRADE_DEPENDS).to_numpy()
+    bad = p.bad_any(DEPENDS["grade"]).to_numpy()
     if bad.any():
-        msg = p.first_problem(GRADE_DEPENDS)
+        msg = p.first_problem(DEPENDS["grade"])
         reason[bad] = msg[bad].map(lambda m: t("check", lang, msg=m)).to_numpy(dtype=object)
     blank = f["blank_row"].to_numpy()
     reason[blank] = None

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from salesbook.rules.columnar import first_of_codes
+from salesbook.rules.reading import parse_dates
 from salesbook.rules.schema import norm
 from salesbook.rules.settings import Settings
-from salesbook.rules.prepare import parse_dates
 from salesbook.vocabulary.names import HISTORY as HISTORY_SHEET, HISTORY_COLUMNS
 
 
@@ -58,8 +59,6 @@ def _stage_codes(s: pd.Series, settings: Settings) -> np.ndarray:
 def changes(frame: pd.DataFrame, history: pd.DataFrame, settings: Settings, today: pd.Timestamp,
             lang: str = "en") -> pd.DataFrame:
     """New History rows: each lead whose stage differs from the last one History recorded."""
-    from salesbook.rules.prepare import first_of_codes
-
     keep = frame["lead_id"].notna().to_numpy() & (frame["stage_i"] >= 0).to_numpy()
     at = np.flatnonzero(keep)
     codes = frame["lead_code"].to_numpy()[at]  # prepare's Lead ID codes

@@ -49,7 +49,8 @@ import pandas as pd
 from salesbook.rules.settings import LOST, WON, Settings
 from salesbook.rules.history import _stage_codes, funnel_levels
 from salesbook.rules.period import Period, group_sums, owner_keys, reduce_partials, values
-from salesbook.rules.prepare import Prepared, first_of_codes
+from salesbook.rules.columnar import first_of_codes
+from salesbook.rules.prepare import Prepared
 
 KEYS = ("owner", "period", "movement")
 SUMS = ("leads", "value")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from salesbook.rules.prepare import Prepared
 
 MONTH, QUARTER, YEAR, DAYS = "month", "quarter", "year", "days"
-FIRST_YEAR, LAST_YEAR = 1900, 2199  # the dates a lead sheet can hold (rules/prepare.py)
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # the dates a lead sheet can hold (rules/reading.py)
 BLANK_OWNER = "(blank)"  # the key of leads without an Owner, as on the Funnel's per-owner table
 
 SHAPES = "a month (2026-11), a quarter (2026-Q4), a year (2026) or last-N-days (last-30-days)"

@@ -7,13 +7,12 @@ import pandas as pd
 
 from salesbook.rules.settings import OPEN, Settings
 from salesbook.rules.period import expected_close
-from salesbook.rules.prepare import Prepared, first_of_any, first_rows
+from salesbook.rules.columnar import first_of_any, first_rows
+from salesbook.rules.depends import CLOSE_DEPENDS, DEPENDS
+from salesbook.rules.prepare import Prepared
 from salesbook.rules.text import sep, t
 
-STALE_DEPENDS = ("stage", "need", "unanswered", "created", "last_contact", "stage_since", "scheduled", "snooze_until")
 REASONS = ("unanswered", "mismatch", "no_contact", "stuck", "duplicate", "close_date")
-# Rule 6 reads the expected close date: the Close Date, else a Timeline date (period.expected_close).
-CLOSE_DEPENDS = ("close_date", "timeline")
 
 
 def days_in_stage(p: Prepared, today: pd.Timestamp, entered: pd.Series | None = None) -> pd.Series:
@@ -112,7 +111,7 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     stale_yes[at] = t("Yes", lang)
 
     blank = f["blank_row"].to_numpy()
-    bad = (p.bad_any(STALE_DEPENDS) | (f["kind"] == "?")).to_numpy() & ~blank
+    bad = (p.bad_any(DEPENDS["stale"]) | (f["kind"] == "?")).to_numpy() & ~blank
     if settings.close_date_check:  # an open lead's expected close date that could not be read
         close_bad = p.bad_any(("close_date",)) | (p.bad_any(("timeline",)) & f["close_date"].isna())
         close_bad = close_bad.to_numpy() & is_open & ~blank & ~bad
@@ -120,7 +119,7 @@ def stale(p: Prepared, settings: Settings, today: pd.Timestamp, lang: str = "en"
     else:
         close_bad = np.zeros(len(f), dtype=bool)
     if bad.any():
-        msg = p.first_problem(STALE_DEPENDS)
+        msg = p.first_problem(DEPENDS["stale"])
         if close_bad.any():
             msg = msg.where(~close_bad, p.first_problem(CLOSE_DEPENDS))
         stale_yes[bad] = None

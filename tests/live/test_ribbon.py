@@ -245,7 +245,7 @@ def test_a_missing_settings_sheet_is_created_with_the_defaults(tmp_path, open_bo
     ribbon.run("settings", book=book)
     grid = find(book, "setValues", "Settings")[0]["values"]
     rows = [[None if v == "" else (v[1:] if isinstance(v, str) and v.startswith("'") else v) for v in r] for r in grid]
-    from salesbook.rules.settings import settings_from_grid
+    from salesbook.rules.settings_sheet import settings_from_grid
     assert settings_from_grid(live.texts(rows)) == Settings()
 
 

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from salesbook.engine import check_frame
-from salesbook.rules.prepare import AGAINST_SETTING, AMBIGUOUS, MIXED, NOT_VALID, READ_OK, read_amounts, read_dates
-from salesbook.rules.settings import Settings, SettingsError, settings_from_grid
+from salesbook.rules.reading import AGAINST_SETTING, AMBIGUOUS, MIXED, NOT_VALID, READ_OK, read_amounts, read_dates
+from salesbook.rules.settings import Settings
+from salesbook.rules.settings_sheet import SettingsError, settings_from_grid
 
 from .conftest import leads, out, run
 from .test_settings import grid, set_cell

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from salesbook.rules.workdays import roll_forward
-from salesbook.rules.settings import Settings, SettingsError, settings_from_grid
+from salesbook.rules.settings import Settings
+from salesbook.rules.settings_sheet import SettingsError, settings_from_grid
 
 from .conftest import out, run
 from .test_settings import grid, set_cell

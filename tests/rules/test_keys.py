@@ -8,7 +8,8 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesbook.rules.prepare import _phone_keys, first_of_codes, first_rows
+from salesbook.rules.columnar import first_of_codes, first_rows
+from salesbook.rules.keys import _phone_keys
 
 # The phone rule itself (phonenumbers, the fast path) is tested in test_keys_normalised.py.
 
@@ -46,7 +47,9 @@ def test_first_of_codes_renumbers_codes_not_in_order_of_appearance():
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet=" \t\u3000\u00a0aZ#@.李", max_size=6)), max_size=20))
 def test_text_cells_are_trimmed_with_blanks_as_na(values):
-    from salesbook.rules.prepare import _email_keys, _excel_error, _text
+    from salesbook.rules.columnar import _text
+    from salesbook.rules.keys import _email_keys
+    from salesbook.rules.reading import _excel_error
 
     s = pd.Series(values, dtype=pd.StringDtype("pyarrow"))
     got = _text(s)
@@ -60,14 +63,16 @@ def test_text_cells_are_trimmed_with_blanks_as_na(values):
 
 
 def test_excel_errors_are_found_by_their_text():
-    from salesbook.rules.prepare import _excel_error, _text
+    from salesbook.rules.columnar import _text
+    from salesbook.rules.reading import _excel_error
 
     s = _text(pd.Series(["#N/A", "#REF!", "#hashtag", "ok", None], dtype=pd.StringDtype("pyarrow")))
     assert _excel_error(s).tolist() == [True, True, False, False, False]
 
 
 def test_sorted_lead_ids_take_the_fast_path_and_others_are_hashed():
-    from salesbook.rules.prepare import _increasing_codes, _text
+    from salesbook.rules.columnar import _text
+    from salesbook.rules.keys import _increasing_codes
 
     def text(values):
         return _text(pd.Series(values, dtype=pd.StringDtype("pyarrow")))

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from salesbook.rules import prepare as prep
-from salesbook.rules.prepare import _phone_keys, _phone_reference, name_codes
+from salesbook.rules import keys as prep
+from salesbook.rules.keys import _phone_keys, _phone_reference, name_codes
 from salesbook.rules.schema import duplicate_headers, match_header
 from salesbook.rules.settings import Settings
 
@@ -240,7 +240,7 @@ def test_blank_and_short_phones_have_no_key(region):
 @pytest.mark.parametrize("cell, want", [("US", "US"), ("gb", "GB"), ("+1", "US"), ("86", "CN"), ("CN", "CN"),
                                         (44.0, "GB"), (None, "CN")])
 def test_the_default_phone_region_is_read_from_settings(cell, want):
-    from salesbook.rules.settings import settings_from_grid
+    from salesbook.rules.settings_sheet import settings_from_grid
 
     from .test_settings import grid, set_cell
     assert settings_from_grid(set_cell(grid(), "Default phone region", 1, cell)).phone_region == want
@@ -249,7 +249,7 @@ def test_the_default_phone_region_is_read_from_settings(cell, want):
 
 @pytest.mark.parametrize("value", ["XX", "+999", "China"])
 def test_an_unknown_phone_region_names_the_settings_cell(value):
-    from salesbook.rules.settings import SettingsError, settings_from_grid
+    from salesbook.rules.settings_sheet import SettingsError, settings_from_grid
 
     from .test_settings import grid, set_cell
     rows = set_cell(grid(), "Default phone region", 1, value)

@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from salesbook.rules.settings import Settings, SettingsError, Stage, settings_from_grid, settings_rows
+from salesbook.rules.settings import Settings, Stage
+from salesbook.rules.settings_sheet import SettingsError, settings_from_grid, settings_rows
 
 from .conftest import TODAY, day, one, out, run
 

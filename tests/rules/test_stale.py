@@ -327,30 +327,30 @@ class TestCloseDateSetting:
     @pytest.mark.parametrize("value, on", [("No", False), ("no", False), ("否", False), ("Yes", True), ("是", True),
                                            (None, True), ("", True)])
     def test_yes_or_no(self, value, on):
-        from salesbook.rules.settings import settings_from_grid
+        from salesbook.rules.settings_sheet import settings_from_grid
 
         assert settings_from_grid(self.general(value)).close_date_check is on
 
     def test_chinese_label_alone(self):
-        from salesbook.rules.settings import settings_from_grid
+        from salesbook.rules.settings_sheet import settings_from_grid
 
         assert settings_from_grid([["常规"], ["设置", "值"], ["成交日期已过", "否"]]).close_date_check is False
 
     def test_a_bad_value_names_the_cell(self):
-        from salesbook.rules.settings import SettingsError, settings_from_grid
+        from salesbook.rules.settings_sheet import SettingsError, settings_from_grid
 
         with pytest.raises(SettingsError) as e:
             settings_from_grid(self.general("sometimes"))
         assert str(e.value).startswith("Settings sheet 'Settings', cell B3: 'sometimes' is not Yes or No.")
 
     def test_switched_off_in_the_sheet_switches_the_rule_off(self):
-        from salesbook.rules.settings import settings_from_grid
+        from salesbook.rules.settings_sheet import settings_from_grid
 
         off = settings_from_grid(self.general("No"))
         assert stale(off, **{"Close Date": day(-18)}) == (None, None)
 
     def test_the_shipped_layout_round_trips(self):
-        from salesbook.rules.settings import settings_from_grid, settings_rows
+        from salesbook.rules.settings_sheet import settings_from_grid, settings_rows
 
         rows: list[list[object]] = []
         for title, table, _ in settings_rows(Settings(close_date_check=False)):

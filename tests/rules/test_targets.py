@@ -44,7 +44,8 @@ import pytest
 from salesbook.rules import targets
 from salesbook.rules.period import parse_period
 from salesbook.rules.prepare import canonical_frame, prepare
-from salesbook.rules.settings import Settings, SettingsError, Target, settings_from_grid, settings_rows
+from salesbook.rules.settings import Settings, Target
+from salesbook.rules.settings_sheet import SettingsError, settings_from_grid, settings_rows
 
 from .conftest import TODAY, leads
 

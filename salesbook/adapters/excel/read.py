@@ -24,7 +24,8 @@ from salesbook.adapters import locate
 from salesbook.adapters.locate import LeadsLocation
 from salesbook.errors import Refusal
 from salesbook.reports.sheets import ARCHIVE_SHEET, HISTORY_SHEET
-from salesbook.rules.settings import SETTINGS_SHEET_NAMES, Settings, settings_from_grid
+from salesbook.rules.settings import SETTINGS_SHEET_NAMES, Settings
+from salesbook.rules.settings_sheet import settings_from_grid
 from salesbook.vocabulary.names import APP_TITLE, SHEET_NAMES
 
 

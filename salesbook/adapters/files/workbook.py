@@ -22,7 +22,8 @@ from salesbook.engine import language
 from salesbook.errors import Refusal
 from salesbook.reports import sheets as report
 from salesbook.rules.schema import BY_KEY, DATE, NUMBER
-from salesbook.rules.settings import SETTINGS_SHEET_NAMES, settings_from_grid
+from salesbook.rules.settings import SETTINGS_SHEET_NAMES
+from salesbook.rules.settings_sheet import settings_from_grid
 from salesbook.vocabulary.names import SHEET_NAMES
 
 
