@@ -104,6 +104,7 @@ def sample_book(tmp_path_factory) -> Path:
     return write_sample_workbook(path, 2000, today=TODAY)
 
 
+@pytest.mark.slow
 def test_sample_workbook_fast_path_equals_simple_path(sample_book, tmp_path):
     out = assert_same_outputs(sample_book, tmp_path, "Leads", "en", TODAY, 2000)
     grades = out["Grade"]

@@ -15,7 +15,7 @@ from salesbook.builder.vba import load_modules
 from .paths import MACROS
 
 SOFFICE = shutil.which("soffice")
-pytestmark = pytest.mark.libreoffice  # tests/conftest.py: skipped locally without LibreOffice, a failure in CI
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]  # tests/conftest.py: skipped locally without LibreOffice, a failure in CI
 
 MODULE_TYPES = {"document": "document", "standard": "normal", "class": "class"}
 

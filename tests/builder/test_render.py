@@ -14,7 +14,7 @@ from .paths import WORKBOOK
 
 SOFFICE = shutil.which("soffice")
 PDFTOTEXT = shutil.which("pdftotext")
-pytestmark = pytest.mark.libreoffice  # tests/conftest.py: skipped locally without LibreOffice, a failure in CI
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]  # tests/conftest.py: skipped locally without LibreOffice, a failure in CI
 
 # A phrase (regular expression) only each sheet shows, as the add-in or the template writes it.
 SHEET_MARKS = {

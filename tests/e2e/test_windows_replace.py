@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from salesbook import atomic
+
 from .conftest import EN_ROWS, TODAY, calamine_table, digest, write_en_table
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd (Linux)")
@@ -87,6 +89,7 @@ def test_a_file_held_open_is_refused_cleanly_and_left_as_it_was(tmp_path, cli, m
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(os, "replace", held)
+    monkeypatch.setattr(atomic, "REPLACE_RETRY_DELAYS", (0.001,) * len(atomic.REPLACE_RETRY_DELAYS))  # the same tries, faster
     result = cli("run", str(book), "--today", TODAY.isoformat())
     assert result.exit_code == 2
     assert "could not be saved (access denied) and was not changed" in result.output

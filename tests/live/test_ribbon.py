@@ -101,6 +101,7 @@ def test_followup_dates_are_written_as_dates(tmp_path, open_book):
     assert all(isinstance(r[0], dt.datetime) or r[0] is None for r in grid)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ROW_BOUND_COMMANDS)
 def test_the_number_of_writes_does_not_grow_with_the_rows(tmp_path, open_book, command):
     counts = {}
@@ -112,6 +113,7 @@ def test_the_number_of_writes_does_not_grow_with_the_rows(tmp_path, open_book, c
     assert counts[20] == counts[2000], counts
 
 
+@pytest.mark.slow
 def test_archive_costs_one_delete_per_run_of_contiguous_rows(tmp_path, open_book, answer):
     answer("ok")
     counts = {}
@@ -306,6 +308,7 @@ def test_the_shipped_workbook(open_book, command):
     payload_from_file(SHIPPED)  # the payload itself is plain JSON
 
 
+@pytest.mark.slow
 def test_status_bar_shows_progress_then_the_summary(tmp_path, open_book, monkeypatch):
     """The remote engine has no status bar: record what desktop Excel would show."""
     book = open_book(write_leads(tmp_path / "leads.xlsx", lead_rows(1234)))

@@ -6,12 +6,16 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from python_calamine import CalamineWorkbook
 
 from salesbook.atomic import TEMP_PREFIX
 
 from . import corpus
 from .conftest import folder_state, temp_files
+
+pytestmark = pytest.mark.slow  # many workbooks through a worker pool: left out of the quick loop; CI runs it
 
 # file name in the batch folder -> (builder, what its FAILED line must say)
 BAD = {

@@ -363,6 +363,7 @@ def test_shipped_vba_and_ribbon_survive(shipped, command):
     assert_shared_parts_extended(before, after, command)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "check"])
 def test_shipped_cells_outside_the_outputs_are_identical(shipped, command):
     old, new = load(SHIPPED), load(shipped[command])

@@ -96,6 +96,7 @@ def strip_bounds(texts: list[str], region: str) -> np.ndarray:
 PLAIN = re.compile(r"^\+?[0-9 ()./-]+$")
 
 
+@pytest.mark.slow
 def test_strip_bounds_cover_what_phonenumbers_removes_in_every_format_and_region():
     """The fast path's premise: phonenumbers removes at most ``_strip_bounds`` digits from the
     front of a plain phone, so the same number written two ways ends in the same digits.
@@ -211,6 +212,7 @@ NAME_PIECES = st.sampled_from(["Acme", "acme", "ACME", "Blue", "River", " ", ", 
 NAME = st.lists(NAME_PIECES, min_size=1, max_size=6).map("".join)
 
 
+@pytest.mark.slow
 @hsettings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), NAME), max_size=15))
 def test_company_codes_equal_exactly_when_the_reference_names_are_equal(values):

@@ -452,6 +452,7 @@ def _convert(src: Path, fmt: str, outdir: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.libreoffice
 def test_libreoffice_opens_renders_and_keeps_the_chart(tmp_path):
     styles = FakeStyleBook()
