@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,22 @@ from salesbook.atomic import TEMP_PREFIX
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a minute (deselect with -m 'not slow')")
+
+
+def invoke(*args):
+    """salesbook's CLI in-process: never an internal error, never a traceback on the terminal."""
+    from salesbook.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    """Every zip member of a workbook, read with zipfile (not salesbook's package reader)."""
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
 
 
 def folder_state(folder: Path) -> dict[str, bytes]:

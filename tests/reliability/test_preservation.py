@@ -12,18 +12,17 @@ import copy
 import posixpath
 import shutil
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from openpyxl.formula.translate import Translator
 
 from salesbook.builder.shipped import SAMPLE_DAY
 
 from . import corpus
 from .corpus import COL, FEATURE_EXTRA, HEADERS, OUTPUT_HEADERS, TODAY
+from .conftest import invoke, parts
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "workbook" / "SalesPipeline.xlsm"
@@ -39,21 +38,7 @@ UI_REL = {"http://schemas.microsoft.com/office/2006/relationships/ui/extensibili
           "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility": "customUI/customUI14.xml"}
 
 
-def invoke(*args):
-    from salesbook.cli import main
-
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result
-
-
 # --------------------------------------------------------------------------- the package, read independently
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
 
 
 def rels_of(p: dict[str, bytes], part: str) -> list[dict[str, str]]:

@@ -24,33 +24,19 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from lxml import etree
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from openpyxl.worksheet.table import Table
 from python_calamine import CalamineWorkbook
 
 from .corpus import GOOD_ROWS, HEADERS, TODAY, letter
+from .conftest import invoke, parts
 
 NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 NS_PR = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 CT_CALC_CHAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
 REL_CALC_CHAIN = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain"
-
-
-def invoke(*args):
-    from salesbook.cli import main
-
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
 
 
 def rezip(src: Path, dst: Path, edit) -> Path:
