@@ -28,6 +28,7 @@ import io
 import os
 import re
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -524,6 +525,37 @@ def merged_ranges(path_or_pkg, sheet_part: str, bounds: tuple[int, int, int, int
 
 # --------------------------------------------------------------------------- grids
 
+CALAMINE = "calamine"  # Package.cache key: python-calamine's open workbook, or the Future opening it
+
+
+def _open_calamine(pkg: Package):
+    from python_calamine import CalamineWorkbook
+
+    checked(pkg)
+    source = calamine_source(pkg)
+    if isinstance(source, bytes):
+        return CalamineWorkbook.from_filelike(io.BytesIO(source))
+    return CalamineWorkbook.from_path(source)
+
+
+def open_grids_beside(pkg: Package) -> None:
+    """Start opening python-calamine's workbook (it parses the shared strings) in a thread, so
+    that it overlaps fastexcel's read of the lead table (both release the GIL): read_grid then
+    finds it open. A failure is raised by the read_grid that waits for it."""
+    if CALAMINE not in pkg.cache:
+        pkg.cache[CALAMINE] = _BESIDE.submit(_open_calamine, pkg)
+
+
+def drop_grids(pkg: Package) -> None:
+    """Forget calamine's workbook (Settings and History are read), first waiting for an
+    opening still under way, so that no thread reads the file after the caller is done."""
+    wb = pkg.cache.pop(CALAMINE, None)
+    if isinstance(wb, Future):
+        wb.cancel() or wb.exception()
+
+
+_BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesbook-grids")
+
 
 def read_grid(path_or_pkg, sheet_name: str) -> list[list[object]]:
     """Raw values of a (small) sheet from A1: text, float/int, bool, datetime.date/
@@ -532,23 +564,16 @@ def read_grid(path_or_pkg, sheet_name: str) -> list[list[object]]:
     The python-calamine workbook is cached on a Package, so reading Settings and
     History parses the shared strings once.
     """
-    from python_calamine import CalamineWorkbook
-
-    def open_workbook(pkg: Package) -> CalamineWorkbook:
-        checked(pkg)
-        source = calamine_source(pkg)
-        if isinstance(source, bytes):
-            return CalamineWorkbook.from_filelike(io.BytesIO(source))
-        return CalamineWorkbook.from_path(source)
-
     if isinstance(path_or_pkg, Package):
-        wb = path_or_pkg.cache.get("calamine")
+        wb = path_or_pkg.cache.get(CALAMINE)
         if wb is None:
-            wb = path_or_pkg.cache["calamine"] = open_workbook(path_or_pkg)
+            wb = path_or_pkg.cache[CALAMINE] = _open_calamine(path_or_pkg)
+        elif isinstance(wb, Future):
+            wb = path_or_pkg.cache[CALAMINE] = wb.result()
         checked(path_or_pkg, sheet_name)
     else:
         with Package.open(path_or_pkg) as pkg:
-            wb = open_workbook(pkg)
+            wb = _open_calamine(pkg)
     rows = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     out: list[list[object]] = [_grid_row(row) for row in rows]
     while out and not out[-1]:

@@ -127,7 +127,8 @@ def load(path: str | os.PathLike, *, force: bool = False, for_write: bool = True
 
 def _read(path: Path, *, need_history: bool, scans=None, writes: tuple[str, ...] = ()) -> _Book:
     from salesbook.adapters.files.package import Package
-    from salesbook.adapters.files.reader import CALAMINE_SOURCE, locate_leads, merged_ranges, read_leads
+    from salesbook.adapters.files.reader import (CALAMINE_SOURCE, drop_grids, locate_leads, merged_ranges,
+                                                  open_grids_beside, read_leads)
     from salesbook.adapters.files.sheetscan import MEMBER_SCAN
 
     try:
@@ -146,6 +147,7 @@ def _read(path: Path, *, need_history: bool, scans=None, writes: tuple[str, ...]
         except Refusal:  # a merged header row is the likelier reason a column is missing: say that
             _refuse_merged_header(path, loc, merged_ranges(pkg, loc.sheet_part))
             raise
+        open_grids_beside(pkg)  # Settings and History open beside the lead table's read
         leads = read_leads(pkg, loc)
         _refuse_merged_header(path, loc, loc.merges)
         settings_sheet, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
@@ -157,10 +159,11 @@ def _read(path: Path, *, need_history: bool, scans=None, writes: tuple[str, ...]
             _refuse_foreign(path, pkg, name, history)  # a user's History (历史) is neither read nor written
             loc.claimed += tuple(w for w in writes if w == report.HISTORY_SHEET)
     except BaseException:
+        drop_grids(pkg)
         pkg.close()  # a refusal leaves no handle on the file
         raise
     pkg.cache.pop(MEMBER_SCAN, None)
-    pkg.cache.pop("calamine", None)  # Settings and History are read: drop calamine's copy of the workbook
+    drop_grids(pkg)  # Settings and History are read: drop calamine's copy of the workbook
     pkg.cache.pop(CALAMINE_SOURCE, None)
     memory.release()
     return _Book(path, pkg, loc, leads, settings, history, language(settings, loc.headers))
