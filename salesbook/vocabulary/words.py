@@ -180,6 +180,8 @@ SETTINGS_BLOCKS: dict[str, tuple[str, ...]] = {
     "cadence": ("Follow-up cadence", "跟进频率", "Cadence", "Follow-up"),
     "holidays": ("Holidays", "节假日", "假日"),
     "targets": ("Targets", "目标", "Sales targets", "销售目标"),
+    "import_columns": ("Import columns", "导入列"),
+    "import_values": ("Import values", "导入值"),
 }
 
 SETTINGS_BLOCK_NOTES = {
@@ -196,6 +198,11 @@ SETTINGS_BLOCK_NOTES = {
     "holidays": "Follow-ups never fall on these dates, on weekends, or on the public holidays of the Holiday calendar under General.",
     "targets": "The won value each owner should reach in a period: a month (2026-11), a quarter (2026-Q4) or a year "
                "(2026). One line per owner and period.",
+    "import_columns": "Which header of a CRM export feeds each column (English or Chinese column name). Several "
+                      "lines for one column list alternatives. A preset (hubspot, salesforce, pipedrive, zoho) "
+                      "fills in what is not listed here.",
+    "import_values": "What an export's value means: Stage, Budget, Authority, Need, Timeline or Status "
+                     "(Status: won → Closed Won, lost → Closed Lost, open → the Stage column). Overrides the preset.",
 }
 
 SETTINGS_GENERAL: dict[str, tuple[str, ...]] = {
@@ -261,6 +268,16 @@ SETTINGS_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "holidays": {"date": ("Date", "日期"), "name": ("Name",)},
     "targets": {"owner": ("Owner", "负责人", "Rep", "销售"), "period": ("Period", "期间", "周期", "时期"),
                 "target": ("Target", "目标", "目标金额", "Amount", "金额")},
+    "import_columns": {"column": ("Column", "列", "Salesbook column"),
+                       "header": ("Export header", "导出表头", "Header", "表头")},
+    "import_values": {"column": ("Column", "列"), "value": ("Export value", "导出值"),
+                      "to": ("Value", "值", "Salesbook value")},
+}
+
+# The columns an export may map that are not Leads columns (rules.settings.IMPORT_ONLY).
+IMPORT_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "status": ("Status", "状态", "Deal status", "商机状态"),
+    "stage_changed": ("Last Stage Change", "最近阶段变更", "Last Stage Change Date", "Stage changed", "阶段变更日期"),
 }
 
 
