@@ -151,6 +151,15 @@ SUMMARY: Words = {
     "funnel": ("Funnel: {o:,} open · pipeline {p:,.0f} · win rate {w}", "漏斗：{o:,} 条进行中 · 管道金额 {p:,.0f} · 赢单率 {w}"),
     "bottleneck": (" · bottleneck {b}", " · 瓶颈 {b}"),
     "attention": ("{n:,} rows need attention (run Check Data)", "{n:,} 行需要检查（运行数据检查）"),
+    # thin data (engine.data_gaps): said on the summary line and at the top of the Funnel sheet
+    "no_bant": ("No BANT data: every lead grades C — map or add Budget, Authority, Need, Timeline",
+                "无 BANT 数据：所有线索均评为 C——请映射或添加预算、权限、需求、时间列"),
+    "left_out": ("{n:,} of {total:,} rows are left out of the funnel: {why}",
+                 "{total:,} 行中有 {n:,} 行未计入漏斗：{why}"),
+    "left_out.unknown": ("{n:,} with a stage not in Settings ({examples})", "{n:,} 行的阶段不在设置中（{examples}）"),
+    "left_out.blank": ("{n:,} without a stage", "{n:,} 行没有阶段"),
+    "bad_value": ("{n:,} rows with an unreadable Deal Value count as 0 in the pipeline",
+                  "{n:,} 行金额无法读取，在管道金额中按 0 计"),
     "no_leads": ("No leads yet: add them to the Leads table (one row per lead), then run again.",
                  "还没有线索：请在线索表中添加线索（每条线索一行），然后再运行。"),
 }
