@@ -266,21 +266,23 @@ def run_export(path, *, preset: str | None = None, output=None, today: dt.date |
     return _export_book(ex, output, settings, today=today, only=only, lang=lang, force=force)
 
 
-def _graded_frame(ex) -> pd.DataFrame:
-    """The export's leads as the rules read them; a mapped last-stage-change date stands in for a
-    missing Stage Since, so days in stage count from the CRM's own date."""
+def _graded_frame(ex, lang: str = "en") -> pd.DataFrame:
+    """The export's leads as the rules read them, under salesbook's headers; a mapped
+    last-stage-change date stands in for a missing Stage Since, so days in stage count from the
+    CRM's own date."""
     leads = ex.frame.copy()
     if ex.stage_changed is not None and "stage_since" not in leads.columns:
         leads["stage_since"] = ex.stage_changed.dt.strftime("%Y-%m-%d").astype("str")
-    return leads
+    return leads.rename(columns={k: BY_KEY[k].header(lang) for k in leads.columns})
 
 
-def _export_leads(ex) -> pd.DataFrame:
+def _export_leads(ex, lang: str) -> pd.DataFrame:
     """The new book's Leads: the mapped columns, then the export's columns no salesbook column uses."""
-    leads = _graded_frame(ex)
+    leads = _graded_frame(ex, lang)
     for name in ex.unmapped:
-        if name in ex.raw.columns and name not in leads.columns:
-            leads[name] = ex.raw[name]
+        if name in ex.raw.columns:
+            label = name if match_headers([name]) == {} and name not in leads.columns else f"{name} (export)"
+            leads[label] = ex.raw[name]
     return leads
 
 
@@ -290,7 +292,7 @@ def _export_book(ex, output: Path, settings, *, today, only, lang: str, force: b
     from salesbook.adapters.files.newbook import new_book
 
     with tempfile.TemporaryDirectory(prefix="salesbook-") as folder:
-        plain = new_book(Path(folder) / output.name, _export_leads(ex), settings, lang)
+        plain = new_book(Path(folder) / output.name, _export_leads(ex, lang), settings, lang)
         result = run(plain, only=only, today=today, output=output, force=force)
     result.path = ex.path
     result.summary = f"{ex.path.name} ({len(ex.frame):,} rows): {result.summary}"
@@ -302,7 +304,7 @@ def _export_csv(ex, output: Path, settings, *, today, only, lang: str) -> Result
 
     from salesbook.adapters.files.safety import atomic_output
 
-    ev = engine.evaluate(_graded_frame(ex), settings, today=today, only=only, lang=lang)
+    ev = engine.evaluate(_graded_frame(ex, lang), settings, today=today, only=only, lang=lang)
     appended = {}
     for key in ev.written:
         col = BY_KEY[key]

@@ -55,6 +55,11 @@ class Export:
     missing: list[str] = field(default_factory=list)
     preset: str | None = None
 
+    def leads(self, language: str = "en") -> pd.DataFrame:
+        """The frame under salesbook's headers in ``language`` (Lead ID / 线索编号 …), so that the
+        rules' messages name the columns as a Leads table does."""
+        return self.frame.rename(columns={k: BY_KEY[k].header(language) for k in self.frame.columns})
+
     def where(self, row: int | None = None, header: str | None = None) -> str:
         """'deals.csv, row 7, column 'Deal Stage'' (with the sheet of a workbook)."""
         parts = [self.path.name] + ([f"sheet '{self.sheet}'"] if self.sheet else [])
