@@ -175,7 +175,9 @@ def _closeness(key: str, header: object, known: dict[str, tuple[str, ...]]) -> f
     name = _tokens(col.en)
     if (name and name <= words) or (col.zh and norm(col.zh) in n):
         return 2.0 + len(name) / max(len(words), 1)
-    best = max(difflib.SequenceMatcher(None, norm(x), n).ratio() for x in (col.en, col.zh, *col.aliases))
+    # the whole header, or one of its words ('Sales Stge' for Stage), spelt like one of the column's names
+    texts = {n, *(norm(w) for w in words if len(w) > 2)}
+    best = max(difflib.SequenceMatcher(None, norm(x), t).ratio() for x in (col.en, col.zh, *col.aliases) for t in texts)
     return best if best >= _SPELLING else 0.0
 
 
