@@ -211,7 +211,10 @@ def _data_rows(ex: Export, raw: pd.DataFrame, id_pos: int) -> pd.DataFrame:
     if raw.empty:
         raise _empty(ex.path, ex.sheet, ex.header_row)
     has_id = filled.loc[raw.index].iloc[:, id_pos].to_numpy()
-    first_text = raw.bfill(axis=1).iloc[:, 0].astype("str").fillna("").tolist()
+    ids = np.flatnonzero(has_id)
+    tail = raw.iloc[(ids[-1] + 1 if len(ids) else 0):]  # only rows after the last ID can be a footer
+    first_text = [""] * (len(raw) - len(tail)) + [next((str(v) for v in row if isinstance(v, str) and v.strip()), "")
+                                                  for row in tail.itertuples(index=False)]
     cut = hdr.footer_start(counts.tolist(), has_id.tolist(), first_text)
     raw = raw.iloc[:cut]
     if raw.empty:
@@ -262,7 +265,7 @@ def _map_values(ex: Export, cols: dict[str, pd.Series], mapping: Mapping, settin
         table = {u: mapping.value(look, u) for u in uniques}
         table = {u: t for u, t in table.items() if t is not None}
         if table:
-            s = s.map(lambda v: table.get(v, v) if isinstance(v, str) else v).astype("str")
+            s = s.map(table).fillna(s).astype("str")
         if look == "stage":
             unknown = [u for u in pd.unique(s.dropna()) if norm(u) not in stages]
             if unknown:
@@ -292,9 +295,9 @@ def _apply_status(ex: Export, cols, mapping: Mapping, settings: Settings, stages
     if not closed.any():
         return
     stage = cols["stage"]
-    kinds = stage.map(lambda v: stages[norm(v)].kind if isinstance(v, str) and norm(v) in stages else None)
-    lost_rows = closed & target.map(lambda t: isinstance(t, str) and norm(t) in stages and
-                                    stages[norm(t)].kind == LOST).fillna(False).astype(bool)
+    kind_of = {u: stages[norm(u)].kind for u in pd.unique(pd.concat([stage, target]).dropna()) if norm(u) in stages}
+    kinds = stage.map(kind_of)
+    lost_rows = closed & (target.map(kind_of) == LOST).fillna(False).astype(bool)
     keep = lost_rows & (kinds == OPEN)
     lost_at = cols.get("lost_at_stage", pd.Series(np.nan, index=stage.index, dtype="str"))
     lost_at = lost_at.where(~(keep & lost_at.isna()), stage)
