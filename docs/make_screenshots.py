@@ -97,6 +97,9 @@ VIEWS = [
     View("cleanse.png", "Cleanse", "A1:L24", ("Leads flagged for cleansing", "Stale Reason")),
     View("help.png", "Help", "A1:B10", ("how to use this workbook", "Ribbon buttons")),
     View("check.png", "Check", "A1:G11", ("Data check", "Did you mean"), source="check-sample"),
+    # The Import blocks of a new book's Settings, filled in with the HubSpot preset (--write-settings).
+    View("settings-import.png", "Settings", "A95:G142", ("Import columns", "Import values", "Record ID"),
+         source="preset-sample"),
 ]
 
 
@@ -371,6 +374,19 @@ def check_sample(folder: Path) -> Path:
     return path
 
 
+def preset_sample(folder: Path) -> Path:
+    """A new plain workbook whose Settings carry the HubSpot preset in the Import blocks."""
+    from dataclasses import replace
+
+    from salesbook.adapters.exports import preset_blocks
+    from salesbook.adapters.files.newbook import new_book
+    from salesbook.rules.settings import Settings
+
+    columns, values = preset_blocks("hubspot")
+    return new_book(folder / "preset-sample.xlsx", None, replace(Settings(), import_columns=columns,
+                                                                  import_values=values))
+
+
 def sheet_order(book: Path) -> list[str]:
     with zipfile.ZipFile(book) as zf:
         wb = etree.fromstring(zf.read("xl/workbook.xml"))
@@ -401,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(args.workbook, sources["shipped"])
         if any(v.source == "check-sample" for v in views):
             sources["check-sample"] = check_sample(tmp)
+        if any(v.source == "preset-sample" for v in views):
+            sources["preset-sample"] = preset_sample(tmp)
         for n, group in enumerate(passes(views), start=1):
             src = sources[group[0].source]
             copy = tmp / f"pass{n}{src.suffix}"

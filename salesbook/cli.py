@@ -17,7 +17,9 @@ from salesbook.errors import Refusal
 
 EXAMPLES = {
     "run": ["salesbook run Pipeline.xlsx", "salesbook run Pipeline.xlsm --only grade,followup --today 2026-11-20",
-            "salesbook run export.xlsx --output graded.xlsx --backup"],
+            "salesbook run export.xlsx --output graded.xlsx --backup",
+            "salesbook run deals.csv --preset hubspot --output graded.xlsx",
+            "salesbook run deals.csv --preset pipedrive --output graded.csv"],
     "check": ["salesbook check Pipeline.xlsx"],
     "archive": ["salesbook archive Pipeline.xlsx --dry-run", "salesbook archive Pipeline.xlsx --backup"],
     "demo": ["salesbook demo", "salesbook demo demo.xlsx --leads 5000 --language zh"],
@@ -127,16 +129,24 @@ def main() -> None:
 @_output
 @_backup
 @_force
+@click.option("--preset", metavar="CRM", help="BOOK is a CRM export in this CRM's layout: hubspot, salesforce, "
+              "pipedrive or zoho (a .csv BOOK is always read as an export). Needs --output.")
 @_guard
-def run(book, only, today, output, backup, force):
+def run(book, only, today, output, backup, force, preset):
     """Run the rules on BOOK and write the results back (Run All).
 
     Writes Grade, Score, Grade Reason, Grade Change, Next Follow-up, Follow-up Status,
     Stale, Stale Reason in the Leads table, and the Funnel, Cleanse and History sheets.
     Nothing else in the workbook changes.
+
+    A CRM export (.csv, or any BOOK with --preset) is never written: --output
+    graded.xlsx makes a new pipeline workbook from it, --output graded.csv writes
+    its rows with the output columns appended.
     """
     from salesbook import service
 
+    if service.is_export(book, preset):
+        _report(service.run_export(book, preset=preset, output=output, today=today, only=only, force=force))
     _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force))
 
 

@@ -39,6 +39,7 @@ class Evaluation:
     summary: str = ""
     today: dt.date | None = None
     language: str = "en"
+    gaps: list[str] = field(default_factory=list)  # thin-data lines (data_gaps), on the summary and the Funnel
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -112,6 +113,7 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
 
     written = tuple(k for c in commands for k in COMMAND_OUTPUTS[c])
     ev = Evaluation(prepared=p, outputs=outputs, written=written, today=day, language=lang)
+    ev.gaps = data_gaps(raw, f, p.problems, lang)
     extra = pd.DataFrame({"grade": g["grade"], "grade_code": g["grade_code"], "followup_key": fkey,
                           "followup_code": fcode, "stale_flag": pd.notna(st["stale"].to_numpy(dtype=object)),
                           "overdue": fcode == 0, "days_in_stage": st["days_in_stage"]}, index=f.index, copy=False)
@@ -123,7 +125,7 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
         # New History rows only restate current stages, which reach_level counts anyway.
         hist_max = max_stage_seen(f, history, settings)
         ev.report = funnel_rules.funnel(f, settings, extra, hist_max)
-        ev.sheets.append(report.funnel_sheet(ev.report, settings, lang, day))
+        ev.sheets.append(report.with_gaps(report.funnel_sheet(ev.report, settings, lang, day), ev.gaps, lang))
         if len(new_history):
             ev.appends.append(report.history_rows(new_history, lang, history_rows[0] if history_rows else None))
     ev.summary = summary(commands, outputs, extra, ev, lang)
@@ -170,7 +172,43 @@ def summary(commands: tuple[str, ...], outputs: pd.DataFrame, extra: pd.DataFram
     n_bad = int(ev.prepared.problems["row"].nunique()) if len(ev.prepared.problems) else 0
     if n_bad:
         parts.append(_say("attention", lang, n=n_bad))
+    if ev.gaps and "grade" in commands and ev.gaps[0] == _say("no_bant", lang):
+        parts.append(ev.gaps[0])
     return ("；" if lang == "zh" else "; ").join(parts) + ("。" if lang == "zh" else ".")
+
+
+def data_gaps(raw: pd.DataFrame, f: pd.DataFrame, problems: pd.DataFrame, lang: str) -> list[str]:
+    """What the reports cannot show for want of data, one line each: no BANT column filled in
+    (every lead grades C); rows the funnel leaves out (no stage, a stage not in Settings) and
+    rows whose Deal Value cannot be read. Empty when nothing is missing."""
+    from salesbook.rules.columnar import _text
+    from salesbook.rules.settings import DIMENSIONS
+
+    live = ~f["blank_row"].to_numpy()
+    if not live.any():
+        return []
+    lines = []
+    if not any(k in raw.columns and _text(raw[k])[live].notna().any() for k in DIMENSIONS):
+        lines.append(_say("no_bant", lang))
+    out = live & (f["stage_i"].to_numpy() < 0)
+    if out.any():
+        stage = _text(raw["stage"]) if "stage" in raw.columns else pd.Series(pd.NA, index=f.index, dtype="string")
+        blank = out & stage.isna().to_numpy()
+        unknown = out & ~blank
+        why = []
+        if unknown.any():
+            names = stage[unknown].value_counts().index[:3].tolist()
+            examples = ", ".join(f"'{x}'" for x in names) + (", …" if stage[unknown].nunique() > 3 else "")
+            why.append(_say("left_out.unknown", lang, n=int(unknown.sum()), examples=examples))
+        if blank.any():
+            why.append(_say("left_out.blank", lang, n=int(blank.sum())))
+        lines.append(_say("left_out", lang, n=int(out.sum()), total=int(live.sum()),
+                          why=("；" if lang == "zh" else "; ").join(why)))
+    if len(problems):
+        bad_value = int(problems.loc[problems["key"] == "deal_value", "row"].nunique())
+        if bad_value:
+            lines.append(_say("bad_value", lang, n=bad_value))
+    return lines
 
 
 # ---- the Python API: one function per capability --------------------------------

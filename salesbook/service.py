@@ -222,4 +222,125 @@ def _problem_lines(book: LeadBook, problems: pd.DataFrame, limit: int = 50, show
     return lines
 
 
-__all__ = ["run", "check", "archive", "run_on", "check_on", "archive_on", "Result", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED"]
+# ---- run on a CRM export (docs/user-guide.md "From your CRM") -------------------------------
+
+
+def is_export(path, preset: str | None = None) -> bool:
+    """A `run` argument that is a CRM export rather than a pipeline workbook: a .csv (or .txt/.tsv)
+    file, or any file given with --preset."""
+    from salesbook.adapters.exports import CSV_SUFFIXES
+
+    return preset is not None or Path(path).suffix.lower() in CSV_SUFFIXES
+
+
+def run_export(path, *, preset: str | None = None, output=None, today: dt.date | None = None, only=None,
+               settings=None, force: bool = False) -> Result:
+    """`salesbook run EXPORT --output OUT`: grade a CRM export. OUT .xlsx: a new pipeline workbook
+    (adapters/files/newbook.py) with everything run; OUT .csv: the export's rows with the output
+    columns appended, in its encoding and delimiter. The export itself is never written."""
+    from salesbook.adapters.exports import read_export
+    from salesbook.rules.settings import Settings
+    from salesbook.errors import Refusal
+
+    path = Path(path)
+    if output is None:
+        raise Refusal(f"{path.name} is a CRM export: give --output graded.xlsx (a new pipeline workbook) or "
+                      f"--output graded.csv (the export with the results appended). salesbook never writes into "
+                      f"an export.", path=path)
+    output = Path(output)
+    suffix = output.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise Refusal(f"Cannot write {output.name}: the result of a run on an export is a new .xlsx workbook or a "
+                      f".csv file. Give --output with one of these endings.", path=output)
+    if output.resolve() == path.resolve():
+        raise Refusal(f"{output.name} is the export itself: give another --output name; salesbook never writes "
+                      f"into an export.", path=output)
+    settings = settings or Settings()
+    ex = read_export(path, settings=settings, preset=preset)
+    lang = engine.language(settings, list(ex.headers.values()))
+    from salesbook.adapters.files.safety import preflight_output
+
+    preflight_output(output, force=force, needed=path.stat().st_size * 4)
+    if suffix == ".csv":
+        return _export_csv(ex, output, settings, today=today, only=only, lang=lang)
+    return _export_book(ex, output, settings, today=today, only=only, lang=lang, force=force)
+
+
+def _graded_frame(ex, lang: str = "en") -> pd.DataFrame:
+    """The export's leads as the rules read them, under salesbook's headers; a mapped
+    last-stage-change date stands in for a missing Stage Since, so days in stage count from the
+    CRM's own date."""
+    leads = ex.frame.copy()
+    if ex.stage_changed is not None and "stage_since" not in leads.columns:
+        leads["stage_since"] = ex.stage_changed.dt.strftime("%Y-%m-%d").astype("str")
+    return leads.rename(columns={k: BY_KEY[k].header(lang) for k in leads.columns})
+
+
+def _export_leads(ex, lang: str) -> pd.DataFrame:
+    """The new book's Leads: the mapped columns, then the export's columns no salesbook column uses."""
+    leads = _graded_frame(ex, lang)
+    for name in ex.unmapped:
+        if name in ex.raw.columns:
+            label = name if match_headers([name]) == {} and name not in leads.columns else f"{name} (export)"
+            leads[label] = ex.raw[name]
+    return leads
+
+
+def _export_book(ex, output: Path, settings, *, today, only, lang: str, force: bool) -> Result:
+    import tempfile
+
+    from salesbook.adapters.files.newbook import new_book
+
+    with tempfile.TemporaryDirectory(prefix="salesbook-") as folder:
+        plain = new_book(Path(folder) / output.name, _export_leads(ex, lang), settings, lang)
+        result = run(plain, only=only, today=today, output=output, force=force)
+    result.path = ex.path
+    result.summary = f"{ex.path.name} ({len(ex.frame):,} rows): {result.summary}"
+    return result
+
+
+def _export_csv(ex, output: Path, settings, *, today, only, lang: str) -> Result:
+    import csv
+
+    from salesbook.adapters.files.safety import atomic_output
+
+    ev = engine.evaluate(_graded_frame(ex, lang), settings, today=today, only=only, lang=lang)
+    appended = {}
+    for key in ev.written:
+        col = BY_KEY[key]
+        values = ev.outputs[key]
+        if col.kind == DATE:
+            text = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        elif key == "score":
+            text = pd.to_numeric(values).map(lambda v: "" if v != v else f"{v:g}")
+        else:
+            text = values.astype(object)
+        appended[col.header(lang)] = text.astype(object).where(values.notna(), "")
+    rows = ex.raw.astype(object).where(ex.raw.notna(), "")
+    header = [str(h) for h in ex.raw.columns]
+    out = pd.concat([rows.reset_index(drop=True), pd.DataFrame(appended).reset_index(drop=True)], axis=1)
+    encoding = ex.encoding or "utf-8-sig"
+    with atomic_output(output) as tmp:
+        with open(tmp, "w", newline="", encoding=encoding, errors="strict") as fh:
+            writer = csv.writer(fh, delimiter=ex.delimiter or ",")
+            writer.writerow(header + list(appended))
+            writer.writerows(out.itertuples(index=False, name=None))
+    return Result(ex.path, f"{ex.path.name}: {ev.summary}", _exit_code(ev.problems), ev.problems, ev, output,
+                  lines=_export_problem_lines(ex, ev.problems))
+
+
+def _export_problem_lines(ex, problems: pd.DataFrame, limit: int = 50) -> list[str]:
+    """Each distinct problem once with its count and first rows of the export: "… : 3 rows (deals.csv rows 4, 9, 12)"."""
+    if problems is None or not len(problems):
+        return []
+    lines = []
+    for message, group in problems.groupby("message", sort=False):
+        rows = group["row"].drop_duplicates().tolist()
+        shown = ", ".join(str(r) for r in rows[:3]) + (", …" if len(rows) > 3 else "")
+        lines.append(f"{message}: {len(group):,} row{'s' if len(group) != 1 else ''} ({ex.where()} row{'s' if len(rows) != 1 else ''} {shown})")
+        if len(lines) >= limit:
+            break
+    return lines
+
+
+__all__ = ["run", "check", "archive", "run_export", "is_export", "run_on", "check_on", "archive_on", "Result", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED"]

@@ -208,7 +208,7 @@ def test_settings_sheet_reads_back_to_the_defaults(book):
 def test_settings_blocks_have_titles_notes_and_formats(xl):
     ws = xl["Settings"]
     titles = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).font.bold and ws.cell(r, 7).value]
-    assert len(titles) == 8  # every block: a bold title with its note to the right
+    assert len(titles) == 10  # every block: a bold title with its note to the right (the Import blocks included)
     assert all(ws.cell(r, 7).alignment.wrap_text for r in titles)
     probability = next(ws.cell(r, 3) for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Prospecting")
     assert probability.value == 0.05 and "%" in probability.number_format

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Sequence, TypeVar
 from salesbook.cells import col_letter
 from salesbook.errors import Refusal
 from salesbook.vocabulary.names import LEADS, SHEET_NAMES
-from salesbook.rules.schema import BY_KEY, REQUIRED, closest_header, duplicate_headers, header_score, match_headers
+from salesbook.rules.schema import BY_KEY, REQUIRED, closest_headers, duplicate_headers, header_score, match_headers
 
 LEADS_SHEET_NAMES = tuple(n.casefold() for n in SHEET_NAMES[LEADS])
 LEADS_TABLE_NAME = "leads"
@@ -104,9 +104,10 @@ def check_headers(path: Path, loc) -> None:
     seen = ", ".join(f"'{h}'" for h in headers if h) or "none"
     if missing:
         parts = []
+        hints = closest_headers(missing, headers, known=_crm_headers())
         for k in missing:
             col = BY_KEY[k]
-            near = closest_header(k, headers)
+            near = hints.get(k)
             parts.append(f"'{col.en}' ({col.zh})" + (f" (closest header: '{near}')" if near else ""))
         raise Refusal(f"{path.name}, {where}: required column not found: {', '.join(parts)}. "
                       f"Headers seen: {seen}. Rename the header or add the column, then run again.",
@@ -118,6 +119,17 @@ def check_headers(path: Path, loc) -> None:
         raise Refusal(f"{path.name}, {where}: the column '{BY_KEY[key].en}' appears twice (columns {cols}). "
                       f"Rename or remove one of them, then run again.",
                       path=path, sheet=loc.sheet_name, column=BY_KEY[key].en)
+
+
+def _crm_headers() -> dict[str, tuple[str, ...]]:
+    """The CRMs' export headers per column (adapters/exports/presets.py): known aliases for the hint."""
+    from salesbook.adapters.exports.presets import PRESETS
+
+    out: dict[str, tuple[str, ...]] = {}
+    for p in PRESETS.values():
+        for key, names in p.columns:
+            out[key] = out.get(key, ()) + tuple(names)
+    return out
 
 
 __all__ = ["LeadsLocation", "choose", "check_headers", "MIN_REQUIRED_MATCHED", "LEADS_SHEET_NAMES",

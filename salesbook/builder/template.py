@@ -322,8 +322,8 @@ def _write_settings(ws, settings: Settings, f: _Formats) -> dict[str, tuple[int,
         for i, values in enumerate(data):
             for c, v in enumerate(values):
                 write_cell(ws, row + 2 + i, c, v, _settings_format(header, c, values, f), f.date)
-        room = 10 if norm(title).startswith("holidays") else 0
-        if room:  # room to type dates, formatted as dates
+        room = 10 if norm(title).startswith(("holidays", "targets", "importcolumns")) else 0
+        if room and norm(title).startswith("holidays"):  # room to type dates, formatted as dates
             for r in range(row + 2 + len(data), row + 2 + len(data) + room):
                 ws.write_blank(r, 0, None, f.date)
         lists.update(_list_ranges(header, data, row + 2))

@@ -187,3 +187,12 @@ def history_rows(new: pd.DataFrame, lang: str, existing_header: list[object] | N
     frame = pd.DataFrame({names["lead_id"]: new["lead_id"], names["from"]: new["from"],
                           names["to"]: new["to"], names["date"]: pd.to_datetime(new["date"])})
     return AppendRows(HISTORY_SHEET, frame, formats={names["date"]: "date"})
+
+
+def with_gaps(model: SheetModel, lines: list[str], lang: str = "en") -> SheetModel:
+    """The Funnel sheet with the thin-data lines (engine.data_gaps) at its top, in row 3 under
+    the as-of line: what the figures below leave out, and why."""
+    if lines:
+        end = "。" if lang == "zh" else ". "
+        model.notes.append((3, 1, end.join(lines).rstrip() + end.rstrip()))
+    return model

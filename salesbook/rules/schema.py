@@ -150,15 +150,54 @@ def headers_language(headers: list[object]) -> str:
 
 def closest_header(missing_key: str, headers: list[object]) -> str | None:
     """The header in ``headers`` closest to a missing column's names, for the refusal message."""
+    return closest_headers([missing_key], headers).get(missing_key)
+
+
+_WORDS = re.compile(r"[^\W_]+")
+_SPELLING = 0.75  # difflib ratio a header needs to be proposed on spelling alone
+
+
+def _tokens(text: object) -> set[str]:
+    return set(_WORDS.findall(unicodedata.normalize("NFKC", str(text)).casefold()))
+
+
+def _closeness(key: str, header: object, known: dict[str, tuple[str, ...]]) -> float:
+    """How much ``header`` looks like column ``key``: 3 a known alias of it (a CRM's header),
+    2–3 it holds the column's English name as whole words (or its Chinese name), else the
+    spelling ratio when at least _SPELLING; 0 when none."""
     import difflib
 
-    col = BY_KEY[missing_key]
-    # Only headers that are not already another known column are candidates.
-    candidates = {norm(h): str(h) for h in headers if h not in (None, "") and match_header(h) is None}
-    best, best_ratio = None, 0.0
-    for name in (col.en, col.zh, *col.aliases):
-        for n, original in candidates.items():
-            r = difflib.SequenceMatcher(None, norm(name), n).ratio()
-            if r > best_ratio:
-                best, best_ratio = original, r
-    return best if best_ratio >= 0.5 else None
+    col = BY_KEY[key]
+    n = norm(header)
+    if n in {norm(a) for a in known.get(key, ())}:
+        return 3.0
+    words = _tokens(header)
+    name = _tokens(col.en)
+    if (name and name <= words) or (col.zh and norm(col.zh) in n):
+        return 2.0 + len(name) / max(len(words), 1)
+    # the whole header, or one of its words ('Sales Stge' for Stage), spelt like one of the column's names
+    texts = {n, *(norm(w) for w in words if len(w) > 2)}
+    best = max(difflib.SequenceMatcher(None, norm(x), t).ratio() for x in (col.en, col.zh, *col.aliases) for t in texts)
+    return best if best >= _SPELLING else 0.0
+
+
+def closest_headers(missing: list[str], headers: list[object],
+                    known: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
+    """For each missing column, the header most like it ('Opportunity Owner' for Owner), for a
+    refusal's hint. Only headers that are no known column are candidates, and one header is
+    proposed for one column only (the best pairs first). ``known``: more names per column
+    (a CRM's headers), which win over any spelling likeness."""
+    known = known or {}
+    candidates = {}
+    for h in headers:
+        if h not in (None, "") and str(h).strip() and match_header(h) is None:
+            candidates.setdefault(norm(h), str(h))
+    pairs = sorted(((score, key, original) for key in missing for original in candidates.values()
+                    if (score := _closeness(key, original, known)) > 0), key=lambda p: -p[0])
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for _, key, original in pairs:
+        if key not in out and original not in taken:
+            out[key] = original
+            taken.add(original)
+    return out

@@ -116,6 +116,32 @@ class Target:
 
 
 @dataclass(frozen=True)
+class ImportColumn:
+    """One line of the Import columns block: which export header feeds a salesbook column.
+    ``key`` is a Leads input key (lead_id, stage …) or one of IMPORT_ONLY ("status", "stage_changed");
+    several lines for one key list alternatives, the first found in the export wins."""
+
+    key: str
+    header: str
+
+
+@dataclass(frozen=True)
+class ImportValue:
+    """One line of the Import values block: an export's value of a column (stage, budget,
+    authority, need, timeline, status) and the salesbook value it means."""
+
+    key: str
+    value: str
+    to: str
+
+
+# Columns an export may have that are not Leads columns: a CRM's open/won/lost status and the
+# date of the last stage change (docs/spec.md, "From your CRM").
+IMPORT_ONLY = ("status", "stage_changed")
+IMPORT_VALUE_KEYS = ("stage", "budget", "authority", "need", "timeline", "status")
+
+
+@dataclass(frozen=True)
 class Settings:
     stages: tuple[Stage, ...] = DEFAULT_STAGES
     bant: dict[str, tuple[Choice, ...]] = field(default_factory=lambda: dict(DEFAULT_BANT))
@@ -144,6 +170,10 @@ class Settings:
     language: str = "auto"  # auto | en | zh
     bottleneck_min_reached: int = 5
     targets: tuple[Target, ...] = ()
+    # How a CRM export's headers and values map onto the Leads columns (the Import columns and
+    # Import values blocks); a preset fills in what these leave out (adapters/exports).
+    import_columns: tuple[ImportColumn, ...] = ()
+    import_values: tuple[ImportValue, ...] = ()
 
     # ---- derived look-ups -------------------------------------------------
     @property

@@ -151,6 +151,15 @@ SUMMARY: Words = {
     "funnel": ("Funnel: {o:,} open · pipeline {p:,.0f} · win rate {w}", "漏斗：{o:,} 条进行中 · 管道金额 {p:,.0f} · 赢单率 {w}"),
     "bottleneck": (" · bottleneck {b}", " · 瓶颈 {b}"),
     "attention": ("{n:,} rows need attention (run Check Data)", "{n:,} 行需要检查（运行数据检查）"),
+    # thin data (engine.data_gaps): said on the summary line and at the top of the Funnel sheet
+    "no_bant": ("No BANT data: every lead grades C — map or add Budget, Authority, Need, Timeline",
+                "无 BANT 数据：所有线索均评为 C——请映射或添加预算、权限、需求、时间列"),
+    "left_out": ("{n:,} of {total:,} rows are left out of the funnel: {why}",
+                 "{total:,} 行中有 {n:,} 行未计入漏斗：{why}"),
+    "left_out.unknown": ("{n:,} with a stage not in Settings ({examples})", "{n:,} 行的阶段不在设置中（{examples}）"),
+    "left_out.blank": ("{n:,} without a stage", "{n:,} 行没有阶段"),
+    "bad_value": ("{n:,} rows with an unreadable Deal Value count as 0 in the pipeline",
+                  "{n:,} 行金额无法读取，在管道金额中按 0 计"),
     "no_leads": ("No leads yet: add them to the Leads table (one row per lead), then run again.",
                  "还没有线索：请在线索表中添加线索（每条线索一行），然后再运行。"),
 }
@@ -180,6 +189,8 @@ SETTINGS_BLOCKS: dict[str, tuple[str, ...]] = {
     "cadence": ("Follow-up cadence", "跟进频率", "Cadence", "Follow-up"),
     "holidays": ("Holidays", "节假日", "假日"),
     "targets": ("Targets", "目标", "Sales targets", "销售目标"),
+    "import_columns": ("Import columns", "导入列"),
+    "import_values": ("Import values", "导入值"),
 }
 
 SETTINGS_BLOCK_NOTES = {
@@ -196,6 +207,11 @@ SETTINGS_BLOCK_NOTES = {
     "holidays": "Follow-ups never fall on these dates, on weekends, or on the public holidays of the Holiday calendar under General.",
     "targets": "The won value each owner should reach in a period: a month (2026-11), a quarter (2026-Q4) or a year "
                "(2026). One line per owner and period.",
+    "import_columns": "Which header of a CRM export feeds each column (English or Chinese column name). Several "
+                      "lines for one column list alternatives. A preset (hubspot, salesforce, pipedrive, zoho) "
+                      "fills in what is not listed here.",
+    "import_values": "What an export's value means: Stage, Budget, Authority, Need, Timeline or Status "
+                     "(Status: won → Closed Won, lost → Closed Lost, open → the Stage column). Overrides the preset.",
 }
 
 SETTINGS_GENERAL: dict[str, tuple[str, ...]] = {
@@ -261,6 +277,16 @@ SETTINGS_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "holidays": {"date": ("Date", "日期"), "name": ("Name",)},
     "targets": {"owner": ("Owner", "负责人", "Rep", "销售"), "period": ("Period", "期间", "周期", "时期"),
                 "target": ("Target", "目标", "目标金额", "Amount", "金额")},
+    "import_columns": {"column": ("Column", "列", "Salesbook column"),
+                       "header": ("Export header", "导出表头", "Header", "表头")},
+    "import_values": {"column": ("Column", "列"), "value": ("Export value", "导出值"),
+                      "to": ("Value", "值", "Salesbook value")},
+}
+
+# The columns an export may map that are not Leads columns (rules.settings.IMPORT_ONLY).
+IMPORT_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "status": ("Status", "状态", "Deal status", "商机状态"),
+    "stage_changed": ("Last Stage Change", "最近阶段变更", "Last Stage Change Date", "Stage changed", "阶段变更日期"),
 }
 
 

@@ -64,6 +64,8 @@ def assert_refused(result, path, phrases):
 @pytest.mark.parametrize("case", list(CASES))
 def test_refused_before_anything_is_written(workdir, cli, case, command):
     builder, phrases = CASES[case]
+    if (case, command) == ("csv", "run"):  # run reads a CSV as a CRM export, and never writes into it
+        phrases = ["is a CRM export", "give --output graded.xlsx"]
     path = builder(workdir)
     before = folder_state(workdir)
     t0 = time.monotonic()
