@@ -371,10 +371,7 @@ def import_files(exports, into, *, preset: str | None = None, dry_run: bool = Fa
             from salesbook.adapters.files import safety
 
             safety.preflight(into, force=force)  # open in Excel, read-only...: refused before any work
-        book_settings = team
-        if book_settings is None:
-            with FileWorkbook(src, for_write=False) as wb:
-                book_settings = wb.read(history=False).settings
+        book_settings = team if team is not None else read_settings(src)  # its Settings sheet only
         read = read_exports(exports, settings=book_settings, preset=preset)
         lines: list[str] = []
         summaries: list[str] = []
