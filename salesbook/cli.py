@@ -19,13 +19,19 @@ EXAMPLES = {
     "run": ["salesbook run Pipeline.xlsx", "salesbook run Pipeline.xlsm --only grade,followup --today 2026-11-20",
             "salesbook run export.xlsx --output graded.xlsx --backup",
             "salesbook run deals.csv --preset hubspot --output graded.xlsx",
-            "salesbook run deals.csv --preset pipedrive --output graded.csv"],
-    "check": ["salesbook check Pipeline.xlsx"],
+            "salesbook run deals.csv --preset pipedrive --output graded.csv",
+            "salesbook run Pipeline.xlsx --settings Team.xlsx"],
+    "check": ["salesbook check Pipeline.xlsx", "salesbook check Pipeline.xlsx --settings Team.xlsx"],
     "archive": ["salesbook archive Pipeline.xlsx --dry-run", "salesbook archive Pipeline.xlsx --backup"],
     "demo": ["salesbook demo", "salesbook demo demo.xlsx --leads 5000 --language zh"],
     "batch": ["salesbook batch exports/ --workers 2", "salesbook batch 'exports/*.xlsx' --only funnel --backup"],
     "salesbook": ["salesbook demo", "salesbook run Pipeline.xlsx", "salesbook check Pipeline.xlsx",
                   "salesbook run --help"],
+    "import": ["salesbook import deals.csv --into Pipeline.xlsx",
+               "salesbook import week1.xlsx week2.xlsx --into Pipeline.xlsx --today 2026-11-20",
+               "salesbook import deals.csv --into Pipeline.xlsx --dry-run",
+               "salesbook import deals.csv --into Pipeline.xlsx --preset hubspot --write-settings",
+               "salesbook import deals.csv --into Pipeline.xlsx --settings Team.xlsx --no-run"],
     "build-workbook": ["salesbook build-workbook", "salesbook build-workbook --out dist/SalesPipeline.xlsm"],
 }
 
@@ -102,6 +108,9 @@ def _check_early(ctx, param, value):
     return value
 
 
+_settings = click.option("--settings", "settings_path", metavar="TEAM.xlsx",
+                         type=click.Path(dir_okay=False, path_type=Path),
+                         help="Take the Settings from this workbook's Settings sheet instead of BOOK's own.")
 _book = click.argument("book", type=click.Path(path_type=Path), callback=_check_early)
 _only_option = click.option("--only", metavar="LIST", callback=_only,
                             help="Comma-separated subset of grade,followup,stale,funnel.")
@@ -131,8 +140,9 @@ def main() -> None:
 @_force
 @click.option("--preset", metavar="CRM", help="BOOK is a CRM export in this CRM's layout: hubspot, salesforce, "
               "pipedrive or zoho (a .csv BOOK is always read as an export). Needs --output.")
+@_settings
 @_guard
-def run(book, only, today, output, backup, force, preset):
+def run(book, only, today, output, backup, force, preset, settings_path):
     """Run the rules on BOOK and write the results back (Run All).
 
     Writes Grade, Score, Grade Reason, Grade Change, Next Follow-up, Follow-up Status,
@@ -146,8 +156,11 @@ def run(book, only, today, output, backup, force, preset):
     from salesbook import service
 
     if service.is_export(book, preset):
-        _report(service.run_export(book, preset=preset, output=output, today=today, only=only, force=force))
-    _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force))
+        team = service.settings_from(settings_path) if settings_path else None
+        _report(service.run_export(book, preset=preset, output=output, today=today, only=only, force=force,
+                                   settings=team))
+    _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force,
+                        settings=settings_path))
 
 
 @main.command(epilog=_epilog("check"))
@@ -156,8 +169,9 @@ def run(book, only, today, output, backup, force, preset):
 @_output
 @_backup
 @_force
+@_settings
 @_guard
-def check(book, today, output, backup, force):
+def check(book, today, output, backup, force, settings_path):
     """List every problem in the Leads table, on the Check sheet and here.
 
     Names the cell, the value and what is wrong (with the closest valid value).
@@ -165,7 +179,7 @@ def check(book, today, output, backup, force):
     """
     from salesbook import service
 
-    _report(service.check(book, today=today, output=output, backup=backup, force=force))
+    _report(service.check(book, today=today, output=output, backup=backup, force=force, settings=settings_path))
 
 
 @main.command(epilog=_epilog("archive"))
@@ -257,6 +271,38 @@ def batch(paths, workers, only, today, backup, force, no_progress):
                 f" ({len(flagged):,} with row problems, {len(failed):,} failed) in {wall:,.1f} s"
                 f" (CPU time {cpu:,.1f} s).", fg="red" if failed else "green")
     sys.exit(2 if failed else (1 if flagged else 0))
+
+
+@main.command("import", epilog=_epilog("import"))
+@click.argument("exports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--into", "into", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="BOOK",
+              help="The pipeline workbook to merge into (a new .xlsx is created when it does not exist).")
+@click.option("--preset", metavar="NAME", help="The CRM's export layout: hubspot, salesforce, pipedrive or zoho.")
+@click.option("--dry-run", is_flag=True, help="Only print the counts and the first changes; write nothing.")
+@click.option("--no-run", is_flag=True, help="Merge only; do not Run All afterwards.")
+@click.option("--write-settings", is_flag=True,
+              help="With --preset: write the preset's mapping into BOOK's Settings (Import columns, Import values).")
+@_today
+@_settings
+@_backup
+@_force
+@_guard
+def import_command(exports, into, preset, dry_run, no_run, write_settings, today, settings_path, backup, force):
+    """Merge CRM exports (.xlsx, .xlsm, .csv) into BOOK by Lead ID, then Run All.
+
+    New Lead IDs are added below the lead table; known ones get their mapped input
+    columns updated (nothing else in the row changes); leads missing from the export
+    are kept and counted. A stage change adds a History row and sets Stage Since.
+    Several exports are imported in order. Importing the same export twice changes
+    nothing the second time.
+    """
+    from salesbook import importing
+
+    if write_settings and not preset:
+        raise click.UsageError("--write-settings needs --preset NAME (the mapping to write).")
+    _report(importing.import_files(exports, into, preset=preset, dry_run=dry_run, run_after=not no_run, today=today,
+                                   settings_path=settings_path, backup=backup, force=force,
+                                   write_settings=write_settings))
 
 
 @main.command("build-workbook", epilog=_epilog("build-workbook"))

@@ -66,16 +66,19 @@ def _file(path, *, output, backup: bool, force: bool, for_write: bool = True):
 
 
 def run(path, *, only=None, today: dt.date | None = None, output=None, backup: bool = False,
-        force: bool = False) -> Result:
-    """`salesbook run`: grade, follow-ups, stale, funnel (or the ``only`` subset)."""
+        force: bool = False, settings=None) -> Result:
+    """`salesbook run`: grade, follow-ups, stale, funnel (or the ``only`` subset).
+    ``settings``: another workbook whose Settings replace the book's own (``--settings``)."""
+    team = settings_from(settings) if settings is not None else None
     with _file(path, output=output, backup=backup, force=force) as workbook:
-        return run_on(workbook, only=only, today=today)
+        return run_on(workbook, only=only, today=today, settings=team)
 
 
-def run_on(workbook: Workbook, *, only=None, today: dt.date | None = None) -> Result:
-    """``run`` over any Workbook."""
+def run_on(workbook: Workbook, *, only=None, today: dt.date | None = None, settings=None) -> Result:
+    """``run`` over any Workbook; ``settings`` (a Settings) replaces the book's own."""
     commands = parse_only(only)
     book = workbook.read(history="funnel" in commands, writes=_sheets_written(commands))
+    use_settings(book, settings)
     ev = engine.evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows, only=commands,
                   lang=book.language)
     book.leads = book.history_rows = None  # graded: the input table is not needed for writing
@@ -120,15 +123,19 @@ def archive_preview(book, ev: Evaluation, rows: pd.Index) -> list[str]:
     return lines.tolist()
 
 
-def check(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False) -> Result:
-    """`salesbook check`: every bad cell, on the Check sheet and returned as lines."""
+def check(path, *, today: dt.date | None = None, output=None, backup: bool = False, force: bool = False,
+          settings=None) -> Result:
+    """`salesbook check`: every bad cell, on the Check sheet and returned as lines.
+    ``settings``: another workbook whose Settings replace the book's own (``--settings``)."""
+    team = settings_from(settings) if settings is not None else None
     with _file(path, output=output, backup=backup, force=force) as workbook:
-        return check_on(workbook, today=today)
+        return check_on(workbook, today=today, settings=team)
 
 
-def check_on(workbook: Workbook, *, today: dt.date | None = None) -> Result:
-    """``check`` over any Workbook."""
+def check_on(workbook: Workbook, *, today: dt.date | None = None, settings=None) -> Result:
+    """``check`` over any Workbook; ``settings`` (a Settings) replaces the book's own."""
     book = workbook.read(history=False, writes=(report.CHECK_SHEET,))
+    use_settings(book, settings)
     problems, sheet, summary = check_report(book, today)
     target = workbook.commit(Changes("check", sheets=[sheet]))
     return Result(book.path, summary, _exit_code(problems), problems, None, target, lines=_problem_lines(book, problems))
@@ -343,4 +350,20 @@ def _export_problem_lines(ex, problems: pd.DataFrame, limit: int = 50) -> list[s
     return lines
 
 
-__all__ = ["run", "check", "archive", "run_export", "is_export", "run_on", "check_on", "archive_on", "Result", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED"]
+def settings_from(path) -> "Settings":
+    """The Settings of another workbook (``--settings TEAM.xlsx``), read only through the file
+    adapter; a missing or unreadable file is refused with a sentence."""
+    from salesbook.adapters.files.workbook import read_settings
+
+    return read_settings(path)
+
+
+def use_settings(book: LeadBook, settings) -> None:
+    """Read ``book`` under ``settings`` instead of its own Settings sheet (None: keep its own)."""
+    if settings is not None:
+        book.settings = settings
+        book.language = engine.language(settings, list(book.loc.headers))
+
+
+__all__ = ["settings_from", "use_settings", "run", "check", "archive", "run_export", "is_export", "run_on", "check_on",
+           "archive_on", "Result", "EXIT_OK", "EXIT_ROW_PROBLEMS", "EXIT_REFUSED"]

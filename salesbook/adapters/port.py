@@ -41,7 +41,12 @@ class Changes:
     """What a command writes: the output columns ``written`` (keys) with their values
     (``outputs``, headers in ``language``), report sheets, rows appended to log sheets, and the
     lead rows (Excel row numbers) to delete. ``command`` names the service command that made
-    them (run, check, archive), for an adapter's progress messages."""
+    them (run, check, archive, import), for an adapter's progress messages.
+
+    ``inputs`` (import only, alone with ``appends``): input cells to write, index = Excel rows
+    (rows below the table's last row are new leads: the table grows over them), columns = input
+    keys of the table; None/NaN keeps the cell, ``""`` empties it, a str, number or Timestamp is
+    written (a date as a date). Nothing else in those rows changes."""
 
     command: str = "run"
     written: Sequence[str] = ()
@@ -50,6 +55,7 @@ class Changes:
     sheets: Sequence[SheetModel] = ()
     appends: Sequence[AppendRows] = ()
     delete_rows: Sequence[int] = ()
+    inputs: pd.DataFrame | None = None
 
 
 class Workbook(Protocol):

@@ -166,6 +166,49 @@ SUMMARY: Words = {
 
 
 # ---------------------------------------------------------------------------
+# `salesbook import` (salesbook.importing): its summary line, its preview and its refusals
+# ---------------------------------------------------------------------------
+
+IMPORT: Words = {
+    "imported": ("Imported {n:,} rows from {name}: {new:,} new · {updated:,} updated ({stages:,} stage changes) · "
+                 "{same:,} unchanged",
+                 "已从 {name} 导入 {n:,} 行：新增 {new:,} · 更新 {updated:,}（阶段变化 {stages:,}）· 未变 {same:,}"),
+    "would_import": ("Would import {n:,} rows from {name}: {new:,} new · {updated:,} updated ({stages:,} stage "
+                     "changes) · {same:,} unchanged",
+                     "将从 {name} 导入 {n:,} 行：新增 {new:,} · 更新 {updated:,}（阶段变化 {stages:,}）· 未变 {same:,}"),
+    "absent": ("; {n:,} leads in the book are not in this export", "；工作簿中有 {n:,} 条线索不在此导出中"),
+    "dry_run": (". Nothing was written (--dry-run).", "。未写入任何内容（--dry-run）。"),
+    "new_lead": ("{id}: new lead (row {row})", "{id}：新线索（第 {row} 行）"),
+    "left_out": ("Not imported, the Leads table has no such column: {columns} (add the column to import it)",
+                 "未导入，线索表中没有这些列：{columns}（添加该列即可导入）"),
+    "no_id": ("{name} has no Lead ID column: map the export's ID column to Lead ID (Settings, Import columns) or "
+              "choose a --preset, then import again.",
+              "{name} 没有线索编号列：请在设置的“导入列”中把导出的编号列对应到线索编号，或选择 --preset，然后重新导入。"),
+    "blank_id": ("{name} row {row}, column '{header}': the Lead ID is empty; every row of an export needs one to be "
+                 "merged. Fill it in or delete the row, then import again.",
+                 "{name} 第 {row} 行“{header}”列：线索编号为空；导出的每一行都需要编号才能合并。请补上或删除该行，然后重新导入。"),
+    "duplicate_id": ("{name}, column '{header}': the Lead ID '{value}' is on rows {a} and {b} ({n:,} rows share an "
+                     "ID); each lead must appear once. Remove the duplicates, then import again.",
+                     "{name}“{header}”列：线索编号“{value}”出现在第 {a} 行和第 {b} 行（共 {n:,} 行编号重复）；每条线索只能出现一次。"
+                     "请删除重复行，然后重新导入。"),
+    "unknown_stage": ("{name} row {row}, column '{header}': '{value}' is not a stage in Settings ({n:,} rows; "
+                      "{others:,} other unknown stages). Map it under Import values in Settings (Stage | {value} | one "
+                      "of {stages}) or add it to Stages, then import again.",
+                      "{name} 第 {row} 行“{header}”列：“{value}”不是设置中的阶段（共 {n:,} 行；另有 {others:,} 个未知阶段）。"
+                      "请在设置的“导入值”中映射（阶段 | {value} | {stages} 之一）或把它加入阶段，然后重新导入。"),
+    "write_settings_existing": ("{name} exists: --write-settings writes the {preset} mapping into the Settings of "
+                                "the new book an import creates. For an existing book, import once into a new "
+                                "book with --write-settings and copy its Import columns and Import values blocks "
+                                "into {name}'s Settings sheet.",
+                                "{name} 已存在：--write-settings 只把 {preset} 映射写入导入新建的工作簿的设置。对已有工作簿，"
+                                "请先用 --write-settings 导入到一个新工作簿，再把其“导入列”和“导入值”块复制到 {name} 的设置表。"),
+    "new_book_xlsx": ("{name} does not exist, and salesbook creates new pipeline workbooks as .xlsx only: name the "
+                      "new book NAME.xlsx.",
+                      "{name} 不存在，salesbook 只能新建 .xlsx 工作簿：请把新工作簿命名为 NAME.xlsx。"),
+}
+
+
+# ---------------------------------------------------------------------------
 # The ribbon (salesbook.ribbon): what the status bar says while a command works on n leads
 # ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from salesbook.adapters.excel.plan import owned_log
 from salesbook.adapters.excel.read import STATUS_PREFIX, LiveBook, read, status
 from salesbook.adapters.excel.write import write
 from salesbook.adapters.port import Changes, LeadBook
+from salesbook.errors import Refusal
 from salesbook.reports.sheets import ARCHIVE_SHEET
 
 
@@ -53,6 +54,9 @@ class LiveWorkbook:
         return self._confirm(book, rows) if self._confirm is not None else None
 
     def commit(self, changes: Changes) -> Path | None:
+        if changes.inputs is not None:  # the import is a command-line command (docs/spec.md §3, Import)
+            raise Refusal("Importing a CRM export into an open workbook is not possible from Excel: close the "
+                          "workbook and run salesbook import EXPORT --into BOOK from the command line.")
         if changes.delete_rows:
             self.status(f"archiving {len(changes.delete_rows):,} stale leads…")
         elif changes.command == "run":

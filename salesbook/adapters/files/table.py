@@ -43,6 +43,26 @@ def edit_table(xml: bytes, *, new_columns: list[str], last_col: int | None, rows
     return xml
 
 
+def grow_table(xml: bytes, last_row: int) -> bytes:
+    """A table part whose ``ref`` (and autoFilter's) reaches down to ``last_row`` (rows appended
+    by an import); a table already that tall is returned as it is."""
+    root_m = re.search(rb"<(" + _NAME + rb":)?table\b[^>]*>", xml)
+    p = root_m.group(1) or b""
+    ref_m = re.search(rb'\sref="([^"]+)"', root_m.group(0))
+    r1, c1, r2, c2 = parse_ref(ref_m.group(1).decode())
+    if last_row <= r2:
+        return xml
+    new_ref = f"{col_letter(c1)}{r1}:{col_letter(c2)}{last_row}"
+    root_new = root_m.group(0).replace(ref_m.group(0), b' ref="' + new_ref.encode() + b'"', 1)
+    xml = xml[: root_m.start()] + root_new + xml[root_m.end():]
+    af = re.search(b"(<" + re.escape(p) + rb'autoFilter\b[^>]*?\sref=")([^"]*)(")', xml)
+    if af:
+        ar1, ac1, ar2, ac2 = parse_ref(af.group(2).decode())
+        if ar2 == r2:
+            xml = xml[: af.start(2)] + f"{col_letter(ac1)}{ar1}:{col_letter(ac2)}{last_row}".encode() + xml[af.end(2):]
+    return xml
+
+
 def _add_table_columns(xml: bytes, p: bytes, names: list[str]) -> bytes:
     ep = re.escape(p)
     cols = re.search(b"<" + ep + rb"tableColumns\b([^>]*)>", xml)

@@ -22,6 +22,7 @@ from salesbook.engine import language
 from salesbook.errors import Refusal
 from salesbook.reports import sheets as report
 from salesbook.rules.schema import BY_KEY, DATE, NUMBER
+from salesbook.rules.schema import match_headers as schema_match
 from salesbook.rules.settings import SETTINGS_SHEET_NAMES
 from salesbook.rules.settings_sheet import settings_from_grid
 from salesbook.vocabulary.names import SHEET_NAMES
@@ -73,7 +74,8 @@ class FileWorkbook:
         try:
             with safety.atomic_output(target, backup=self.backup, like=self.path) as tmp:
                 write_workbook(self.path, tmp, self.loc, columns=_output_columns(changes), sheets=changes.sheets,
-                               appends=changes.appends, delete_rows=[int(r) for r in changes.delete_rows])
+                               appends=changes.appends, delete_rows=[int(r) for r in changes.delete_rows],
+                               inputs=_input_edits(changes, self.loc))
         except Refusal as exc:
             if exc.path is None:  # the writer knows the sheet, not the file: name it
                 raise Refusal(f"{self.path.name}: {exc.message} The workbook was not changed.", path=self.path,
@@ -214,6 +216,43 @@ def _output_columns(changes: Changes) -> list:
     return cols
 
 
+def _input_edits(changes: Changes, loc):
+    """An import's input cells by sheet column (``import_rows.InputEdits``), or None."""
+    if changes.inputs is None:
+        return None
+    from salesbook.adapters.files.import_rows import InputEdits
+
+    found = schema_match(list(loc.headers))
+    frame = changes.inputs
+    cols = {loc.first_col + found[k]: frame[k] for k in frame.columns if k in found}
+    values = pd.DataFrame(cols, index=frame.index) if cols else pd.DataFrame(index=frame.index)
+    return InputEdits(values.sort_index())
+
+
+def read_settings(path: str | os.PathLike) -> "Settings":
+    """The Settings of another workbook (``--settings TEAM.xlsx``), read only: the same checks as
+    any workbook, then its Settings sheet alone (it need not hold a lead table)."""
+    from salesbook.adapters.files.package import Package
+
+    path = Path(path)
+    safety.preflight(path, for_write=False)
+    try:
+        pkg = Package.open(path)
+    except Refusal:
+        raise
+    except Exception as exc:
+        raise Refusal(f"Cannot read {path.name}: the file is damaged ({exc}). Open it in Excel and save it again.",
+                      path=path, detail=repr(exc)) from None
+    try:
+        name, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
+        if grid is None:
+            raise Refusal(f"{path.name} has no Settings sheet to take the Settings from (--settings); name the "
+                          "workbook whose Settings sheet the team shares.", path=path)
+        return settings_from_grid(grid, sheet=name)
+    finally:
+        pkg.close()
+
+
 def _archived_notes(pkg, loc, rows: pd.Index) -> pd.Series | None:
     """'Header (author): text' of the notes on the table cells of each archived row; None when there are none."""
     from salesbook.adapters.files.notes import sheet_notes
@@ -236,4 +275,4 @@ def _archived_notes(pkg, loc, rows: pd.Index) -> pd.Series | None:
     return pd.Series([texts.get(r) for r in rows], index=rows, dtype=object)
 
 
-__all__ = ["FileWorkbook", "load"]
+__all__ = ["FileWorkbook", "load", "read_settings"]

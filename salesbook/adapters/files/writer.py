@@ -64,8 +64,13 @@ def write_workbook(
     appends: Sequence[AppendRows] = (),
     delete_rows: Sequence[int] = (),
     render=None,
+    inputs=None,
 ) -> None:
-    """Write ``src`` with the changes to ``dst`` (a path; the caller makes it atomic)."""
+    """Write ``src`` with the changes to ``dst`` (a path; the caller makes it atomic).
+    ``inputs``: an import's input cells (``import_rows.InputEdits``), never with output
+    columns or deleted rows (an import and the run after it are two writes)."""
+    if inputs is not None and (columns or delete_rows):
+        raise ValueError("an import's input cells are written without output columns or deleted rows")
     if os.path.exists(dst) and os.path.exists(src) and os.path.samefile(src, dst):
         raise ValueError("write_workbook needs a destination other than its source")
     pkg = Package.open(src)
@@ -82,6 +87,9 @@ def write_workbook(
             _check_deleted_rows(loc, rows)
             claim(pkg, [n for n in [m.name for m in sheets] + [a.name for a in appends]  # a user's Funnel is
                         if n not in loc.claimed])  # never touched (the service looked when reading)
+            if inputs is not None and len(inputs.values):
+                changed += _import_leads(pkg, writer, loc, inputs, styles, tmp)
+                memory.release()
             owned = owned_columns(loc, columns, pkg)
             if owned or rows:
                 _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp)
@@ -292,6 +300,35 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
         if names != workbook:
             writer.put(pkg.workbook_part, names)
         shift_references(pkg, writer, loc.sheet_part, loc.sheet_name, rewriter.rows)  # other sheets, charts
+
+
+def _import_leads(pkg, writer, loc, inputs, styles, tmp) -> list[calcchain.Area]:
+    """The import's input cells written into the Leads sheet (``import_rows``); the table grows
+    over appended rows. Returns the cells whose formulas were overwritten."""
+    from salesbook.adapters.files.import_rows import ImportRewriter
+    from salesbook.adapters.files.table import grow_table
+
+    if inputs.last_row > loc.last_row and (loc.table_last_row or loc.last_row) > loc.last_row:
+        raise Refusal(f"The {loc.table_name or 'lead'} table on sheet '{loc.sheet_name}' has a totals row; the import "
+                      "adds new leads below the last lead. Turn the totals row off (Table Design > Total Row), "
+                      "import, then turn it on again.", path=pkg.path, sheet=loc.sheet_name)
+    if loc.table_part is not None and pkg.has(loc.table_part):
+        grown = grow_table(pkg.read(loc.table_part), inputs.last_row)
+        writer.put(loc.table_part, grown)
+    rewriter = ImportRewriter(loc, inputs, styles, path=pkg.path, date1904=pkg.date1904)
+    sink = DeflateSink(tmp, writer.level)
+    background = BackgroundWriter(sink.write)
+    try:
+        with _own_zip(pkg) as zf, zf.open(loc.sheet_part) as stream, Prefetch(stream) as chunks:
+            rewriter.rewrite(iter(chunks), background.write)
+    finally:
+        background.close()
+    writer.put(loc.sheet_part, sink.close())
+    spans: dict[int, tuple[int, int]] = {}  # per column, the rows of the cells replaced (a bound)
+    for col, row in rewriter.edited:
+        lo, hi = spans.get(col, (row, row))
+        spans[col] = (min(lo, row), max(hi, row))
+    return [calcchain.Area(loc.sheet_part, (col, col), rows) for col, rows in sorted(spans.items())]
 
 
 def _leads_areas(loc: LeadsLocation, owned: list[OwnedColumn], rows: RowMap) -> list[calcchain.Area]:
