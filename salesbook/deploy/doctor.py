@@ -41,7 +41,7 @@ class Check:
     def line(self) -> str:
         tag = say(DEPLOY, "ok" if self.ok else "problem" if self.ok is False else "note")
         fix = f" {say(DEPLOY, 'fix')}: {self.fix}" if self.fix else ""
-        return f"{tag}: {self.message}{fix}"
+        return f"{tag}: {self.message}.{fix}"
 
 
 def _installed_xlwings() -> str | None:
@@ -163,9 +163,9 @@ def checks(platform: str = sys.platform, *, book: Path | None = None, timeout: f
     if not path.is_file():
         out.append(Check(False, say(DEPLOY, "config.missing", path=path), say(DEPLOY, "run_setup")))
     elif not config.get(key):
-        out.append(Check(False, say(DEPLOY, "interpreter.unset", path=path, key=key), say(DEPLOY, "run_setup")))
+        out.append(Check(False, say(DEPLOY, "interpreter.unset", path=path, name=key), say(DEPLOY, "run_setup")))
     elif not Path(config[key]).is_file():
-        out.append(Check(False, say(DEPLOY, "interpreter.gone", key=key, value=config[key]),
+        out.append(Check(False, say(DEPLOY, "interpreter.gone", name=key, value=config[key]),
                          say(DEPLOY, "interpreter.gone_fix")))
     else:
         python = config[key]

@@ -154,9 +154,10 @@ def configure(platform: str = sys.platform, *, python: str | None = None) -> Set
         _write(path, text)
     state = "created" if existing is None else "updated" if changed else "same"
     out.lines.append(say(DEPLOY, f"config.{state}", path=path))
-    where = say(DEPLOY, "setup.linux_key") if os_name(platform) == "Linux" else ""
+    where = say(DEPLOY, "setup.linux_key") if os_name(platform) == "Linux" else say(DEPLOY, "setup.key_for",
+                                                                                    os=os_name(platform))
     out.lines.append(say(DEPLOY, "setup.interpreter" if key in changed else "setup.interpreter_same",
-                         key=key, value=python, os=os_name(platform), where=where))
+                         name=key, value=python, os=os_name(platform), where=where))
     out.lines.append(say(DEPLOY, "setup.add_workbook" if ADD_WORKBOOK in changed else "setup.add_workbook_same"))
     if needs_path:
         out.lines.append(say(DEPLOY, "setup.pythonpath" if PYTHONPATH in changed else "setup.pythonpath_same",
