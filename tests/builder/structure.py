@@ -28,7 +28,6 @@ from .paths import MACROS, SCHEMAS
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 SCHEMA_FILES = {CUSTOMUI14.part: "customui14.xsd", CUSTOMUI.part: "customUI.xsd"}
-CODE_NAMES = [WORKBOOK_CODENAME] + [code for _, code in SHEETS]
 MODULE_TYPES = {"document": "document", "standard": "normal", "class": "class"}
 
 
@@ -69,14 +68,19 @@ def assert_modules_equal_sources(vba_bin: bytes) -> None:
 
 
 def assert_code_names_bound(parts: dict[str, bytes], vba_bin: bytes) -> None:
-    """The workbook's and every sheet's codeName is a document module of the project, in order."""
+    """The workbook's and every sheet's codeName is a document module of the project, in order; the
+    add-in's sheets have the layout's codeNames. (A sheet a user added with a tool other than Excel
+    has no codeName yet: Excel gives it one and its module when it opens the file.)"""
     workbook = etree.fromstring(parts["xl/workbook.xml"])
-    xml_names = [workbook.find(f"{NS}workbookPr").get("codeName")]
-    for _, part in sheet_parts(parts):
-        xml_names.append(etree.fromstring(parts[part]).find(f"{NS}sheetPr").get("codeName"))
-    assert xml_names == CODE_NAMES
+    names = [(WORKBOOK_CODENAME, workbook.find(f"{NS}workbookPr").get("codeName"))]
+    for name, part in sheet_parts(parts):
+        pr = etree.fromstring(parts[part]).find(f"{NS}sheetPr")
+        names.append((name, pr.get("codeName") if pr is not None else None))
+    layout = dict(SHEETS)
+    assert [code for name, code in names[1:] if name in layout] == [code for _, code in SHEETS]
+    assert names[0][1] == WORKBOOK_CODENAME
     documents = parse_project_stream(CFB.from_bytes(vba_bin).get_stream("PROJECT")).document_modules
-    assert [name for name, _ in documents] == xml_names
+    assert [name for name, _ in documents] == [code for _, code in names if code]
 
 
 def libreoffice_ods(path: Path, work: Path) -> zipfile.ZipFile:
