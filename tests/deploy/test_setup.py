@@ -147,6 +147,7 @@ def test_an_interpreter_that_cannot_import_salesbook(home, tmp_path):
     assert f"Fix: Install the wheel into that Python ({python} -m pip install salesbook-*.whl)" in result.output
 
 
+@pytest.mark.slow  # waits for the 1 s timeout
 def test_an_interpreter_that_hangs_is_given_up(home, tmp_path):
     python = _script(tmp_path, "python", "sleep 30")
     _write_config(home, f'"{KEY}","{python}"\n')
