@@ -32,7 +32,8 @@ EXAMPLES = {
                "salesbook import deals.csv --into Pipeline.xlsx --dry-run",
                "salesbook import deals.csv --into Pipeline.xlsx --preset hubspot --write-settings",
                "salesbook import deals.csv --into Pipeline.xlsx --settings Team.xlsx --no-run"],
-    "build-workbook": ["salesbook build-workbook", "salesbook build-workbook --out dist/SalesPipeline.xlsm"],
+    "build-workbook": ["salesbook build-workbook", "salesbook build-workbook --out dist/SalesPipeline.xlsm",
+                       "salesbook build-workbook --out SalesPipeline-zh.xlsm --language zh"],
 }
 
 
@@ -313,18 +314,137 @@ def import_command(exports, into, preset, dry_run, no_run, write_settings, today
 @click.option("--macros", "macros", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder with the VBA modules (*.bas, *.cls) and the ribbon XML. "
                    "Default: the sources installed with salesbook (salesbook/builder/macros/).")
-def build_workbook_command(out: Path | None, macros: Path | None) -> None:
+@click.option("--language", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="The sample's Leads headers and values and the ribbon's labels: English or Chinese.")
+def build_workbook_command(out: Path | None, macros: Path | None, language: str = "en") -> None:
     """Build the workbook: sheets, VBA project (with xlwings) and ribbon, byte-reproducibly."""
     # The builder is imported here only: run, check and archive never load it (nor XlsxWriter).
     try:
         from salesbook.builder.shipped import build_shipped_workbook, default_out
 
-        path = build_shipped_workbook(out or default_out(), macros_dir=macros)
+        path = build_shipped_workbook(out or default_out(), macros_dir=macros, language=language)
     except ImportError as exc:
         raise click.ClickException(f"{exc.name or exc} is needed to build the workbook: pip install xlsxwriter") from exc
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+
+# ---------------------------------------------------------------------------
+# Setting up a rep's machine: salesbook excel new / setup / upgrade, salesbook doctor (salesbook.deploy)
+# ---------------------------------------------------------------------------
+
+from salesbook.vocabulary.help import DEPLOY_EXAMPLES  # noqa: E402
+
+EXAMPLES.update(DEPLOY_EXAMPLES)
+EXAMPLES["salesbook"] = EXAMPLES["salesbook"] + ["salesbook excel new", "salesbook doctor"]
+main.epilog = _epilog("salesbook")
+
+
+@main.group(epilog=_epilog("excel"))
+def excel() -> None:
+    """Set up Excel for salesbook: a new workbook, this machine's xlwings config, upgrades."""
+
+
+def _checks_report(book: Path | None) -> None:
+    from salesbook.deploy import doctor
+
+    found = doctor.checks(book=book)
+    for check in found:
+        click.echo(check.line())
+    problems = sum(c.ok is False for c in found)
+    if problems:
+        click.secho(f"{problems} problem{'s' if problems != 1 else ''} found; nothing was changed.", fg="yellow")
+    else:
+        click.secho("No problems found; nothing was changed.", fg="green")
+    sys.exit(1 if problems else 0)
+
+
+_workbook_to_check = click.argument("book", required=False, type=click.Path(dir_okay=False, path_type=Path))
+
+
+@excel.command("new", epilog=_epilog("excel new"))
+@click.argument("path", required=False, type=click.Path(path_type=Path), default="SalesPipeline.xlsm")
+@click.option("--language", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="The Leads headers, drop-down values and ribbon labels: English or Chinese.")
+@click.option("--sample", is_flag=True, help="With 200 graded sample leads and their History (the demo).")
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@_guard
+def excel_new(path, language, sample, force):
+    """Write a ready workbook: ribbon, VBA, Settings, every sheet and an empty Leads table.
+
+    No sample rows and no History unless --sample. An existing file is left as it is
+    unless --force (exit code 2).
+    """
+    from salesbook.builder.shipped import SAMPLE_LEADS
+    from salesbook.deploy.excel_new import new_workbook
+    from salesbook.vocabulary.words import DEPLOY, say
+
+    written = new_workbook(path, language=language, sample=sample, force=force)
+    what = say(DEPLOY, "new.sample", n=SAMPLE_LEADS) if sample else say(DEPLOY, "new.clean")
+    click.secho(say(DEPLOY, "new.wrote", path=written, what=what, language=language), fg="green")
+
+
+@excel.command("setup", epilog=_epilog("excel setup"))
+@_workbook_to_check
+@click.option("--check", is_flag=True, help="Change nothing: report each problem found, with its fix (exit code 1).")
+@_guard
+def excel_setup(book, check):
+    """Configure this machine so that the workbook's buttons start this Python.
+
+    Writes the xlwings user config (the interpreter = this Python, PYTHONPATH only if
+    needed, ADD_WORKBOOK_TO_PYTHONPATH=False), keeping its other keys; on macOS installs
+    xlwings' RunPython script; checks that the xlwings package and the workbook's VBA
+    module are the same release. Running it again changes nothing. With BOOK, also
+    checks that workbook's VBA module and path.
+    """
+    if check:
+        _checks_report(book)
+    from salesbook.deploy import doctor, machine
+
+    done = machine.configure()
+    for line in done.lines:
+        click.echo(line)
+    problems = done.problems
+    if book is not None:
+        for item in doctor.checks(book=book):
+            if item.ok is False:
+                click.echo(item.line())
+                problems += 1
+    sys.exit(1 if problems else 0)
+
+
+@excel.command("upgrade", epilog=_epilog("excel upgrade"))
+@click.argument("book", type=click.Path(path_type=Path))
+@_output
+@_force
+@_guard
+def excel_upgrade(book, output, force):
+    """Move BOOK to this version: its VBA project, ribbon and Help sheet are replaced.
+
+    Every lead, Settings value, History and Archive row, your own sheets, styles and
+    names stay exactly as they are. Without --output the workbook is upgraded in
+    place, all or nothing. A workbook that is not salesbook's is refused (exit code 2).
+    """
+    from salesbook.deploy.upgrade import upgrade_workbook
+
+    done = upgrade_workbook(book, output, force=force)
+    for note in done.notes:
+        click.echo(f"  {note}", err=True)
+    click.secho(done.summary, fg="green")
+
+
+@main.command("doctor", epilog=_epilog("doctor"))
+@_workbook_to_check
+@_guard
+def doctor_command(book):
+    """Check this machine's Excel set-up and change nothing (salesbook excel setup --check).
+
+    Each problem comes with its fix in one sentence. Exit code 0 when all is well, 1 when
+    a problem was found.
+    """
+    _checks_report(book)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -75,7 +75,15 @@ def _command(tokens: list[str]) -> click.Command:
     assert len(tokens) > 1, "a bare `salesbook`"
     name = tokens[1]
     assert name in main.commands, f"'{name}' is not a salesbook command (have: {', '.join(sorted(main.commands))})"
-    return main.commands[name]
+    cmd = main.commands[name]
+    if isinstance(cmd, click.Group) and len(tokens) > 2 and tokens[2] in cmd.commands:  # salesbook excel new …
+        return cmd.commands[tokens[2]]
+    return cmd
+
+
+def _args(tokens: list[str]) -> list[str]:
+    """The tokens after the command's name (after the group's and the subcommand's for a group)."""
+    return tokens[3:] if isinstance(main.commands.get(tokens[1]), click.Group) and len(tokens) > 2 else tokens[2:]
 
 
 def _option_names(cmd: click.Command) -> set[str]:
@@ -100,7 +108,7 @@ def test_code_block_commands_parse(page, command, monkeypatch):
     if tokens[1:] and tokens[1] in ("--version", "--help", "-h"):
         return
     cmd = _command(tokens)
-    args = tokens[2:]
+    args = _args(tokens)
     if "--help" in args or "-h" in args:
         unknown = [a.split("=")[0] for a in args if a.startswith("-") and a.split("=")[0] not in _option_names(cmd)]
         assert not unknown, f"{page}: `{command}`: unknown option(s) {unknown}"
@@ -123,7 +131,7 @@ def test_inline_commands_name_real_commands_and_options(page, command):
     tokens = command.replace("…", " ").split()
     cmd = _command(tokens)
     options = _option_names(cmd)
-    unknown = [t.split("=")[0] for t in tokens[2:]
+    unknown = [t.split("=")[0] for t in _args(tokens)
                if t.startswith("-") and not re.fullmatch(r"-\d.*", t) and t.split("=")[0] not in options]
     assert not unknown, f"{page}: `{command}`: {tokens[1]} has no option(s) {unknown}"
 

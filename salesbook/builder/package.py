@@ -19,7 +19,7 @@ from lxml import etree
 from salesbook.builder import ooxml
 from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
 from salesbook.builder.ooxml import NS_MAIN, NS_R, NS_REL
-from salesbook.builder.ribbon import add_ribbon, load_ribbon_xml
+from salesbook.builder.ribbon import add_ribbon, load_ribbon_xml, localize_ribbon
 from salesbook.builder.sources import MacrosDir
 from salesbook.builder.vba import build_vba_project_from_dir
 
@@ -163,15 +163,18 @@ def build_xlsx(populate: Populate | None = None, *, vba_bin: bytes | None = None
     return buffer.getvalue()
 
 
-def build_workbook_bytes(populate: Populate | None = None, *, macros_dir: MacrosDir = None) -> bytes:
-    """The bytes of the complete SalesPipeline.xlsm, built from `macros_dir` (None: the packaged sources)."""
+def build_workbook_bytes(populate: Populate | None = None, *, macros_dir: MacrosDir = None,
+                         language: str = "en") -> bytes:
+    """The bytes of the complete SalesPipeline.xlsm, built from `macros_dir` (None: the packaged sources),
+    its ribbon labelled in `language` ('en' or 'zh', `ribbon.localize_ribbon`)."""
     vba_bin = build_vba_project_from_dir(macros_dir, SHEETS)
     xlsx = build_xlsx(populate, vba_bin=vba_bin)
-    return assemble_xlsm(xlsx, vba_bin, load_ribbon_xml(macros_dir))
+    return assemble_xlsm(xlsx, vba_bin, localize_ribbon(load_ribbon_xml(macros_dir), language))
 
 
-def build_workbook(out_path: Path | str, populate: Populate | None = None, *, macros_dir: MacrosDir = None) -> Path:
+def build_workbook(out_path: Path | str, populate: Populate | None = None, *, macros_dir: MacrosDir = None,
+                   language: str = "en") -> Path:
     """Build SalesPipeline.xlsm into `out_path` (written atomically); returns the path."""
-    data = build_workbook_bytes(populate, macros_dir=macros_dir)
+    data = build_workbook_bytes(populate, macros_dir=macros_dir, language=language)
     ooxml.write_file_atomically(out_path, data)
     return Path(out_path)

@@ -135,3 +135,60 @@ def ensure_ribbon(book: bytes | str | os.PathLike) -> bytes:
     if not isinstance(book, (bytes, bytearray)):
         ooxml.write_file_atomically(book, repaired)
     return repaired
+
+
+LANGUAGES = ("en", "zh")
+
+
+def localize_ribbon(ribbon_xml: Mapping[str, bytes], language: str = "en") -> dict[str, bytes]:
+    """The ribbon parts with their labels and tips in `language` ('en' or 'zh').
+
+    English is the XML sources as they are (byte for byte); Chinese replaces every tab and group
+    label, button label, screentip and supertip with the words of
+    ``salesbook.vocabulary.words.RIBBON`` and ``salesbook.vocabulary.help.BUTTONS``. Ids, icons
+    and callbacks never change, so the XML stays valid against Microsoft's schemas.
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"ribbon language {language!r}: use one of {', '.join(LANGUAGES)}")
+    if language == "en":
+        return dict(ribbon_xml)
+    from salesbook.vocabulary.help import BUTTONS
+    from salesbook.vocabulary.words import RIBBON, say
+
+    labels = {b.id: b.zh for b in BUTTONS}
+    out = {}
+    for part, data in ribbon_xml.items():
+        root = etree.fromstring(data)
+        for el in root.iter():
+            if not isinstance(el.tag, str):
+                continue
+            kind, ident = etree.QName(el).localname, el.get("id")
+            if kind in ("tab", "group") and f"{kind}.{ident}" in RIBBON:
+                el.set("label", say(RIBBON, f"{kind}.{ident}", language))
+            elif kind == "button" and ident in labels:
+                el.set("label", labels[ident])
+                el.set("screentip", labels[ident])
+                if f"supertip.{ident}" in RIBBON:
+                    el.set("supertip", say(RIBBON, f"supertip.{ident}", language))
+        out[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return out
+
+
+def ribbon_language(parts: Mapping[str, bytes]) -> str | None:
+    """The language ('en' or 'zh') of a package's ribbon, told by its tab label; None when unknown."""
+    from salesbook.vocabulary.words import RIBBON
+
+    data = parts.get(CUSTOMUI14.part) or parts.get(CUSTOMUI.part)
+    if not data:
+        return None
+    try:
+        root = etree.fromstring(data)
+    except etree.XMLSyntaxError:
+        return None
+    for el in root.iter():
+        if isinstance(el.tag, str) and etree.QName(el).localname == "tab" and el.get("id") == "salesbookTab":
+            label = el.get("label")
+            for lang, word in zip(LANGUAGES, RIBBON["tab.salesbookTab"]):
+                if label == word:
+                    return lang
+    return None

@@ -20,12 +20,12 @@ SAMPLE_SEED = 7
 SAMPLE_DAY = dt.date(2026, 11, 16)
 
 
-def _populate(workbook) -> None:
+def _populate(workbook, language: str = "en") -> None:
     from salesbook.builder.sample import sample_leads
     from salesbook.builder.template import populate_workbook
 
-    leads = sample_leads(SAMPLE_LEADS, seed=SAMPLE_SEED, today=SAMPLE_DAY)
-    populate_workbook(workbook, leads)
+    leads = sample_leads(SAMPLE_LEADS, seed=SAMPLE_SEED, today=SAMPLE_DAY, language=language)
+    populate_workbook(workbook, leads, language=language)
 
 
 def default_out() -> Path:
@@ -39,10 +39,11 @@ def default_out() -> Path:
     return Path("workbook", "SalesPipeline.xlsm") if checkout else Path("SalesPipeline.xlsm")
 
 
-def build_shipped_workbook(out_path: Path | str, *, macros_dir: MacrosDir = None) -> Path:
-    """Build the .xlsm with sample leads and fill in every output by running the engine."""
+def build_shipped_workbook(out_path: Path | str, *, macros_dir: MacrosDir = None, language: str = "en") -> Path:
+    """Build the .xlsm with sample leads and fill in every output by running the engine; `language`
+    ('en' or 'zh') picks the Leads headers, the sample values and the ribbon's labels."""
     from salesbook import service
 
-    path = build_workbook(out_path, partial(_populate), macros_dir=macros_dir)
+    path = build_workbook(out_path, partial(_populate, language=language), macros_dir=macros_dir, language=language)
     service.run(path, today=SAMPLE_DAY)
     return path

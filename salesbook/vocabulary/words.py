@@ -348,3 +348,176 @@ VALIDATION = {
               "Enter how many contacts in a row got no response (0 or more). 请输入连续未回应次数（0或以上的整数）。"),
     "date": ("Date 日期", "Enter a date (yyyy-mm-dd). 请输入日期（yyyy-mm-dd）。"),
 }
+
+
+# ---------------------------------------------------------------------------
+# The ribbon tab (salesbook/builder/macros/customUI*.xml): the English words are the XML sources' own
+# (tests/deploy/test_ribbon_language.py keeps them equal); a Chinese workbook's ribbon gets the Chinese
+# ones when it is built (salesbook.builder.ribbon.localize_ribbon). Button labels: help.BUTTONS.
+# ---------------------------------------------------------------------------
+
+RIBBON: Words = {
+    "tab.salesbookTab": ("Sales Pipeline · 销售管道", "销售管道"),
+    "group.salesbookLeads": ("Leads · 线索", "线索"),
+    "group.salesbookCleanse": ("Cleanse · 清洗", "清洗"),
+    "group.salesbookReport": ("Report · 报表", "报表"),
+    "group.salesbookRun": ("Run · 运行", "运行"),
+    "group.salesbookWorkbook": ("Workbook · 工作簿", "工作簿"),
+    "supertip.grade": (
+        "Scores every lead by BANT (budget, authority, need, timeline). Writes Grade, Score, Grade Reason and "
+        "Grade Change on the Leads sheet; no other cell is changed.",
+        "按 BANT（预算、决策权、需求、采购时间）为每条线索评分。在线索表写入等级、评分、评级依据和等级变化；不改动其他单元格。"),
+    "supertip.followup": (
+        "Works out the next contact date from each lead's grade and last contact, on a working day. Writes Next "
+        "Follow-up and Follow-up Status on the Leads sheet.",
+        "根据每条线索的等级和最近联系日期计算下次联系日期（顺延到工作日）。在线索表写入下次跟进和跟进状态。"),
+    "supertip.stale": (
+        "Flags leads to clean up: no response, need mismatch, no contact for too long, stuck in a stage, possible "
+        "duplicates. Writes Stale and Stale Reason on Leads and the review list on the Cleanse sheet. Nothing is "
+        "deleted.",
+        "标记需要清理的线索：无回应、需求不匹配、长期未联系、在某阶段停留过久、疑似重复。在线索表写入待清洗和清洗原因，"
+        "并在“Cleanse”表列出待处理清单。不会删除任何数据。"),
+    "supertip.archive": (
+        "Moves the rows flagged Stale from Leads to the Archive sheet, with today's date, after showing how many "
+        "leads (and which Lead IDs) would move and asking you to confirm. Nothing is lost: every cell of a moved "
+        "row is kept on Archive.",
+        "先显示将移动多少条线索（及其线索编号）并请您确认，然后把标记为待清洗的行连同今天的日期从线索表移到“Archive”表。"
+        "不会丢失任何数据：移动行的每个单元格都保留在归档表中。"),
+    "supertip.funnel": (
+        "Rebuilds the Funnel sheet: KPIs, conversion by stage, by owner and by source, and the chart. Appends "
+        "newly seen stage changes to the History sheet.",
+        "重建“Funnel”表：关键指标、按阶段/负责人/来源的转化以及图表。把新发现的阶段变化追加到“History”表。"),
+    "supertip.runall": (
+        "Grade Leads, Follow-ups, Flag Stale and Refresh Funnel in one go, writing everything those buttons write. "
+        "Does not archive.",
+        "一次完成评级、跟进、标记待清洗和刷新漏斗，写入这些按钮写入的全部内容。不执行归档。"),
+    "supertip.check": (
+        "Checks the leads and the Settings for problems (missing required values, unknown stages, bad dates or "
+        "numbers, duplicate Lead IDs). Writes the list, with sheet, row, column and value, on the Check sheet only.",
+        "检查线索和设置中的问题（缺少必填值、未知阶段、错误的日期或数字、重复的线索编号）。只在“Check”表写入问题清单，"
+        "注明工作表、行、列和取值。"),
+    "supertip.settings": (
+        "Goes to the Settings sheet: stages, BANT points, weights, grade rules, follow-up cadences, stale rules, "
+        "holidays and the As of date. Writes nothing.",
+        "打开设置表：阶段、BANT 分值、权重、评级规则、跟进频率、清洗规则、节假日和截至日期。不写入任何内容。"),
+    "supertip.help": (
+        "Explains what each button does and which cells it writes. Changes none of your data.",
+        "说明每个按钮的作用以及它写入哪些单元格。不改动您的任何数据。"),
+}
+
+
+# ---------------------------------------------------------------------------
+# Setting up a rep's machine: salesbook excel new / setup / upgrade and salesbook doctor (salesbook.deploy)
+# ---------------------------------------------------------------------------
+
+DEPLOY: Words = {
+    "ok": ("ok", "正常"), "problem": ("PROBLEM", "问题"), "note": ("note", "提示"), "fix": ("Fix", "解决办法"),
+    "run_setup": ("Run salesbook excel setup with the Python that has salesbook installed.",
+                  "请用安装了 salesbook 的 Python 运行 salesbook excel setup。"),
+    # excel new
+    "new.wrote": ("Wrote {path}: {what}, ribbon in {language}. Open it in Excel and enable macros; on a new "
+                  "machine run salesbook excel setup first.",
+                  "已写入 {path}：{what}，功能区语言 {language}。请在 Excel 中打开并启用宏；新电脑上请先运行 salesbook excel setup。"),
+    "new.clean": ("empty Leads table, default Settings, no History", "空的线索表、默认设置、无历史记录"),
+    "new.sample": ("{n} sample leads, graded, with History", "{n} 条已评级的示例线索及历史记录"),
+    # excel setup
+    "config.created": ("xlwings config {path}: created", "xlwings 配置 {path}：已创建"),
+    "config.updated": ("xlwings config {path}: updated", "xlwings 配置 {path}：已更新"),
+    "config.same": ("xlwings config {path}: already set, nothing changed", "xlwings 配置 {path}：已设置，未作修改"),
+    "setup.interpreter": ("{name} = {value}: this Python ({where})", "{name} = {value}：当前 Python（{where}）"),
+    "setup.interpreter_same": ("{name} = {value}: already set (this Python; {where})",
+                               "{name} = {value}：已设置（当前 Python；{where}）"),
+    "setup.key_for": ("the key Excel on {os} reads", "{os} 上的 Excel 读取此键"),
+    "setup.linux_key": ("Excel does not run on Linux: the key written is the one xlwings writes here, Excel on "
+                        "Windows reads it", "Linux 上没有 Excel：按 xlwings 在此的做法写入该键，供 Windows 上的 Excel 读取"),
+    "setup.add_workbook": ("ADD_WORKBOOK_TO_PYTHONPATH = False: set, so workbooks on OneDrive and SharePoint work",
+                           "ADD_WORKBOOK_TO_PYTHONPATH = False：已设置，OneDrive 和 SharePoint 上的工作簿可以运行"),
+    "setup.add_workbook_same": ("ADD_WORKBOOK_TO_PYTHONPATH = False: already set",
+                                "ADD_WORKBOOK_TO_PYTHONPATH = False：已设置"),
+    "setup.pythonpath": ("PYTHONPATH = {value}: set, because this Python imports salesbook only with it",
+                         "PYTHONPATH = {value}：已设置，因为当前 Python 只有借助它才能导入 salesbook"),
+    "setup.pythonpath_same": ("PYTHONPATH = {value}: already set", "PYTHONPATH = {value}：已设置"),
+    "setup.pythonpath_none": ("PYTHONPATH: not needed, salesbook is installed in this Python",
+                              "PYTHONPATH：不需要，salesbook 已安装在当前 Python 中"),
+    "setup.runpython": ("RunPython script {path}: installed (xlwings runpython install)",
+                        "RunPython 脚本 {path}：已安装（xlwings runpython install）"),
+    "setup.runpython_same": ("RunPython script {path}: already installed", "RunPython 脚本 {path}：已安装"),
+    "setup.runpython_other": ("RunPython script: not needed on {os} (macOS only)",
+                              "RunPython 脚本：{os} 上不需要（仅 macOS 需要）"),
+    # checks
+    "version.shipped_ok": ("xlwings {version} installed = the VBA module salesbook builds into workbooks ({version})",
+                           "已安装的 xlwings {version} = salesbook 写入工作簿的 VBA 模块版本（{version}）"),
+    "version.shipped_differs": ("xlwings {installed} is installed for {python}, but salesbook's workbooks carry "
+                                "the VBA module of xlwings {module}",
+                                "{python} 安装的 xlwings 为 {installed}，但 salesbook 工作簿中的 VBA 模块版本为 {module}"),
+    "version.shipped_fix": ("Install the matching release: {python} -m pip install xlwings=={module}.",
+                            "请安装匹配的版本：{python} -m pip install xlwings=={module}。"),
+    "version.book_ok": ("{book} carries the VBA module of xlwings {version}, the release installed",
+                        "{book} 中的 VBA 模块为 xlwings {version}，与已安装版本一致"),
+    "version.book_differs": ("{book} carries the VBA module of xlwings {module}, but xlwings {installed} is "
+                             "installed for {python}",
+                             "{book} 中的 VBA 模块为 xlwings {module}，但 {python} 安装的是 xlwings {installed}"),
+    "version.book_fix": ("Run salesbook excel upgrade {book} to give the workbook this version's module.",
+                         "请运行 salesbook excel upgrade {book}，让工作簿使用当前版本的模块。"),
+    "probe.timeout": ("it did not answer within {seconds} s", "{seconds} 秒内没有响应"),
+    "config.missing": ("There is no xlwings config at {path}, so Excel does not know which Python to start",
+                       "{path} 处没有 xlwings 配置，Excel 不知道要启动哪个 Python"),
+    "interpreter.unset": ("{path} has no {name}, so Excel starts whichever python is first on the PATH",
+                          "{path} 中没有 {name}，Excel 会启动 PATH 中第一个 python"),
+    "interpreter.gone": ("The interpreter in {name}, {value}, no longer exists",
+                         "{name} 中的解释器 {value} 已不存在"),
+    "interpreter.gone_fix": ("Run salesbook excel setup from the Python that now has salesbook, so its path goes "
+                             "into the config.",
+                             "请用现在安装了 salesbook 的 Python 运行 salesbook excel setup，把它的路径写入配置。"),
+    "import.ok": ("{python} imports salesbook ({where})", "{python} 可以导入 salesbook（{where}）"),
+    "import.fails": ("{python} cannot import salesbook and xlwings: {why}",
+                     "{python} 无法导入 salesbook 和 xlwings：{why}"),
+    "import.fix": ("Install the wheel into that Python ({python} -m pip install salesbook-*.whl), or run "
+                   "salesbook excel setup from the Python that has it.",
+                   "请把 wheel 安装到该 Python（{python} -m pip install salesbook-*.whl），或用已安装 salesbook 的 Python "
+                   "运行 salesbook excel setup。"),
+    "book.no_vba": ("{book} has no VBA project that salesbook can read", "{book} 中没有 salesbook 能读取的 VBA 工程"),
+    "book.not_salesbook": ("{book} has a VBA project, but not salesbook's (no ribbon callback to salesbook)",
+                           "{book} 有 VBA 工程，但不是 salesbook 的（没有调用 salesbook 的功能区回调）"),
+    "book.no_vba_fix": ("Start from a workbook salesbook made: salesbook excel new.",
+                        "请使用 salesbook 生成的工作簿：salesbook excel new。"),
+    "onedrive.setting": ("ADD_WORKBOOK_TO_PYTHONPATH is {value}, so a workbook on OneDrive or SharePoint fails "
+                         "to start Python",
+                         "ADD_WORKBOOK_TO_PYTHONPATH 为 {value}，OneDrive 或 SharePoint 上的工作簿将无法启动 Python"),
+    "onedrive.book": ("{book} is on OneDrive or SharePoint and ADD_WORKBOOK_TO_PYTHONPATH is {value}, so its buttons "
+                      "fail to start Python",
+                      "{book} 位于 OneDrive 或 SharePoint，而 ADD_WORKBOOK_TO_PYTHONPATH 为 {value}，按钮将无法启动 Python"),
+    "onedrive.ok": ("ADD_WORKBOOK_TO_PYTHONPATH = False: workbooks on OneDrive and SharePoint work",
+                    "ADD_WORKBOOK_TO_PYTHONPATH = False：OneDrive 和 SharePoint 上的工作簿可以运行"),
+    "runpython.ok": ("RunPython script {path} is installed", "RunPython 脚本 {path} 已安装"),
+    "runpython.missing": ("The RunPython script {path} is missing, so Excel on macOS cannot start Python",
+                          "缺少 RunPython 脚本 {path}，macOS 上的 Excel 无法启动 Python"),
+    "defender.block": ("Defender's rule 'Block all Office applications from creating child processes' is set to "
+                       "block, so Excel cannot start Python",
+                       "Defender 规则“阻止所有 Office 应用程序创建子进程”设为阻止，Excel 无法启动 Python"),
+    "defender.unknown": ("Defender's rule 'Block all Office applications from creating child processes' cannot be "
+                         "read reliably from Python (registry: {state}; rules set through Intune are not visible "
+                         "there); if the buttons do nothing and Windows shows a Defender notice, it is this rule",
+                         "无法从 Python 可靠地读取 Defender 规则“阻止所有 Office 应用程序创建子进程”（注册表：{state}；"
+                         "通过 Intune 下发的规则在注册表中不可见）；若按钮无反应且 Windows 弹出 Defender 通知，就是此规则"),
+    "defender.fix": ("Ask IT for an exclusion for Excel starting this Python, or run salesbook batch or rollup "
+                     "centrally on a schedule (admin guide, Defender).",
+                     "请 IT 为 Excel 启动此 Python 设置例外，或在服务器上定时集中运行 salesbook batch 或 rollup（见管理员指南 Defender 一节）。"),
+    # excel upgrade
+    "upgrade.done": ("Upgraded {path}: VBA project (xlwings {version}), ribbon ({language}) and Help sheet of "
+                     "salesbook {salesbook}; every other part kept byte for byte",
+                     "已升级 {path}：VBA 工程（xlwings {version}）、功能区（{language}）和帮助表更新为 salesbook {salesbook}；"
+                     "其余部分逐字节保留"),
+    "upgrade.styles": ("the Help sheet needed {n} cell formats the workbook lacked; they were added to its styles",
+                       "帮助表需要工作簿中没有的 {n} 种单元格格式，已添加到样式中"),
+    "upgrade.help_added": ("the workbook had no Help sheet; it was added at the end",
+                           "工作簿中没有帮助表，已添加到最后"),
+    "upgrade.no_leads": ("Cannot upgrade {path}: it has no Leads table, so it is not a salesbook workbook; nothing "
+                         "was written. Use salesbook excel new for a new workbook.",
+                         "无法升级 {path}：其中没有线索表（Leads），不是 salesbook 工作簿；未写入任何内容。新建工作簿请用 salesbook excel new。"),
+    "upgrade.no_vba": ("Cannot upgrade {path}: it has no salesbook VBA project (no ribbon callback to salesbook), "
+                       "so it is not a salesbook workbook; nothing was written. Use salesbook excel new for a new "
+                       "workbook and copy the leads into it.",
+                       "无法升级 {path}：其中没有 salesbook 的 VBA 工程（没有调用 salesbook 的功能区回调），不是 salesbook 工作簿；"
+                       "未写入任何内容。请用 salesbook excel new 新建工作簿并把线索复制进去。"),
+}

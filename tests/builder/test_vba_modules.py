@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import xlwings
-from oletools.olevba import VBA_Parser
 from pyopenvba.cfb import CFB
 from pyopenvba.vba import parse_vba_project
 
@@ -15,22 +14,15 @@ from salesbook.builder.layout import SHEETS, WORKBOOK_CODENAME
 from salesbook.builder.vba import class_module, load_modules, normalize_newlines
 
 from .paths import MACROS
+from .structure import lf, olevba_modules
 
 XLWINGS_DIR = Path(xlwings.__file__).parent
 # (file in salesbook/builder/macros/, the same file in the installed xlwings package)
 XLWINGS_FILES = [("xlwings.bas", XLWINGS_DIR / "xlwings.bas"), ("Dictionary.cls", XLWINGS_DIR / "addin" / "Dictionary.cls")]
 
 
-def _lf(text: str) -> str:
-    return text.replace("\r\n", "\n")
-
-
-def _olevba_modules(vba_bin: bytes) -> dict[str, str]:
-    parser = VBA_Parser("vbaProject.bin", data=vba_bin)
-    try:
-        return {stream.split("/")[-1]: code for _, stream, _, code in parser.extract_macros()}
-    finally:
-        parser.close()
+_lf = lf
+_olevba_modules = olevba_modules
 
 
 @pytest.mark.parametrize("name,installed", XLWINGS_FILES, ids=[f for f, _ in XLWINGS_FILES])

@@ -288,6 +288,48 @@ class StyleBook:
             align.set("wrapText", "1")
         xf.set("applyAlignment", "1")
 
+    # -- formats from another stylesheet ---------------------------------------------
+
+    def import_xf(self, other: "StyleBook", idx: int) -> int:
+        """The cellXfs index here of a format that looks like ``other``'s xf ``idx`` (same number
+        format, font, fill, border, alignment and protection), added when there is none.
+
+        Looks are compared, not bytes: the same format as Excel, openpyxl or XlsxWriter wrote it
+        (font children in another order, ``<b val="1"/>`` for ``<b/>``, empty border sides) is
+        found, so a workbook that has the format keeps its stylesheet as it is."""
+        wanted = other._look(idx)
+        if not hasattr(self, "_looks"):
+            self._looks: dict[tuple, int] = {}
+            for i in range(len(self.xfs.items)):
+                self._looks.setdefault(self._look(i), i)
+        if wanted in self._looks:
+            return self._looks[wanted]
+        xf = _clone(other.xfs.items[idx])
+        for attr, mine, theirs in (("fontId", self.fonts, other.fonts), ("fillId", self.fills, other.fills),
+                                   ("borderId", self._borders, other._borders)):
+            j = int(xf.get(attr, "0") or 0)
+            if 0 <= j < len(theirs.items):
+                xf.set(attr, str(mine.index_of(_renamespaced(theirs.items[j], self._ns))))
+        code = other.num_formats.get(int(xf.get("numFmtId", "0") or 0))
+        if code is not None:
+            xf.set("numFmtId", str(self._num_format_id(code)))
+        xf.set("xfId", "0")
+        xf = _renamespaced(xf, self._ns)
+        new = self.xfs.index_of(xf)
+        self._looks[wanted] = new
+        return new
+
+    def _look(self, idx: int) -> tuple:
+        xf = self.xfs.items[idx]
+
+        def item(lst: _List, attr: str, norm) -> tuple:
+            j = int(xf.get(attr, "0") or 0)
+            return norm(lst.items[j]) if 0 <= j < len(lst.items) else ()
+
+        extras = tuple(sorted(_canon(c) for c in xf if isinstance(c.tag, str)))  # alignment, protection
+        return (self.num_formats.get(int(xf.get("numFmtId", "0") or 0), ""), item(self.fonts, "fontId", _font_look),
+                item(self.fills, "fillId", _fill_look), item(self._borders, "borderId", _border_look), extras)
+
     # -- output ----------------------------------------------------------------------
 
     def changed(self) -> bool:
@@ -318,6 +360,51 @@ class StyleBook:
 
 
 # --------------------------------------------------------------------------- helpers
+
+_BOOLEAN_FONT_PARTS = {"b", "i", "strike", "condense", "extend", "outline", "shadow"}
+
+
+def _font_look(font: etree._Element) -> tuple:
+    """A font's look: its parts in any order; ``<b/>`` and ``<b val="1"/>`` alike, ``val="0"`` as absent."""
+    out = []
+    for c in font:
+        if not isinstance(c.tag, str):
+            continue
+        name, attrs = local(c.tag), dict(c.attrib)
+        if name in _BOOLEAN_FONT_PARTS:
+            if attrs.get("val", "1").lower() in ("0", "false"):
+                continue
+            attrs = {}
+        elif name == "sz" and "val" in attrs:
+            attrs["val"] = _num(float(attrs["val"]))
+        out.append((name, tuple(sorted((local(k), v.upper() if k == "rgb" else v) for k, v in attrs.items()))))
+    return tuple(sorted(out))
+
+
+def _fill_look(fill: etree._Element) -> tuple:
+    """A fill's look: a pattern fill without a pattern type is no fill, as ``patternType="none"`` is."""
+    kids = [c for c in fill if isinstance(c.tag, str)]
+    if len(kids) == 1 and local(kids[0].tag) == "patternFill" and kids[0].get("patternType", "none") == "none":
+        return ("none",)
+    return _canon(fill)
+
+
+def _border_look(border: etree._Element) -> tuple:
+    """A border's look: sides without a style or colour left out."""
+    sides = tuple(sorted(_canon(c) for c in border if isinstance(c.tag, str) and (len(c) or c.attrib)))
+    flags = tuple(sorted((local(k), v) for k, v in border.attrib.items() if v not in ("0", "false")))
+    return flags, sides
+
+
+def _renamespaced(el: etree._Element, ns: str) -> etree._Element:
+    """A copy of ``el`` with its elements in namespace ``ns`` (another stylesheet's default)."""
+    out = _clone(el)
+    for e in out.iter():
+        if isinstance(e.tag, str):
+            e.tag = f"{{{ns}}}{local(e.tag)}"
+    etree.cleanup_namespaces(out)
+    return out
+
 
 
 def _clone(el: etree._Element) -> etree._Element:
