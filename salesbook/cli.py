@@ -17,7 +17,8 @@ from salesbook.errors import Refusal
 
 EXAMPLES = {
     "run": ["salesbook run Pipeline.xlsx", "salesbook run Pipeline.xlsm --only grade,followup --today 2026-11-20",
-            "salesbook run export.xlsx --output graded.xlsx --backup"],
+            "salesbook run export.xlsx --output graded.xlsx --backup", "salesbook run Pipeline.xlsx --period 2026-Q4",
+            "salesbook run Pipeline.xlsx --period last-30-days --today 2026-11-20"],
     "check": ["salesbook check Pipeline.xlsx"],
     "archive": ["salesbook archive Pipeline.xlsx --dry-run", "salesbook archive Pipeline.xlsx --backup"],
     "demo": ["salesbook demo", "salesbook demo demo.xlsx --leads 5000 --language zh"],
@@ -124,20 +125,24 @@ def main() -> None:
 @_book
 @_only_option
 @_today
+@click.option("--period", metavar="P",
+              help="Limit the funnel to the leads created in a month (2026-11), a quarter (2026-Q4), a year (2026) "
+                   "or the last N days (last-30-days). Default: every lead.")
 @_output
 @_backup
 @_force
 @_guard
-def run(book, only, today, output, backup, force):
+def run(book, only, today, period, output, backup, force):
     """Run the rules on BOOK and write the results back (Run All).
 
     Writes Grade, Score, Grade Reason, Grade Change, Next Follow-up, Follow-up Status,
     Stale, Stale Reason in the Leads table, and the Funnel, Cleanse and History sheets.
-    Nothing else in the workbook changes.
+    Nothing else in the workbook changes. --period limits only the funnel's tables;
+    grades, follow-ups, stale flags, the forecast and the targets cover every lead.
     """
     from salesbook import service
 
-    _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force))
+    _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force, period=period))
 
 
 @main.command(epilog=_epilog("check"))
