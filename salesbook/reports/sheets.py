@@ -216,6 +216,8 @@ def add_rep_views(model: SheetModel, lang: str, period, forecast: tuple[pd.DataF
     hold leads) and Targets blocks; without targets in Settings, one line saying how to add them."""
     model.notes.append((max(r for r, _, _ in model.notes) + 1, 1, period_line(period, lang)))
     row = max([b.last_row for b in model.blocks] + [c.anchor_row + c.height_rows - 1 for c in model.charts]) + 3
+    if model.page is not None:  # the funnel keeps its one printed page; the forecast starts the next
+        model.page = PageSetup(title_rows=model.page.title_rows, breaks=(row,))
     per_owner, total = forecast
     per_owner = per_owner[(per_owner[["open_count", "won_count"]].to_numpy() > 0).any(axis=1)]  # buckets with leads
     for title, frame in (("forecast", total), ("forecast_owner", per_owner)):

@@ -264,3 +264,15 @@ def test_chinese_without_targets_or_period(tmp_path, cli):
     assert rows[2][0] == "周期：全部线索"
     at = next(i for i, r in enumerate(rows) if r[0] == "目标")
     assert rows[at + 1][0].startswith("设置表中没有目标")
+
+
+def test_the_forecast_starts_a_new_printed_page(tmp_path, cli):
+    """A manual page break above the Forecast's title (the funnel keeps its one page), read
+    with openpyxl from the sheet's <rowBreaks>."""
+    book = write_book(tmp_path / "v.xlsx", VIEW_ROWS, TARGETS)
+    assert cli("run", book, "--today", "2026-11-18").exit_code == 0
+    rows = funnel_rows(book)
+    forecast_row = next(i for i, r in enumerate(rows, start=1) if r[0] == "Forecast by expected close month")
+    ws = openpyxl.load_workbook(book)["Funnel"]
+    assert [(b.id, b.man) for b in ws.row_breaks.brk] == [(forecast_row - 1, True)]
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$2"

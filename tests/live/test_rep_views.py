@@ -114,3 +114,44 @@ def test_the_live_funnel_is_the_files_cell_for_cell(tmp_path, open_book, targets
     if not targets:
         (r, c), = [k for k, v in cells.items() if v == "Targets"]
         assert cells[(r + 1, c)].startswith("No targets in Settings")
+
+
+class _SheetApi:
+    """Excel's Worksheet object as COM offers it: ResetAllPageBreaks, Rows(n), HPageBreaks.Add."""
+
+    def __init__(self):
+        self.calls = []
+        outer = self
+
+        class HPageBreaks:
+            @staticmethod
+            def Add(before):
+                outer.calls.append(("add", before))
+        self.HPageBreaks = HPageBreaks
+
+    def ResetAllPageBreaks(self):
+        self.calls.append(("reset",))
+
+    def Rows(self, n):
+        return f"row {n}"
+
+
+def test_desktop_excel_gets_the_page_break_above_the_forecast():
+    from salesbook.adapters.excel import layout
+
+    api = _SheetApi()
+    layout.native_page_breaks(api, "win32", (58,))
+    assert api.calls == [("reset",), ("add", "row 58")]  # an earlier run's breaks go first
+    mac = _SheetApi()
+    layout.native_page_breaks(mac, "darwin", (58,))
+    assert mac.calls == []  # elsewhere Excel paginates by itself
+
+
+def test_the_live_model_asks_for_the_same_break_as_the_file(tmp_path, open_book):
+    path = _book(tmp_path)
+    with_file = service.run(path, output=tmp_path / "out.xlsx")
+    with_live = service.run_on(LiveWorkbook(open_book(path)))
+    (file_funnel,) = [m for m in with_file.evaluation.sheets if m.name == "Funnel"]
+    (live_funnel,) = [m for m in with_live.evaluation.sheets if m.name == "Funnel"]
+    forecast = next(b for b in file_funnel.blocks if b.title == "Forecast by expected close month")
+    assert file_funnel.page.breaks == live_funnel.page.breaks == (forecast.row,)
