@@ -12,6 +12,8 @@ The Python API mirrors the ribbon buttons::
     salesbook.check(leads)            # DataFrame, a row per bad cell: row, key, value, message, suggestion
     salesbook.funnel(leads).kpis      # FunnelReport; .kpis: win rate, velocity, bottleneck ...
     salesbook.run("Pipeline.xlsx")    # service.Result (summary, exit_code, problems); the file is updated
+    salesbook.run("Pipeline.xlsx", period="2026-Q4")  # the Funnel of the leads created in Q4 2026
+    salesbook.funnel(leads, period="last-30-days")     # the funnel figures of the leads created lately
 
 Frames use the workbook's headers (English or Chinese); pass a ``Settings`` to change
 the rules (``salesbook.settings_from_grid`` reads a Settings sheet's cells).
@@ -28,7 +30,9 @@ from salesbook.rules.settings_sheet import settings_from_grid
 
 
 def run(path, **options):
-    """Run all rules (or ``only=...``) on a workbook file; see ``salesbook.service.run``."""
+    """Run all rules (or ``only=...``) on a workbook file; ``period="2026-Q4"`` (a month,
+    quarter, year or ``last-30-days``) limits the Funnel to the leads created in it; see
+    ``salesbook.service.run``."""
     from salesbook.service import run as _run
 
     return _run(path, **options)

@@ -20,7 +20,9 @@ EXAMPLES = {
             "salesbook run export.xlsx --output graded.xlsx --backup",
             "salesbook run deals.csv --preset hubspot --output graded.xlsx",
             "salesbook run deals.csv --preset pipedrive --output graded.csv",
-            "salesbook run Pipeline.xlsx --settings Team.xlsx"],
+            "salesbook run Pipeline.xlsx --settings Team.xlsx",
+            "salesbook run Pipeline.xlsx --period 2026-Q4",
+            "salesbook run Pipeline.xlsx --period last-30-days --today 2026-11-20"],
     "check": ["salesbook check Pipeline.xlsx", "salesbook check Pipeline.xlsx --settings Team.xlsx"],
     "archive": ["salesbook archive Pipeline.xlsx --dry-run", "salesbook archive Pipeline.xlsx --backup"],
     "demo": ["salesbook demo", "salesbook demo demo.xlsx --leads 5000 --language zh"],
@@ -136,6 +138,9 @@ def main() -> None:
 @_book
 @_only_option
 @_today
+@click.option("--period", metavar="P",
+              help="Limit the funnel to the leads created in a month (2026-11), a quarter (2026-Q4), a year (2026) "
+                   "or the last N days (last-30-days). Default: every lead.")
 @_output
 @_backup
 @_force
@@ -143,12 +148,13 @@ def main() -> None:
               "pipedrive or zoho (a .csv BOOK is always read as an export). Needs --output.")
 @_settings
 @_guard
-def run(book, only, today, output, backup, force, preset, settings_path):
+def run(book, only, today, period, output, backup, force, preset, settings_path):
     """Run the rules on BOOK and write the results back (Run All).
 
     Writes Grade, Score, Grade Reason, Grade Change, Next Follow-up, Follow-up Status,
     Stale, Stale Reason in the Leads table, and the Funnel, Cleanse and History sheets.
-    Nothing else in the workbook changes.
+    Nothing else in the workbook changes. --period limits only the funnel's tables;
+    grades, follow-ups, stale flags, the forecast and the targets cover every lead.
 
     A CRM export (.csv, or any BOOK with --preset) is never written: --output
     graded.xlsx makes a new pipeline workbook from it, --output graded.csv writes
@@ -161,7 +167,7 @@ def run(book, only, today, output, backup, force, preset, settings_path):
         _report(service.run_export(book, preset=preset, output=output, today=today, only=only, force=force,
                                    settings=team))
     _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force,
-                        settings=settings_path))
+                        settings=settings_path, period=period))
 
 
 @main.command(epilog=_epilog("check"))

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from salesbook.rules import funnel as funnel_rules
+from salesbook.rules import forecast as forecast_rules, funnel as funnel_rules, targets as target_rules
 from salesbook.rules.followup import followup
 from salesbook.rules.grading import grade
+from salesbook.rules.period import Period, created_in, parse_period
 from salesbook.rules.history import changes, entered_current_stage, history_from_grid, max_stage_seen
 from salesbook.rules.prepare import Prepared, canonical_frame, prepare
 from salesbook.rules.stale import stale
@@ -40,6 +41,9 @@ class Evaluation:
     today: dt.date | None = None
     language: str = "en"
     gaps: list[str] = field(default_factory=list)  # thin-data lines (data_gaps), on the summary and the Funnel
+    period: Period | None = None    # the funnel's period (None: every lead)
+    forecast: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (per owner, total), rules/forecast.finish
+    targets: pd.DataFrame | None = None  # rules/targets.finish; None when Settings has no targets
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -75,8 +79,12 @@ def language(settings: Settings, headers: list[object]) -> str:
 
 
 def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt.date | None = None,
-             history_rows: list[list[object]] | None = None, only=None, lang: str | None = None) -> Evaluation:
-    """Run the rules over a lead table (workbook headers, EN or ZH, text or typed cells)."""
+             history_rows: list[list[object]] | None = None, only=None, lang: str | None = None,
+             period: Period | str | None = None) -> Evaluation:
+    """Run the rules over a lead table (workbook headers, EN or ZH, text or typed cells).
+    ``period`` (a ``Period``, or a text such as ``2026-Q4`` or ``last-30-days``, read as of
+    the run's today; a bad text raises ``PeriodError``) limits the funnel to the leads created
+    in it; grades, follow-ups, stale flags, the forecast and the targets cover every lead."""
     from salesbook.reports import sheets as report
 
     settings = settings or Settings()
@@ -84,6 +92,8 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     lang = lang or language(settings, list(leads.columns))
     day = settings.resolve_today(today)
     ts = pd.Timestamp(day)
+    if isinstance(period, str):
+        period = parse_period(period, day)
 
     raw, labels = canonical_frame(leads)
     p = prepare(raw, settings, labels)
@@ -112,7 +122,7 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
                          st[["stale", "stale_reason"]]], axis=1)
 
     written = tuple(k for c in commands for k in COMMAND_OUTPUTS[c])
-    ev = Evaluation(prepared=p, outputs=outputs, written=written, today=day, language=lang)
+    ev = Evaluation(prepared=p, outputs=outputs, written=written, today=day, language=lang, period=period)
     ev.gaps = data_gaps(raw, f, p.problems, lang)
     extra = pd.DataFrame({"grade": g["grade"], "grade_code": g["grade_code"], "followup_key": fkey,
                           "followup_code": fcode, "stale_flag": pd.notna(st["stale"].to_numpy(dtype=object)),
@@ -124,12 +134,36 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
         new_history = changes(f, history, settings, ts, lang)
         # New History rows only restate current stages, which reach_level counts anyway.
         hist_max = max_stage_seen(f, history, settings)
-        ev.report = funnel_rules.funnel(f, settings, extra, hist_max)
-        ev.sheets.append(report.with_gaps(report.funnel_sheet(ev.report, settings, lang, day), ev.gaps, lang))
+        ev.report = _period_funnel(f, settings, extra, hist_max, period)
+        ev.forecast, ev.targets = rep_views(p, settings, day, period)
+        ev.sheets.append(report.funnel_sheet(ev.report, settings, lang, day))
+        report.add_rep_views(ev.sheets[-1], lang, period, ev.forecast, ev.targets)
+        report.with_gaps(ev.sheets[-1], ev.gaps, lang)
         if len(new_history):
             ev.appends.append(report.history_rows(new_history, lang, history_rows[0] if history_rows else None))
     ev.summary = summary(commands, outputs, extra, ev, lang)
     return ev
+
+
+def _period_funnel(f: pd.DataFrame, settings: Settings, extra: pd.DataFrame, hist_max: pd.Series,
+                   period: Period | None) -> funnel_rules.FunnelReport:
+    """The funnel of every lead, or of the leads created in ``period`` (docs/spec.md §3)."""
+    if period is None:
+        return funnel_rules.funnel(f, settings, extra, hist_max)
+    keep = created_in(f, period)
+    return funnel_rules.funnel(f[keep], settings, extra[keep], hist_max)
+
+
+def rep_views(p: Prepared, settings: Settings, day: dt.date, period: Period | None = None
+              ) -> tuple[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame | None]:
+    """The rep's Forecast (per owner, total) and Targets tables of one book, by the same
+    partial → reduce → finish steps a rollup takes over many (docs/spec.md §2 Targets,
+    forecast and movement). Targets are None when Settings has none."""
+    forecast = forecast_rules.finish(forecast_rules.reduce([forecast_rules.partial(p, settings, day)]), day)
+    if not settings.targets:
+        return forecast, None
+    periods = target_rules.target_periods(settings, day, (period,) if period is not None else ())
+    return forecast, target_rules.finish(target_rules.partial(p, settings, day, periods))
 
 
 def _say(key: str, lang: str, **kw) -> str:
@@ -207,7 +241,8 @@ def data_gaps(raw: pd.DataFrame, f: pd.DataFrame, problems: pd.DataFrame, lang: 
     if len(problems):
         bad_value = int(problems.loc[problems["key"] == "deal_value", "row"].nunique())
         if bad_value:
-            lines.append(_say("bad_value", lang, n=bad_value))
+            lines.append(_say("bad_value", lang, n=bad_value, s="" if bad_value == 1 else "s",
+                              t="s" if bad_value == 1 else ""))
     return lines
 
 
@@ -234,9 +269,11 @@ def stale_frame(frame: pd.DataFrame, settings: Settings | None = None, today: dt
 
 
 def funnel_report(frame: pd.DataFrame, settings: Settings | None = None, today: dt.date | None = None,
-                  history_rows: list[list[object]] | None = None) -> funnel_rules.FunnelReport:
-    """The funnel figures (KPIs, per-stage, per-owner, per-source tables)."""
-    ev = evaluate(frame, settings, today=today, only="funnel", history_rows=history_rows)
+                  history_rows: list[list[object]] | None = None,
+                  period: Period | str | None = None) -> funnel_rules.FunnelReport:
+    """The funnel figures (KPIs, per-stage, per-owner, per-source tables); with ``period``
+    (``2026-Q4``, ``last-30-days`` …) of the leads created in it."""
+    ev = evaluate(frame, settings, today=today, only="funnel", history_rows=history_rows, period=period)
     assert ev.report is not None
     return ev.report
 

@@ -66,25 +66,42 @@ def _file(path, *, output, backup: bool, force: bool, for_write: bool = True):
 
 
 def run(path, *, only=None, today: dt.date | None = None, output=None, backup: bool = False,
-        force: bool = False, settings=None) -> Result:
+        force: bool = False, settings=None, period=None) -> Result:
     """`salesbook run`: grade, follow-ups, stale, funnel (or the ``only`` subset).
-    ``settings``: another workbook whose Settings replace the book's own (``--settings``)."""
+    ``settings``: another workbook whose Settings replace the book's own (``--settings``);
+    ``period`` (``2026-Q4``, ``last-30-days`` …) limits the funnel to the leads created in it."""
+    check_period(period, today)
     team = settings_from(settings) if settings is not None else None
     with _file(path, output=output, backup=backup, force=force) as workbook:
-        return run_on(workbook, only=only, today=today, settings=team)
+        return run_on(workbook, only=only, today=today, settings=team, period=period)
 
 
-def run_on(workbook: Workbook, *, only=None, today: dt.date | None = None, settings=None) -> Result:
+def run_on(workbook: Workbook, *, only=None, today: dt.date | None = None, settings=None, period=None) -> Result:
     """``run`` over any Workbook; ``settings`` (a Settings) replaces the book's own."""
     commands = parse_only(only)
     book = workbook.read(history="funnel" in commands, writes=_sheets_written(commands))
     use_settings(book, settings)
     ev = engine.evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows, only=commands,
-                  lang=book.language)
+                  lang=book.language, period=check_period(period, book.settings.resolve_today(today)))
     book.leads = book.history_rows = None  # graded: the input table is not needed for writing
     target = workbook.commit(Changes("run", ev.written, ev.outputs, ev.language, ev.sheets, ev.appends))
     return Result(book.path, ev.summary, _exit_code(ev.problems), ev.problems, ev, target,
                   lines=_problem_lines(book, ev.problems))
+
+
+def check_period(period, today: dt.date | None = None):
+    """The period a run's funnel covers: None (every lead), a ``Period``, or a text read as of
+    ``today`` (the system date when None). A text that is no period is refused (exit 2) before
+    the workbook is opened or written: "'2026-13' is not a period: write a month (2026-11), …"."""
+    from salesbook.errors import Refusal
+    from salesbook.rules.period import PeriodError, parse_period
+
+    if period is None or not isinstance(period, str):
+        return period
+    try:
+        return parse_period(period, today or dt.date.today())
+    except PeriodError as exc:
+        raise Refusal(str(exc), value=period) from None
 
 
 def check_report(book, today: dt.date | None = None):

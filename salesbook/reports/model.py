@@ -70,9 +70,11 @@ class PageSetup:
     """How a sheet prints: landscape, fit to one page wide (as many pages tall as it takes),
     ``title_rows`` (first, last) repeated at the top of every page, and a print area: the
     model's cells and charts (``print_area``). Appending to a log sheet extends its print
-    area to the new rows (both adapters)."""
+    area to the new rows (both adapters). ``breaks``: rows that start a new printed page
+    (manual page breaks above them)."""
 
     title_rows: tuple[int, int] | None = None
+    breaks: tuple[int, ...] = ()
 
 
 @dataclass

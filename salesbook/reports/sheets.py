@@ -194,5 +194,82 @@ def with_gaps(model: SheetModel, lines: list[str], lang: str = "en") -> SheetMod
     the as-of line: what the figures below leave out, and why."""
     if lines:
         end = "。" if lang == "zh" else ". "
-        model.notes.append((3, 1, end.join(lines).rstrip() + end.rstrip()))
+        text = end.join(lines).rstrip() + end.rstrip()
+        at = [k for k, (row, col, _) in enumerate(model.notes) if (row, col) == (3, 1)]
+        if at:  # the period line (add_rep_views) is there: the gaps follow it on the same line
+            row, col, first = model.notes[at[0]]
+            model.notes[at[0]] = (row, col, first.rstrip("。. ") + end + text)
+        else:
+            model.notes.append((3, 1, text))
     return model
+
+
+# ---- the rep's Funnel: its period line, the Forecast and Targets blocks (docs/spec.md §3) ----
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def period_span(start: dt.date, end: dt.date, lang: str) -> str:
+    """'1 Oct – 31 Dec 2026' (the year once when both ends share it) · '2026年10月1日 – 2026年12月31日'."""
+    if lang == "zh":
+        return f"{start.year}年{start.month}月{start.day}日 – {end.year}年{end.month}月{end.day}日"
+    first = f"{start.day} {_MONTHS[start.month - 1]}" + ("" if start.year == end.year else f" {start.year}")
+    return f"{first} – {end.day} {_MONTHS[end.month - 1]} {end.year}"
+
+
+def period_line(period, lang: str) -> str:
+    """What the Funnel's tables cover: every lead, or the leads created in the period."""
+    if period is None:
+        return lbl("period_all", lang)
+    return lbl("period_in", lang, p=period.label, span=period_span(period.start, period.end, lang))
+
+
+def add_rep_views(model: SheetModel, lang: str, period, forecast: tuple[pd.DataFrame, pd.DataFrame],
+                  targets: pd.DataFrame | None) -> SheetModel:
+    """The Funnel sheet model with its period line (under the title lines) and, below its
+    tables, the rep's Forecast (the total of every bucket, then per owner the buckets that
+    hold leads) and Targets blocks; without targets in Settings, one line saying how to add them."""
+    model.notes.append((max(r for r, _, _ in model.notes) + 1, 1, period_line(period, lang)))
+    row = max([b.last_row for b in model.blocks] + [c.anchor_row + c.height_rows - 1 for c in model.charts]) + 3
+    if model.page is not None:  # the funnel keeps its one printed page; the forecast starts the next
+        model.page = PageSetup(title_rows=model.page.title_rows, breaks=(row,))
+    per_owner, total = forecast
+    per_owner = per_owner[(per_owner[["open_count", "won_count"]].to_numpy() > 0).any(axis=1)]  # buckets with leads
+    for title, frame in (("forecast", total), ("forecast_owner", per_owner)):
+        shown, formats = _forecast_frame(frame, lang)
+        model.blocks.append(Block(row, 1, shown, title=lbl(title, lang), formats=formats))
+        row = model.blocks[-1].last_row + 3
+    if targets is None:
+        model.blocks.append(Block(row, 1, pd.DataFrame(), title=lbl("targets", lang), header=False))
+        model.notes.append((row + 1, 1, lbl("no_targets", lang)))
+    else:
+        shown, formats = _targets_frame(targets, lang)
+        model.blocks.append(Block(row, 1, shown, title=lbl("targets", lang), formats=formats))
+    return model
+
+
+def _forecast_frame(t: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """rules/forecast.finish's table (total, or per owner) with the sheet's headers; the
+    bucket keys past due / later / no date in words, the months as 2026-11."""
+    from salesbook.vocabulary.words import RULES
+
+    words = {k: say(RULES, f"forecast.{k}", lang) for k in ("past due", "later", "no date")}
+    cols = {"owner": lbl("owner", lang), "bucket": lbl("month", lang), "open_count": lbl("open", lang),
+            "best_case": lbl("best_case", lang), "weighted": lbl("fc_weighted", lang), "won_count": lbl("won", lang),
+            "won_value": lbl("won_so_far", lang)}
+    out = t[[c for c in cols if c in t.columns]].rename(columns=cols)
+    out[cols["bucket"]] = t["bucket"].map(lambda b: words.get(b, b)).to_numpy(dtype=object)
+    formats = {cols["owner"]: "text", cols["bucket"]: "text", cols["open_count"]: "int", cols["best_case"]: "money",
+               cols["weighted"]: "money", cols["won_count"]: "int", cols["won_value"]: "money"}
+    return out.reset_index(drop=True), {k: v for k, v in formats.items() if k in out.columns}
+
+
+def _targets_frame(t: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """rules/targets.finish's table with the sheet's headers (blank target: no target line)."""
+    cols = {"period": ("period", "text"), "owner": ("owner", "text"), "target": ("target", "money"),
+            "won_count": ("won", "int"), "won_value": ("won_value", "money"), "attainment": ("attainment", "percent"),
+            "remaining": ("remaining", "money"), "open_count": ("open", "int"), "open_value": ("open_value", "money"),
+            "weighted_open": ("weighted_open", "money"), "coverage": ("coverage", "percent"),
+            "weighted_coverage": ("weighted_coverage", "percent")}
+    out = t[list(cols)].rename(columns={k: lbl(word, lang) for k, (word, _) in cols.items()}).reset_index(drop=True)
+    return out, {lbl(word, lang): fmt for word, fmt in cols.values()}

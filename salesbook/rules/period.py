@@ -180,8 +180,8 @@ def owner_keys(f: pd.DataFrame) -> np.ndarray:
     """Per row, the Owner as typed (surrounding spaces trimmed) as an object array; blank
     owners as ``(blank)``. The key of every per-owner partial table, so partial tables of
     several workbooks add up owner by owner."""
-    owner = f["owner"].astype(object)
-    return owner.where(owner.notna(), BLANK_OWNER).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(f["owner"], use_na_sentinel=True)  # hashed in Arrow: one Python string per owner
+    return np.append(np.asarray(uniques, dtype=object), BLANK_OWNER)[codes]  # code -1 (blank) → the last
 
 
 def live_rows(f: pd.DataFrame) -> np.ndarray:
@@ -208,9 +208,19 @@ def created_in(f: pd.DataFrame, period: Period) -> np.ndarray:
 def group_sums(keys: dict[str, np.ndarray], sums: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per distinct combination of ``keys`` (in order of first appearance), with
     the sums of ``sums``: one pandas ``groupby``, keys back as columns."""
-    frame = pd.DataFrame({**{k: np.asarray(v, dtype=object) for k, v in keys.items()},
-                          **{k: _number(v) for k, v in sums.items()}})
-    return frame.groupby(list(keys), sort=False).sum().reset_index()
+    columns = [np.asarray(v, dtype=object) for v in keys.values()]
+    group = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for v in columns:  # one integer per combination of keys: the rows are grouped on numbers, not texts
+        codes, uniques = pd.factorize(v)
+        group = group * (len(uniques) + 1) + codes
+    group, _ = pd.factorize(group)  # 0, 1, … in order of first appearance
+    first = np.full(group.max() + 1 if len(group) else 0, len(group), dtype=np.int64)
+    np.minimum.at(first, group, np.arange(len(group)))
+    totals = pd.DataFrame({k: _number(v) for k, v in sums.items()}).groupby(group, sort=True).sum()
+    out = pd.DataFrame({k: v[first] for k, v in zip(keys, columns)})
+    for k in sums:
+        out[k] = totals[k].to_numpy()
+    return out
 
 
 def _number(v: np.ndarray) -> np.ndarray:

@@ -121,6 +121,21 @@ REPORT: Words = {
     **HISTORY_COLUMNS,
     "archived_on": ARCHIVED_ON,
     "cell_notes": ("Cell Notes", "单元格批注"),
+    # the rep's Funnel: its period, Forecast and Targets blocks (reports.sheets.add_rep_views)
+    "period_all": ("Period: all leads", "周期：全部线索"),
+    "period_in": ("Period: {p} ({span}), leads created in it", "周期：{p}（{span}），该期间内创建的线索"),
+    "forecast": ("Forecast by expected close month", "按预计成交月份预测"),
+    "forecast_owner": ("Forecast by owner", "按负责人预测"),
+    "month": ("Month", "月份"), "best_case": ("Best case", "最好情况"), "fc_weighted": ("Weighted", "加权"),
+    "won_so_far": ("Won so far", "已成交金额"),
+    "targets": ("Targets", "目标"), "period": ("Period", "期间"), "target": ("Target", "目标"),
+    "won_value": ("Won value", "成交金额"), "attainment": ("Attainment", "达成率"), "remaining": ("Remaining", "剩余"),
+    "open_value": ("Open value", "进行中金额"), "weighted_open": ("Weighted open", "加权进行中金额"),
+    "coverage": ("Coverage", "覆盖率"), "weighted_coverage": ("Weighted coverage", "加权覆盖率"),
+    "no_targets": ("No targets in Settings: fill in its Targets block, one line per owner and period "
+                   "(Owner | Period | Target, e.g. Ann | 2026-Q4 | 120000), then refresh.",
+                   "设置表中没有目标：请在其“目标”块中为每个负责人的每个期间填一行"
+                   "（负责人 | 期间 | 目标，例如 Ann | 2026-Q4 | 120000），然后刷新。"),
 }
 
 # What the workbook template puts on Funnel, Cleanse and Check before the first run (title, note).
@@ -158,7 +173,7 @@ SUMMARY: Words = {
                  "{total:,} 行中有 {n:,} 行未计入漏斗：{why}"),
     "left_out.unknown": ("{n:,} with a stage not in Settings ({examples})", "{n:,} 行的阶段不在设置中（{examples}）"),
     "left_out.blank": ("{n:,} without a stage", "{n:,} 行没有阶段"),
-    "bad_value": ("{n:,} rows with an unreadable Deal Value count as 0 in the pipeline",
+    "bad_value": ("{n:,} row{s} with an unreadable Deal Value count{t} as 0 in the pipeline",
                   "{n:,} 行金额无法读取，在管道金额中按 0 计"),
     "no_leads": ("No leads yet: add them to the Leads table (one row per lead), then run again.",
                  "还没有线索：请在线索表中添加线索（每条线索一行），然后再运行。"),

@@ -53,7 +53,7 @@ def test_run_to_a_new_workbook(tmp_path):
     assert str(leads[1][col["Created"]]).startswith("2026-10-08")
     assert "Deal Name" in col and "Pipeline" in col  # the export's own columns are kept
     funnel = openpyxl.load_workbook(tmp_path / "graded.xlsx")["Funnel"]
-    assert funnel["A3"].value == "No BANT data: every lead grades C — map or add Budget, Authority, Need, Timeline."
+    assert funnel["A3"].value == "Period: all leads. No BANT data: every lead grades C — map or add Budget, Authority, Need, Timeline."
 
 
 def test_run_to_csv_keeps_encoding_delimiter_and_rows(tmp_path):

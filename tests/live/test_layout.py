@@ -52,7 +52,10 @@ def test_funnel_widths_headers_and_print_area(tmp_path, open_book, monkeypatch):
     assert {"A5:K5", "A13:J13"} <= wrapped
     heights = {cell(a): arg(a) for a in find(book, "setRowHeight", "Funnel")}
     assert heights["A5"] == 30 and heights["A9"] == 15  # wrapped key figures; the one-line grade headers
-    assert book.sheets["Funnel"].page_setup.print_area == f"$A$1:$S${model.blocks[-1].last_row}"
+    # down to the last line: the Targets block's "No targets in Settings" line (lead_rows' book has no targets)
+    last = max(model.blocks[-1].last_row, max(row for row, _, _ in model.notes))
+    assert last == model.blocks[-1].row + 1
+    assert book.sheets["Funnel"].page_setup.print_area == f"$A$1:$S${last}"
 
 
 def test_a_new_history_sheet_gets_widths_and_print_area(tmp_path, open_book):

@@ -60,8 +60,12 @@ def test_the_sheets_are_laid_out_empty():
     cleanse = next(s for s in ev.sheets if s.name == "Cleanse")
     assert len(cleanse.blocks[0].frame) == 0 and list(cleanse.blocks[0].frame.columns)[:2] == ["Row", "Lead ID"]
     funnel = next(s for s in ev.sheets if s.name == "Funnel")
-    owners = funnel.blocks[-2].frame
+    titled = {b.title: b.frame for b in funnel.blocks}
+    owners = titled["By owner"]
     assert len(owners) == 0 and "Reached: Proposal" in owners.columns
+    forecast = titled["Forecast by expected close month"]  # every bucket, at zero
+    assert len(forecast) == 9 and forecast.select_dtypes("number").to_numpy().sum() == 0
+    assert titled["Forecast by owner"].empty and titled["Targets"].empty  # no owners; no targets: a line says how
     assert ev.appends == []  # no History rows
 
 

@@ -295,14 +295,19 @@ def printed(demo, tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.libreoffice
 @pytest.mark.slow
 def test_the_funnel_prints_on_one_page_with_its_chart(printed):
+    """The funnel on the first page; the Forecast and Targets blocks from the second (a manual
+    page break), under the repeated title lines."""
     pages = _pages(printed["Funnel"])
-    assert len(pages) == 1, f"the Funnel printed on {len(pages)} pages"
+    assert len(pages) == 2, f"the Funnel printed on {len(pages)} pages"
     page = pages[0]
-    for text in ("Sales funnel", "Key figures", "Conversion by stage", "By owner", "By source",
+    for text in ("Sales funnel", "Period: all leads", "Key figures", "Conversion by stage", "By owner", "By source",
                  "Lead →",  # the right-most column of the owner and source tables (its header wraps)
                  "Leads reaching each stage"):  # the chart's title (and its source table)
         assert text in page, text
     assert page.count("Leads reaching each stage") == 2  # the table title and the chart's own title
+    assert "Forecast" not in page and "Targets" not in page
+    for text in ("Sales funnel", "Forecast by expected close month", "Forecast by owner", "Targets", "No targets"):
+        assert text in pages[1], text
 
 
 @pytest.mark.libreoffice

@@ -201,6 +201,10 @@ def set_page_setup(book, sheet, page: PageSetup, area: tuple[int, int, int, int]
         native_page_setup(sheet.page_setup.api, sys.platform, titles)
     except Exception:
         pass
+    try:
+        native_page_breaks(sheet.api, sys.platform, getattr(page, "breaks", ()))
+    except Exception:
+        pass
 
 
 
@@ -224,6 +228,16 @@ def native_page_setup(api, platform: str, titles: str | None) -> None:
         if titles:
             api.print_title_rows.set(titles)
 
+
+
+def native_page_breaks(api, platform: str, rows: tuple[int, ...]) -> None:
+    """The sheet's manual page breaks: those of an earlier write removed, then one above each
+    of ``rows`` (COM on Windows; elsewhere Excel's own page breaks)."""
+    if platform != "win32":
+        return
+    api.ResetAllPageBreaks()
+    for row in sorted(set(r for r in rows if r > 1)):
+        api.HPageBreaks.Add(api.Rows(row))
 
 
 def _extend_print_area(sheet, last_row: int, last_col: int) -> None:
@@ -333,4 +347,4 @@ def _lay_out_log(book, sheet, model: SheetModel) -> None:
     set_page_setup(book, sheet, model.page, print_area(model))
 
 
-__all__ = ["add_chart", "native_chart", "set_widths", "set_page_setup", "native_page_setup"]
+__all__ = ["add_chart", "native_chart", "set_widths", "set_page_setup", "native_page_setup", "native_page_breaks"]

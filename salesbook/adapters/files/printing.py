@@ -5,7 +5,8 @@ page wide and as many pages tall as it takes, with title rows repeated on every 
 print area covering its cells and charts. In the file that is three things:
 
 - ``<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>`` (without it Excel ignores the fit);
-- ``<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>`` after ``<pageMargins>``;
+- ``<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>`` after ``<pageMargins>``
+  (and ``<rowBreaks>`` after it when the model starts a page at given rows);
 - the defined names ``_xlnm.Print_Area`` and ``_xlnm.Print_Titles`` with the sheet's
   ``localSheetId`` (its 0-based position among the workbook's ``<sheet>`` elements) in
   ``workbook.xml``.
@@ -45,6 +46,16 @@ def page_setup_xml(page: PageSetup | None, p: str = "") -> str:
     if page is None:
         return ""
     return f'<{p}pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+
+
+def row_breaks_xml(page: PageSetup | None, p: str = "") -> str:
+    """``<rowBreaks>``: a manual page break above each row of ``page.breaks`` (a ``brk``'s id
+    is the last row before the break), after ``<pageSetup>``."""
+    if page is None or not page.breaks:
+        return ""
+    rows = sorted(set(r for r in page.breaks if r > 1))
+    brks = "".join(f'<{p}brk id="{r - 1}" max="16383" man="1"/>' for r in rows)
+    return f'<{p}rowBreaks count="{len(rows)}" manualBreakCount="{len(rows)}">{brks}</{p}rowBreaks>' if rows else ""
 
 
 def with_fit_to_page(sheet_pr: bytes | None) -> bytes:

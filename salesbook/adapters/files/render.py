@@ -51,7 +51,7 @@ from salesbook.adapters.files.cellvalues import (
 )
 from salesbook.adapters.files.charts import DRAWING_RID, chart_xml, drawing_xml
 from salesbook.adapters.files.ooxml import NS_DOC_REL, NS_MAIN, XML_DECL
-from salesbook.adapters.files.printing import page_setup_xml, with_fit_to_page
+from salesbook.adapters.files.printing import page_setup_xml, row_breaks_xml, with_fit_to_page
 from salesbook.cells import col_letter
 
 
@@ -104,6 +104,7 @@ def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None, da
         "</sheetData>" if bounds is not None else "",
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
         page_setup_xml(model.page),
+        row_breaks_xml(model.page),
         _ignored_errors_xml(bounds),
         f'<drawing r:id="{DRAWING_RID}"/>' if model.charts else "",
         "</worksheet>",
