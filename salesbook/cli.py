@@ -28,7 +28,15 @@ EXAMPLES = {
     "demo": ["salesbook demo", "salesbook demo demo.xlsx --leads 5000 --language zh"],
     "batch": ["salesbook batch exports/ --workers 2", "salesbook batch 'exports/*.xlsx' --only funnel --backup"],
     "salesbook": ["salesbook demo", "salesbook run Pipeline.xlsx", "salesbook check Pipeline.xlsx",
+                  "salesbook import deals.csv --into Pipeline.xlsx", "salesbook excel new", "salesbook doctor",
                   "salesbook run --help"],
+    "excel": ["salesbook excel new", "salesbook excel setup", "salesbook excel upgrade Old.xlsm"],
+    "excel new": ["salesbook excel new", "salesbook excel new Pipeline.xlsm --language zh",
+                  "salesbook excel new Demo.xlsm --sample", "salesbook excel new SalesPipeline.xlsm --force"],
+    "excel setup": ["salesbook excel setup", "salesbook excel setup --check",
+                    "salesbook excel setup --check Pipeline.xlsm"],
+    "excel upgrade": ["salesbook excel upgrade Pipeline.xlsm", "salesbook excel upgrade Old.xlsm --output New.xlsm"],
+    "doctor": ["salesbook doctor", "salesbook doctor Pipeline.xlsm"],
     "import": ["salesbook import deals.csv --into Pipeline.xlsx",
                "salesbook import week1.xlsx week2.xlsx --into Pipeline.xlsx --today 2026-11-20",
                "salesbook import deals.csv --into Pipeline.xlsx --dry-run",
@@ -340,12 +348,6 @@ def build_workbook_command(out: Path | None, macros: Path | None, language: str 
 # ---------------------------------------------------------------------------
 # Setting up a rep's machine: salesbook excel new / setup / upgrade, salesbook doctor (salesbook.deploy)
 # ---------------------------------------------------------------------------
-
-from salesbook.vocabulary.help import DEPLOY_EXAMPLES  # noqa: E402
-
-EXAMPLES.update(DEPLOY_EXAMPLES)
-EXAMPLES["salesbook"] = EXAMPLES["salesbook"] + ["salesbook excel new", "salesbook doctor"]
-main.epilog = _epilog("salesbook")
 
 
 @main.group(epilog=_epilog("excel"))

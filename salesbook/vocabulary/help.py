@@ -172,15 +172,3 @@ def help_lines() -> list[str]:
             lines.append("")
         lines += [en, zh]
     return lines
-
-
-# The examples under `--help` of the commands that set up a rep's machine (salesbook.cli, `_epilog`).
-DEPLOY_EXAMPLES = {
-    "excel": ["salesbook excel new", "salesbook excel setup", "salesbook excel upgrade Old.xlsm"],
-    "excel new": ["salesbook excel new", "salesbook excel new Pipeline.xlsm --language zh",
-                  "salesbook excel new Demo.xlsm --sample", "salesbook excel new SalesPipeline.xlsm --force"],
-    "excel setup": ["salesbook excel setup", "salesbook excel setup --check",
-                    "salesbook excel setup --check Pipeline.xlsm"],
-    "excel upgrade": ["salesbook excel upgrade Pipeline.xlsm", "salesbook excel upgrade Old.xlsm --output New.xlsm"],
-    "doctor": ["salesbook doctor", "salesbook doctor Pipeline.xlsm"],
-}

@@ -52,7 +52,9 @@ def test_main_help_lists_examples_one_per_line(runner):
     result = runner.invoke(main, ["--help"], terminal_width=50)
     assert result.exit_code == 0
     assert _examples(result.output) == ["salesbook demo", "salesbook run Pipeline.xlsx",
-                                        "salesbook check Pipeline.xlsx", "salesbook run --help"]
+                                        "salesbook check Pipeline.xlsx",
+                                        "salesbook import deals.csv --into Pipeline.xlsx", "salesbook excel new",
+                                        "salesbook doctor", "salesbook run --help"]
 
 
 @pytest.mark.parametrize("command", ["run", "check", "archive", "demo", "batch"])
