@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -11,6 +13,7 @@ from salesbook.cli import build_workbook_command
 from .paths import MACROS, REPO, WORKBOOK
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_build_workbook_command_writes_the_workbook(tmp_path):
     from salesbook.builder.shipped import build_shipped_workbook
 

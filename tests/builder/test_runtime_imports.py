@@ -8,6 +8,8 @@ copy of the shipped workbook, and lists what it loaded.
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import shutil
@@ -42,6 +44,7 @@ def _builder_modules(names: list[str]) -> list[str]:
             or n == "xlsxwriter" or n.startswith("xlsxwriter.")]
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_run_check_archive_never_import_the_builder(tmp_path):
     book, other = tmp_path / "api.xlsm", tmp_path / "cli.xlsm"
     shutil.copy(WORKBOOK, book)

@@ -80,6 +80,7 @@ def _book_with_ragged_history(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 @pytest.mark.parametrize("args", [["run"], ["check"], ["archive", "--dry-run"], ["run", "--only", "funnel"]])
 def test_no_library_warning_reaches_the_terminal(tmp_path, args):
     book = _book_with_ragged_history(tmp_path / "Pipeline.xlsx")

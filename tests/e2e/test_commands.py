@@ -93,6 +93,7 @@ def test_demo_writes_and_runs_a_sample_book(tmp_path, cli):
     assert calamine_rows(path, "Funnel")[0][0] == "Sales funnel"
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_batch_keeps_going_past_a_bad_file(tmp_path, cli):
     good = [write_en_table(tmp_path / f"rep{i}.xlsx") for i in range(3)]
     bad = tmp_path / "broken.xlsx"

@@ -3,6 +3,8 @@ process-wide memory pool (only the CLI and the batch workers choose their alloca
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -23,6 +25,7 @@ print(json.dumps([before, after_import, pa.default_memory_pool().backend_name, r
 """
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_importing_and_running_salesbook_keeps_the_memory_pool(tmp_path):
     import pyarrow as pa
 

@@ -371,6 +371,7 @@ def test_shipped_run_on_its_own_day_is_byte_identical():
         assert path.read_bytes() == SHIPPED.read_bytes()
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_shipped_twice_is_once(tmp_path):
     """Run on a new day: the second run gives the same bytes as the first; History has no duplicates
     and Grade Change is blank the second time."""

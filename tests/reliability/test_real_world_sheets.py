@@ -138,6 +138,7 @@ def test_a_chart_sheet_named_funnel_is_refused(tmp_path, cli):
     assert cli("run", path, "--today", DAY, "--only", "grade").exit_code == 0  # Funnel not written: no refusal
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_add_in_sheets_written_before_the_mark_are_recognised_and_marked(tmp_path, cli, language):
     """The template's sheets (XlsxWriter) and a run's, without marks, as the previous version left them."""
@@ -217,6 +218,7 @@ def test_live_archive_refuses_a_users_archive_sheet(tmp_path, open_book):  # noq
     ("V3:W4", []),  # over data rows where Grade and Score will be appended
     ("X1:Y1", []),  # over the header cells of appended columns
 ])
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_merged_cells_over_output_columns_are_refused(tmp_path, cli, merge, outputs):
     path = plain_leads(tmp_path / "book.xlsx", headers=EN_HEADERS + outputs)
     wb = openpyxl.load_workbook(path)

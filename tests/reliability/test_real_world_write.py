@@ -130,6 +130,7 @@ def test_date1904_true_is_the_1904_system_too(tmp_path):
     assert dates_in(sheet_values(mac)["Leads"])
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_demo_resaved_in_1904_keeps_next_followup(tmp_path):
     """The issue's repro: the demo, re-saved by openpyxl with the 1904 epoch, then run."""
     demo = tmp_path / "demo.xlsx"
@@ -248,6 +249,7 @@ def test_calc_chain_stays_when_archive_moves_no_listed_cell(tmp_path):
     assert formula_cells(chained, "Leads") == {f"{DEAL}2", f"{DEAL}3"}
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_calc_chain_goes_when_a_listed_cell_is_on_a_rerendered_sheet(tmp_path):
     """The demo (written by XlsxWriter) with a chain listing a Settings cell: kept by a run,
     which leaves Settings alone; with a Funnel cell too: dropped, as the Funnel is rewritten."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -28,6 +30,7 @@ def test_phone_keys_on_a_sliced_array_with_nulls_holding_bytes():
         _phone_keys(pa.array(["13800138000"], type=pa.large_string())).tolist()[0]
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])), max_size=40))
 def test_first_position_is_the_first_row_with_the_same_value(values):
@@ -44,6 +47,7 @@ def test_first_of_codes_renumbers_codes_not_in_order_of_appearance():
     assert first_of_codes(codes).tolist() == [0, 1, 0, 3, 1, 5]
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(alphabet=" \t\u3000\u00a0aZ#@.李", max_size=6)), max_size=20))
 def test_text_cells_are_trimmed_with_blanks_as_na(values):

@@ -76,6 +76,7 @@ def _reference_equal(values, region):
             for i in range(len(values))], ref
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 @hsettings(max_examples=300, deadline=None)
 @given(st.lists(PHONE, min_size=1, max_size=12), st.sampled_from(["CN", "US", "GB", "DE"]))
 def test_phone_keys_equal_exactly_when_phonenumbers_says_the_same_number(values, region):

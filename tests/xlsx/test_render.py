@@ -629,6 +629,7 @@ def big_frame(n: int) -> pd.DataFrame:
     })
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_render_100k_rows_by_8_columns_is_fast():
     frame = big_frame(100_000)
     model = SheetModel("Cleanse", blocks=[Block(3, 1, frame, formats={"Row": "int", "Value": "money"})],
@@ -642,6 +643,7 @@ def test_render_100k_rows_by_8_columns_is_fast():
     assert xml.count(b"<row ") == 100_002
 
 
+@pytest.mark.slow  # (over 0.6 s: the quick loop stays under 90 s)
 def test_append_to_100k_row_sheet_is_fast():
     styles = FakeStyleBook()
     existing = render_append(None, AppendRows("Archive", big_frame(100_000)), styles)
