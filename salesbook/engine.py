@@ -39,6 +39,7 @@ class Evaluation:
     summary: str = ""
     today: dt.date | None = None
     language: str = "en"
+    extra: pd.DataFrame | None = None  # per row: grade_code, followup_code, stale_flag, overdue, days_in_stage
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -115,6 +116,7 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     extra = pd.DataFrame({"grade": g["grade"], "grade_code": g["grade_code"], "followup_key": fkey,
                           "followup_code": fcode, "stale_flag": pd.notna(st["stale"].to_numpy(dtype=object)),
                           "overdue": fcode == 0, "days_in_stage": st["days_in_stage"]}, index=f.index, copy=False)
+    ev.extra = extra  # the team rollup adds these up per owner (salesbook.team.partials)
 
     if "stale" in commands:
         ev.sheets.append(report.cleanse_sheet(f, outputs, g, settings, lang, labels, day))

@@ -1,0 +1,126 @@
+"""Duplicates across workbooks: the same customer in two reps' books.
+
+Each book's step gives its contact keys (``book_keys``): the e-mail address and the company +
+contact names normalised as the stale rule's duplicate check normalises them
+(``rules.keys``), and the phone numbers as typed. ``cross_book`` puts every book's keys
+together and numbers the phones once over all of them (phonenumbers' reading of a number may
+depend on the numbers it is compared with, so phones are keyed in one pass, as within a
+book). Two leads of *different* books with the same e-mail, phone (Phone or Mobile, either
+way round) or company + contact are duplicates across workbooks; leads of the same book are
+the book's own stale rule's business.
+
+For each such lead: the first lead of another book sharing a key (e-mail first, then phone,
+then company + contact), named "also in <owner>'s book (<Lead ID>)".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from salesbook.rules.columnar import _arrow, _text, as_text
+from salesbook.rules.keys import _email_keys, _phone_keys, name_keys
+from salesbook.rules.period import owner_keys
+
+KINDS = ("email", "phone", "person")
+_SEP = "\x1f"
+
+
+def _column(raw: pd.DataFrame, key: str) -> pd.Series:
+    s = raw[key] if key in raw else pd.Series(pd.NA, index=raw.index, dtype=pd.StringDtype("pyarrow"))
+    return _text(as_text(s) if s.dtype.kind in "Mfiub" else s)
+
+
+def book_keys(f: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """Per lead with a contact key: row, lead_id, owner, email (normalised), person (company +
+    contact, normalised), phone and mobile (as typed)."""
+    email, phone = _column(raw, "email"), _column(raw, "phone")
+    combo = _column(raw, "email_phone")
+    if combo.notna().any():  # one 'Email / Phone' column: an address when it has '@'
+        is_mail = combo.str.contains("@", regex=False).fillna(False).astype(bool)
+        email = email.fillna(combo.where(is_mail))
+        phone = phone.fillna(combo.where(~is_mail))
+    mail = pd.Series(pd.arrays.ArrowExtensionArray(_email_keys(_arrow(email))), index=f.index)
+    company = pd.Series(pd.arrays.ArrowExtensionArray(name_keys(f["company"], legal=True)), index=f.index)
+    contact = pd.Series(pd.arrays.ArrowExtensionArray(name_keys(f["contact"])), index=f.index)
+    person = (company + _SEP + contact).where(company.notna() & contact.notna())
+    mobile = _column(raw, "mobile")
+    keep = (~f["blank_row"]) & (mail.notna() | person.notna() | phone.notna() | mobile.notna())
+    at = np.flatnonzero(keep.to_numpy())
+
+    def col(s: pd.Series) -> pd.Series:
+        return s.iloc[at].astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
+
+    return pd.DataFrame({"row": f.index.to_numpy()[at].astype(np.int64), "lead_id": col(f["lead_id"]),
+                         "owner": pd.Series(owner_keys(f)[at], dtype=object), "email": col(mail),
+                         "person": col(person), "phone": col(phone), "mobile": col(mobile)})
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN") -> pd.DataFrame:
+    """Every lead that shares a key with a lead of another book: book, row, lead_id, owner,
+    match (email | phone | person), and the other lead's book, lead_id, owner and row."""
+    parts = [fr.assign(book=i) for i, fr in enumerate(frames) if fr is not None and len(fr)]
+    cols = ["book", "row", "lead_id", "owner", "match", "other_book", "other_lead_id", "other_owner", "other_row"]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    k = pd.concat(parts, ignore_index=True)
+    n = len(k)
+    book = k["book"].to_numpy(dtype=np.int64)
+    both = pa.concat_arrays([_arrow(k["phone"]).cast(pa.large_string()), _arrow(k["mobile"]).cast(pa.large_string())])
+    phones = _phone_keys(both, region)
+    found = np.full(n, -1, dtype=np.int64)
+    match = np.full(n, -1, dtype=np.int64)
+    for m, codes in enumerate(([_codes(k["email"])], [phones[:n], phones[n:]], [_codes(k["person"])])):
+        other = _other_book_row(codes, book)
+        take = (other >= 0) & (found < 0)
+        found[take], match[take] = other[take], m
+    at = np.flatnonzero(found >= 0)
+    to = found[at]
+    names = np.array(books, dtype=object)
+    return pd.DataFrame({
+        "book": names[book[at]], "row": k["row"].to_numpy()[at], "lead_id": k["lead_id"].astype(object).to_numpy()[at],
+        "owner": k["owner"].to_numpy(dtype=object)[at], "match": np.array(KINDS, dtype=object)[match[at]],
+        "other_book": names[book[to]], "other_lead_id": k["lead_id"].astype(object).to_numpy()[to],
+        "other_owner": k["owner"].to_numpy(dtype=object)[to], "other_row": k["row"].to_numpy()[to]})[cols]
+
+
+def _other_book_row(columns: list[np.ndarray], book: np.ndarray) -> np.ndarray:
+    """Per row, the first row (in book, then row order) of another book sharing one of its
+    key codes (several columns share one numbering: Phone and Mobile); -1 when none."""
+    n = len(book)
+    key = np.concatenate(columns)
+    pos = np.tile(np.arange(n), len(columns))
+    has = key >= 0
+    key, pos = key[has], pos[has]
+    out = np.full(n, -1, dtype=np.int64)
+    if not len(key):
+        return out
+    order = np.lexsort((pos, key))  # by key, then row (rows are in book order)
+    key, pos = key[order], pos[order]
+    start = np.r_[True, key[1:] != key[:-1]]
+    group = np.cumsum(start) - 1
+    first = pos[start][group]  # per entry, the key's first row
+    # the key's first row in a book other than its first row's book
+    differs = book[pos] != book[first]
+    second = np.full(int(start.sum()), -1, dtype=np.int64)
+    idx = np.flatnonzero(differs)
+    if len(idx):
+        g = group[idx]
+        firsts = np.r_[True, g[1:] != g[:-1]]
+        second[g[firsts]] = pos[idx[firsts]]
+    other = np.where(book[pos] != book[first], first, second[group])
+    ok = other >= 0
+    # a row may carry several keys (phone and mobile): keep the earliest other row
+    cand = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(cand, pos[ok], other[ok])
+    out[cand != np.iinfo(np.int64).max] = cand[cand != np.iinfo(np.int64).max]
+    return out
+
+
+__all__ = ["book_keys", "cross_book", "KINDS"]
