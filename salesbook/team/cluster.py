@@ -63,7 +63,7 @@ def client(workers: int, scheduler: str | None) -> Iterator[object]:
                           "distributed.logging.distributed": "error"}):
         if scheduler:
             try:
-                c = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+                c = Client(scheduler, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError) as exc:
                 raise Refusal(f"Cannot reach the Dask scheduler at {scheduler}: {exc}. Start it (dask scheduler) "
                               "or check the address (tcp://host:8786).") from None
@@ -74,7 +74,7 @@ def client(workers: int, scheduler: str | None) -> Iterator[object]:
             return
         cluster = LocalCluster(n_workers=worker_count(workers), threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.ERROR)
-        c = Client(cluster, set_as_default=False)
+        c = Client(cluster)
         try:
             yield c
         finally:
