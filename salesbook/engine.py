@@ -75,8 +75,11 @@ def language(settings: Settings, headers: list[object]) -> str:
 
 
 def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt.date | None = None,
-             history_rows: list[list[object]] | None = None, only=None, lang: str | None = None) -> Evaluation:
-    """Run the rules over a lead table (workbook headers, EN or ZH, text or typed cells)."""
+             history_rows: list[list[object]] | None = None, only=None, lang: str | None = None,
+             sheets: bool = True) -> Evaluation:
+    """Run the rules over a lead table (workbook headers, EN or ZH, text or typed cells).
+    ``sheets=False``: the rules' outputs only, no report sheets, History rows or summary (the
+    team rollup's per-book step, which writes nothing)."""
     from salesbook.reports import sheets as report
 
     settings = settings or Settings()
@@ -117,6 +120,8 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
                           "followup_code": fcode, "stale_flag": pd.notna(st["stale"].to_numpy(dtype=object)),
                           "overdue": fcode == 0, "days_in_stage": st["days_in_stage"]}, index=f.index, copy=False)
     ev.extra = extra  # the team rollup adds these up per owner (salesbook.team.partials)
+    if not sheets:
+        return ev
 
     if "stale" in commands:
         ev.sheets.append(report.cleanse_sheet(f, outputs, g, settings, lang, labels, day))

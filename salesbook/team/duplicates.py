@@ -2,7 +2,8 @@
 
 Each book's step gives its contact keys (``book_keys``): the e-mail address and the company +
 contact names normalised as the stale rule's duplicate check normalises them
-(``rules.keys``), and the phone numbers as typed. ``cross_book`` puts every book's keys
+(``rules.keys``), sent as 64-bit hashes (``key_hash``) to keep the step's result small, and
+the phone numbers as typed. ``cross_book`` puts every book's keys
 together and numbers the phones once over all of them (phonenumbers' reading of a number may
 depend on the numbers it is compared with, so phones are keyed in one pass, as within a
 book). Two leads of *different* books with the same e-mail, phone (Phone or Mobile, either
@@ -53,25 +54,42 @@ def book_keys(f: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
         return s.iloc[at].astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
 
     return pd.DataFrame({"row": f.index.to_numpy()[at].astype(np.int64), "lead_id": col(f["lead_id"]),
-                         "owner": pd.Series(owner_keys(f)[at], dtype=object), "email": col(mail),
-                         "person": col(person), "phone": col(phone), "mobile": col(mobile)})
+                         "owner": pd.Categorical(owner_keys(f)[at]), "email": key_hash(col(mail)),
+                         "person": key_hash(col(person)), "phone": col(phone), "mobile": col(mobile)})
+
+
+def key_hash(s: pd.Series) -> np.ndarray:
+    """A normalised key (e-mail, company + contact) as a 64-bit hash, 0 for none: what a book
+    sends instead of the text (the same text gives the same hash in every process; two
+    different keys share one with a chance of 1 in 2**64)."""
+    out = np.zeros(len(s), dtype=np.uint64)
+    has = s.notna().to_numpy(dtype=bool)
+    if has.any():
+        h = pd.util.hash_array(s[has].to_numpy(dtype=object))
+        h[h == 0] = 1  # 0 means none
+        out[has] = h
+    return out
 
 
 def _codes(values: pd.Series) -> np.ndarray:
-    codes, _ = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.int64)
+    """Equal keys, equal codes; -1 for none (a hash of 0)."""
+    v = values.to_numpy(dtype=np.uint64)
+    codes, _ = pd.factorize(v)
+    codes = codes.astype(np.int64)
+    codes[v == 0] = -1
+    return codes
 
 
 def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN") -> pd.DataFrame:
     """Every lead that shares a key with a lead of another book: book, row, lead_id, owner,
     match (email | phone | person), and the other lead's book, lead_id, owner and row."""
-    parts = [fr.assign(book=i) for i, fr in enumerate(frames) if fr is not None and len(fr)]
+    present = [(i, fr) for i, fr in enumerate(frames) if fr is not None and len(fr)]
     cols = ["book", "row", "lead_id", "owner", "match", "other_book", "other_lead_id", "other_owner", "other_row"]
-    if not parts:
+    if not present:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    k = pd.concat(parts, ignore_index=True)
+    k = pd.concat([fr for _, fr in present], ignore_index=True)
     n = len(k)
-    book = k["book"].to_numpy(dtype=np.int64)
+    book = np.repeat(np.array([i for i, _ in present], dtype=np.int64), [len(fr) for _, fr in present])
     both = pa.concat_arrays([_arrow(k["phone"]).cast(pa.large_string()), _arrow(k["mobile"]).cast(pa.large_string())])
     phones = _phone_keys(both, region)
     found = np.full(n, -1, dtype=np.int64)
@@ -123,4 +141,4 @@ def _other_book_row(columns: list[np.ndarray], book: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["book_keys", "cross_book", "KINDS"]
+__all__ = ["book_keys", "cross_book", "key_hash", "KINDS"]

@@ -24,7 +24,7 @@ import pandas as pd
 from salesbook.errors import Refusal
 from salesbook.rules import forecast, movement, targets
 from salesbook.rules.followup import STATUSES
-from salesbook.rules.period import BLANK_OWNER, Period, created_in, group_sums, month, month_numbers, owner_keys
+from salesbook.rules.period import BLANK_OWNER, Period, created_in, group_sums, live_rows, month_numbers, owner_keys
 from salesbook.rules.period import expected_close, probabilities, values
 from salesbook.rules.settings import LOST, OPEN, WON, Settings
 
@@ -100,7 +100,8 @@ def _partial(path: str, opened: str, plan: Plan) -> BookPartial:
         book = workbook.read(history=True)
     settings = dataclasses.replace(plan.settings or book.settings, as_of=None)  # one day for the whole team
     lang = engine.language(settings, list(book.loc.headers)) if plan.settings else book.language
-    ev = engine.evaluate(book.leads, settings, today=plan.day, history_rows=book.history_rows, lang=lang)
+    ev = engine.evaluate(book.leads, settings, today=plan.day, history_rows=book.history_rows, lang=lang,
+                         sheets=False)  # the rules' outputs only: no report sheet is built per book
     raw, _ = canonical_frame(book.leads)
     p, f = ev.prepared, ev.prepared.frame
     history = history_from_grid(book.history_rows)
@@ -189,15 +190,34 @@ def _unknown(f: pd.DataFrame, raw: pd.DataFrame, in_scope: np.ndarray) -> pd.Dat
 
 
 def _months(p, settings: Settings) -> pd.DataFrame:
-    """targets.lead_partial for every month a won lead closed in or an open lead is expected
-    to close in: any target period (a month, a quarter, a year) is a sum of months."""
+    """Per (owner, month): what ``targets.lead_partial`` gives for that month — won leads by
+    the month they closed in, open leads by the month they are expected to close in — for
+    every month with any. A target period (a month, a quarter, a year) is a sum of months.
+    One grouping over the leads, not one pass per month."""
     f = p.frame
-    months = np.concatenate([month_numbers(f["close_date"].to_numpy()), month_numbers(expected_close(p).to_numpy())])
-    months = np.unique(months[~np.isnan(months)]).astype(np.int64)
-    periods = [month(1970 + int(m) // 12, int(m) % 12 + 1) for m in months]
-    part = targets.lead_partial(p, settings, periods)
-    busy = (part[["won_count", "open_count"]].to_numpy() != 0).any(axis=1)
-    return part[busy].reset_index(drop=True)
+    live = live_rows(f)
+    kind = f["kind"].to_numpy()[live]
+    won, is_open = kind == WON, kind == OPEN
+    closed = month_numbers(f["close_date"].to_numpy())[live]
+    expected = month_numbers(expected_close(p).to_numpy())[live]
+    at = np.where(won, closed, np.where(is_open, expected, np.nan))
+    rows = ~np.isnan(at)
+    if not rows.any():
+        return pd.DataFrame({**{k: pd.Series(dtype=object) for k in targets.KEYS},
+                             **{k: pd.Series(dtype="int64" if k.endswith(("_count", "_n")) else "float64")
+                                for k in targets.SUMS}})
+    n = np.flatnonzero(rows)
+    m = at[n].astype(np.int64)
+    labels = np.char.add(np.char.zfill((1970 + m // 12).astype(str), 4),
+                         np.char.add("-", np.char.zfill((m % 12 + 1).astype(str), 2))).astype(object)
+    value = values(f)[live][n]
+    w, o = won[n], is_open[n]
+    weighted = value * probabilities(f, settings)[live][n]
+    part = group_sums({"owner": owner_keys(f)[live][n], "period": labels},
+                      {"won_count": w, "won_value": np.where(w, value, 0.0), "open_count": o,
+                       "open_value": np.where(o, value, 0.0), "weighted_open": np.where(o, weighted, 0.0),
+                       "target": np.zeros(len(n)), "target_n": np.zeros(len(n), dtype=np.int64)})
+    return part[list(targets.KEYS + targets.SUMS)]
 
 
 def _flagged(f: pd.DataFrame, ev, settings: Settings, lang: str) -> pd.DataFrame:

@@ -64,8 +64,13 @@ def team_stages(parts: list[BookPartial], settings: Settings | None) -> pd.DataF
 
 
 def _concat(frames: list[pd.DataFrame | None], books: list[str]) -> pd.DataFrame | None:
-    parts = [fr.assign(book=b) for fr, b in zip(frames, books) if fr is not None]
-    return pd.concat(parts, ignore_index=True) if parts else None
+    """The books' tables one under the other, with a ``book`` column (one concat, not a copy per book)."""
+    pairs = [(fr, b) for fr, b in zip(frames, books) if fr is not None]
+    if not pairs:
+        return None
+    out = pd.concat([fr for fr, _ in pairs], ignore_index=True)
+    out["book"] = np.repeat(np.array([b for _, b in pairs], dtype=object), [len(fr) for fr, _ in pairs])
+    return out
 
 
 def _empty(keys, sums) -> pd.DataFrame:
@@ -86,7 +91,7 @@ def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN") -> TeamF
     team_lang = plan.settings.language if plan.settings is not None and plan.settings.language in ("en", "zh") \
         else ("zh" if langs and langs.count("zh") > len(langs) / 2 else "en")
 
-    funnel = _reduce([_concat([p.funnel], [b]) for p, b in zip(ok, books)], ("book",) + FUNNEL_KEYS, FUNNEL_SUMS)
+    funnel = _reduce([_concat([p.funnel for p in ok], books)], ("book",) + FUNNEL_KEYS, FUNNEL_SUMS)
     unknown = _concat([p.unknown for p in ok], books)
     if unknown is None:
         unknown = pd.DataFrame({"book": [], "owner": [], "stage": [], "leads": []})

@@ -12,6 +12,7 @@ from salesbook.rules.followup import STATUSES
 from salesbook.rules.schema import BY_KEY
 from salesbook.rules.text import t as rule_word
 from salesbook.team import reduce as r
+from salesbook.team.duplicates import KINDS
 from salesbook.vocabulary.names import FORECAST, MOVEMENT, TARGETS, TEAM_CLEANSE, TEAM_FUNNEL
 from salesbook.vocabulary.words import TEAM, say
 
@@ -135,13 +136,11 @@ def team_cleanse(fig: r.TeamFigures) -> SheetModel:
         lbl("reason", lang): f["reason"].astype(object).to_numpy()})
     c = fig.cross.sort_values(["owner", "book", "row"], kind="stable")
     note_col = lbl("reason", lang)
-    also = [w("also_in", lang, o=o, id=i if isinstance(i, str) and i else f"row {rw}")
-            for o, i, rw in zip(c["other_owner"], c["other_lead_id"], c["other_row"])]
     cross = pd.DataFrame({
         w("book", lang): c["book"].astype(object).to_numpy(), lbl("owner", lang): c["owner"].astype(object).to_numpy(),
         lbl("row", lang): c["row"].to_numpy(), w("lead_id", lang): c["lead_id"].astype(object).to_numpy(),
-        w("match", lang): [w(f"match.{m}", lang) for m in c["match"]],
-        note_col: also, w("other_book", lang): c["other_book"].astype(object).to_numpy()})
+        w("match", lang): c["match"].map({m: w(f"match.{m}", lang) for m in KINDS}).to_numpy(dtype=object),
+        note_col: _also_in(c, lang), w("other_book", lang): c["other_book"].astype(object).to_numpy()})
     note = w("cleanse_note", lang, n=f"{len(flagged):,}", b=f"{len(fig.books):,}", d=fig.plan.day.isoformat(),
              x=f"{len(cross):,}")
     blocks = [Block(4, 1, flagged, title=w("flagged", lang), formats={lbl("row", lang): "int"})]
@@ -152,6 +151,19 @@ def team_cleanse(fig: r.TeamFigures) -> SheetModel:
     if not len(cross):
         notes.append((row, 1, w("cross_none", lang)))
     return SheetModel(TEAM_CLEANSE, blocks=blocks, notes=notes, freeze_rows=0, page=PageSetup(title_rows=(1, 2)))
+
+
+def _also_in(c: pd.DataFrame, lang: str) -> np.ndarray:
+    """"also in Li Wei's book (L-0031)" per cross-book duplicate (its row when the other lead
+    has no Lead ID), built column-wise: there may be tens of thousands."""
+    o, i = "\x00", "\x01"
+    head, rest = w("also_in", lang, o=o, id=i).split(o)
+    mid, tail = rest.split(i)
+    ids = c["other_lead_id"].astype(object)
+    blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    ids = ids.where(~blank, "row " + c["other_row"].astype(str))
+    text = head + c["other_owner"].astype(str) + mid + ids.astype(str) + tail
+    return text.to_numpy(dtype=object)
 
 
 # ---- Targets ----------------------------------------------------------------------------

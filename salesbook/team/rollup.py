@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,6 +24,7 @@ class RollupResult:
     figures: TeamFigures
     summary: str
     exit_code: int
+    timings: dict | None = None  # seconds: start (the workers ready), books, reduce, write
 
 
 def plan(*, settings: Settings | None, today: dt.date | None, period: str | None) -> Plan:
@@ -48,6 +50,7 @@ def _failed(item: tuple[str, str], exc: BaseException) -> BookPartial:
 def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | None = None,
            today: dt.date | None = None, period: str | None = None, workers: int = 1, scheduler: str | None = None,
            progress: bool = True, force: bool = False, echo=None) -> RollupResult:
+    from salesbook.adapters.files import memory
     from salesbook.adapters.files.team_book import write_report
     from salesbook.team.cluster import map_books
     from salesbook.team.report import sheets
@@ -57,15 +60,24 @@ def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | 
     out_real = os.path.realpath(output)
     inputs = [f for f in files if os.path.realpath(f) != out_real]  # TEAM.xlsx is never one of its own inputs
     items = [(f, os.path.abspath(f) if scheduler else f) for f in inputs]
+    timings: dict = {}
+    t0 = time.perf_counter()
     parts = map_books(partial(_task, plan=the_plan), items, workers=workers, scheduler=scheduler,
-                      progress=progress, on_error=_failed, echo=echo)
+                      progress=progress, on_error=_failed, echo=echo, timings=timings)
+    t1 = time.perf_counter()
     region = settings.phone_region if settings is not None else "CN"
     fig = reduce(parts, the_plan, region=region)
+    timings["book_seconds"] = [p.seconds for p in parts]
+    n_books = len(parts)
+    del parts  # only the figures are written: the books' partial tables go before the writer's peak
+    memory.release()
+    t2 = time.perf_counter()
     write_report(output, sheets(fig), settings=settings, force=force)
+    timings.update(books=t1 - t0, reduce=t2 - t1, write=time.perf_counter() - t2)
     n_flagged = len(fig.flagged)
-    summary = say(TEAM, "summary", "en", ok=len(fig.books), n=len(parts), f=len(fig.failed), leads=fig.leads,
+    summary = say(TEAM, "summary", "en", ok=len(fig.books), n=n_books, f=len(fig.failed), leads=fig.leads,
                   flagged=n_flagged, cross=len(fig.cross)) + f" → {output}."
-    return RollupResult(output, fig, summary, 2 if fig.failed else 0)
+    return RollupResult(output, fig, summary, 2 if fig.failed else 0, timings)
 
 
 __all__ = ["rollup", "plan", "RollupResult"]

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from salesbook.rules.period import parse_period
-from salesbook.team.duplicates import cross_book
+from salesbook.team.duplicates import cross_book, key_hash
 from salesbook.team.partials import BookPartial, Plan
 from salesbook.team.reduce import reduce
 from salesbook.team.report import team_cleanse
@@ -19,10 +19,12 @@ COLS = ("row", "lead_id", "owner", "email", "person", "phone", "mobile")
 
 
 def keys(*rows: tuple) -> pd.DataFrame:
-    """Rows of (row, lead_id, owner, email, person, phone, mobile); None for a blank."""
+    """Rows of (row, lead_id, owner, email, person, phone, mobile); None for a blank. E-mail and
+    person are hashed as ``book_keys`` sends them."""
     out = pd.DataFrame(list(rows), columns=list(COLS))
     for c in COLS[1:]:
         out[c] = out[c].astype(pd.StringDtype("pyarrow")) if c != "owner" else out[c].astype(object)
+    out["email"], out["person"] = key_hash(out["email"]), key_hash(out["person"])
     out["row"] = out["row"].astype("int64")
     return out
 
