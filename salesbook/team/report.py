@@ -13,7 +13,7 @@ from salesbook.rules.schema import BY_KEY
 from salesbook.rules.text import t as rule_word
 from salesbook.team import reduce as r
 from salesbook.team.duplicates import KINDS
-from salesbook.vocabulary.names import FORECAST, MOVEMENT, TARGETS, TEAM_CLEANSE, TEAM_FUNNEL
+from salesbook.vocabulary.names import FORECAST, MOVEMENT, SHEET_NAMES, TARGETS, TEAM_CLEANSE, TEAM_FUNNEL
 from salesbook.vocabulary.words import TEAM, say
 
 
@@ -33,7 +33,13 @@ def _stage_label(stages: pd.DataFrame, lang: str) -> dict[str, str]:
 
 
 def sheets(fig: r.TeamFigures) -> list[SheetModel]:
-    return [team_funnel(fig), team_cleanse(fig), targets_sheet(fig), forecast_sheet(fig), movement_sheet(fig)]
+    """The five report sheets, named in the report's language (团队漏斗 … in Chinese; a TEAM.xlsx
+    that has them already keeps its names: ``team_book.write_report``)."""
+    models = [team_funnel(fig), team_cleanse(fig), targets_sheet(fig), forecast_sheet(fig), movement_sheet(fig)]
+    if fig.language == "zh":
+        for m in models:
+            m.name = SHEET_NAMES[m.name][1]
+    return models
 
 
 # ---- Team Funnel ------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def write_report(path: str | os.PathLike, sheets: Sequence[SheetModel], *, setti
     path = Path(path)
     if path.exists():
         safety.preflight(path, force=force, for_write=True)
-        _write(path, path, sheets, backup=backup)
+        _write(path, path, _existing_names(path, sheets), backup=backup)
         return path
     safety.preflight_output(path, force=force)
     with tempfile.TemporaryDirectory(prefix="salesbook-team-") as folder:
@@ -74,6 +74,19 @@ def write_report(path: str | os.PathLike, sheets: Sequence[SheetModel], *, setti
         _new_workbook(base, settings or Settings())
         _write(base, path, sheets, backup=False)
     return path
+
+
+def _existing_names(path: Path, sheets: Sequence[SheetModel]) -> list[SheetModel]:
+    """The report sheets under the names TEAM.xlsx has them already ('Team Funnel' stays so when
+    a Chinese report replaces it, 团队漏斗 stays so for an English one): each replaced in place."""
+    import dataclasses
+
+    from salesbook.adapters.files.package import Package
+    from salesbook.owned import role_of
+
+    with Package.open(path) as pkg:
+        have = {role_of(s.name): s.name for s in pkg.sheets if role_of(s.name) is not None}
+    return [dataclasses.replace(m, name=have.get(role_of(m.name), m.name)) for m in sheets]
 
 
 def _write(src: Path, target: Path, sheets: Sequence[SheetModel], *, backup: bool) -> None:
