@@ -33,8 +33,8 @@ def plan(*, settings: Settings | None, today: dt.date | None, period: str | None
     day = today or (settings.as_of if settings is not None and settings.as_of else None) or dt.date.today()
     try:
         p = parse_period(period, day) if period else None
-    except PeriodError as exc:
-        raise Refusal(f"--period {exc}") from None
+    except PeriodError as exc:  # the sentence `run --period` gives, before any book is read
+        raise Refusal(str(exc), value=period) from None
     moves = p if p is not None else parse_period(day.strftime("%Y-%m"))
     return Plan(settings=settings, day=day, period=p, moves=moves)
 
