@@ -103,8 +103,10 @@ def child_rollup(folder: str, out: str, workers: int) -> None:
     files, _ = select([folder])
     result = rollup(files, out, today=TODAY, workers=workers, progress=False)
     t = result.timings
-    secs = t.pop("book_seconds")
+    secs, cpu = t.pop("book_seconds"), t.pop("book_cpu")
     print(json.dumps({"wall": time.perf_counter() - t0, **t, "book_mean": sum(secs) / max(len(secs), 1),
+                      "book_median": sorted(secs)[len(secs) // 2] if secs else 0.0,
+                      "book_cpu": sum(cpu) / max(len(cpu), 1),
                       "exit": result.exit_code, "summary": result.summary}))
 
 
@@ -134,9 +136,9 @@ def main() -> None:
         where = "in process" if w == 1 else "on a worker"
         workers = ", ".join(f"{x:.0f}" for x in m["worker_mb"]) or "—"
         print(f"rollup --workers {w}: {m['wall']:.1f} s (workers ready {m['start']:.1f} s, books {m['books']:.1f} s, "
-              f"reduce {m['reduce']:.1f} s, write {m['write']:.1f} s); one book {m['book_mean'] * 1000:.0f} ms "
-              f"{where}; peak client {m['client_mb']:.0f} MB, per worker [{workers}] MB; load at start "
-              f"{m['load']:.2f}")
+              f"reduce {m['reduce']:.1f} s, write {m['write']:.1f} s); load at start {m['load']:.2f}\n"
+              f"  one book {where}: {m['book_mean'] * 1000:.0f} ms mean, {m['book_median'] * 1000:.0f} ms median, "
+              f"{m['book_cpu'] * 1000:.0f} ms CPU; peak client {m['client_mb']:.0f} MB, per worker [{workers}] MB")
     print(f"rollup speed-up 1 → 2 workers: {res[1]['wall'] / res[2]['wall']:.2f}×  ({res[2]['summary']})")
     walls = {}
     for w in (1, 2):

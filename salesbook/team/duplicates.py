@@ -87,25 +87,41 @@ def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN")
     cols = ["book", "row", "lead_id", "owner", "match", "other_book", "other_lead_id", "other_owner", "other_row"]
     if not present:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    k = pd.concat([fr for _, fr in present], ignore_index=True)
-    n = len(k)
-    book = np.repeat(np.array([i for i, _ in present], dtype=np.int64), [len(fr) for _, fr in present])
-    both = pa.concat_arrays([_arrow(k["phone"]).cast(pa.large_string()), _arrow(k["mobile"]).cast(pa.large_string())])
-    phones = _phone_keys(both, region)
+    fr_ = [fr for _, fr in present]
+    n = sum(len(fr) for fr in fr_)
+    book = np.repeat(np.array([i for i, _ in present], dtype=np.int64), [len(fr) for fr in fr_])
+
+    def strings(col: str) -> pa.Array:  # one column of every book, as one Arrow array (no pandas copy)
+        return pa.concat_arrays([_arrow(fr[col]).cast(pa.large_string()) for fr in fr_])
+
+    def hashes(col: str) -> pd.Series:
+        return pd.Series(np.concatenate([fr[col].to_numpy(dtype=np.uint64) for fr in fr_]))
+
+    rows = np.concatenate([fr["row"].to_numpy(dtype=np.int64) for fr in fr_])
+    both = pa.concat_arrays([strings("phone"), strings("mobile")])
+    typed = np.flatnonzero(both.is_valid().to_numpy(zero_copy_only=False))
+    phones = np.full(len(both), -1, dtype=np.int64)  # the blank ones left out of the one pass (half, often)
+    phones[typed] = _phone_keys(both.take(pa.array(typed)), region)
     found = np.full(n, -1, dtype=np.int64)
     match = np.full(n, -1, dtype=np.int64)
-    for m, codes in enumerate(([_codes(k["email"])], [phones[:n], phones[n:]], [_codes(k["person"])])):
+    for m, codes in enumerate(([_codes(hashes("email"))], [phones[:n], phones[n:]], [_codes(hashes("person"))])):
         other = _other_book_row(codes, book)
         take = (other >= 0) & (found < 0)
         found[take], match[take] = other[take], m
     at = np.flatnonzero(found >= 0)
     to = found[at]
     names = np.array(books, dtype=object)
+    # Lead ID and owner only of the leads found (tens of thousands of hundreds of thousands)
+    lead_ids = pa.chunked_array([_arrow(fr["lead_id"]).cast(pa.large_string()) for fr in fr_])
+    owners = np.concatenate([np.asarray(fr["owner"], dtype=object) for fr in fr_])
+
+    def ids(idx: np.ndarray) -> np.ndarray:
+        return lead_ids.take(pa.array(idx, type=pa.int64())).to_numpy(zero_copy_only=False).astype(object)
+
     return pd.DataFrame({
-        "book": names[book[at]], "row": k["row"].to_numpy()[at], "lead_id": k["lead_id"].astype(object).to_numpy()[at],
-        "owner": k["owner"].to_numpy(dtype=object)[at], "match": np.array(KINDS, dtype=object)[match[at]],
-        "other_book": names[book[to]], "other_lead_id": k["lead_id"].astype(object).to_numpy()[to],
-        "other_owner": k["owner"].to_numpy(dtype=object)[to], "other_row": k["row"].to_numpy()[to]})[cols]
+        "book": names[book[at]], "row": rows[at], "lead_id": ids(at), "owner": owners[at],
+        "match": np.array(KINDS, dtype=object)[match[at]], "other_book": names[book[to]], "other_lead_id": ids(to),
+        "other_owner": owners[to], "other_row": rows[to]})[cols]
 
 
 def _other_book_row(columns: list[np.ndarray], book: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ class RollupResult:
     figures: TeamFigures
     summary: str
     exit_code: int
-    timings: dict | None = None  # seconds: start (the workers ready), books, reduce, write
+    timings: dict | None = None  # seconds: start (the workers ready), books, reduce, write; per book: wall, CPU
 
 
 def plan(*, settings: Settings | None, today: dt.date | None, period: str | None) -> Plan:
@@ -68,6 +68,7 @@ def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | 
     region = settings.phone_region if settings is not None else "CN"
     fig = reduce(parts, the_plan, region=region)
     timings["book_seconds"] = [p.seconds for p in parts]
+    timings["book_cpu"] = [p.extra.get("cpu", 0.0) for p in parts]
     n_books = len(parts)
     del parts  # only the figures are written: the books' partial tables go before the writer's peak
     memory.release()
