@@ -7,7 +7,6 @@ the books' stages in order of first appearance (open stages, then won, then lost
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np

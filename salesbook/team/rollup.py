@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 
 from salesbook.errors import Refusal
-from salesbook.rules.period import Period, PeriodError, parse_period
+from salesbook.rules.period import PeriodError, parse_period
 from salesbook.rules.settings import Settings
 from salesbook.team.partials import BookPartial, Plan, book_partial, failed
 from salesbook.team.reduce import TeamFigures, reduce
