@@ -26,7 +26,8 @@ What it does, without ever touching the committed ``workbook/SalesPipeline.xlsm`
 A sheet pictured twice (two views of Leads) gets a second copy and a second PDF.
 The Check picture needs problems to list, and the shipped workbook has none: it comes
 from a sample workbook with deliberate mistakes (``with_problems=True``), written and
-checked by salesbook itself.
+checked by salesbook itself. The team pictures (``team-*.png``) come from TEAM.xlsx, which
+``salesbook rollup`` writes from three sample books made here (``team_sample``).
 
 The ribbon cannot be rendered without Excel; docs/user-guide.md describes it as a table.
 """
@@ -100,6 +101,19 @@ VIEWS = [
     # The Import blocks of a new book's Settings, filled in with the HubSpot preset (--write-settings).
     View("settings-import.png", "Settings", "A95:G142", ("Import columns", "Import values", "Record ID"),
          source="preset-sample"),
+    # The team report (salesbook rollup) of three sample books: one picture per sheet, two for
+    # Team Funnel (the top, and won against target with the owners) and Team Cleanse (the
+    # flagged leads, and the leads in two reps' books at its end).
+    View("team-funnel.png", "Team Funnel", "A1:W31", ("Team funnel", "Key figures", "Conversion by stage"),
+         source="team"),
+    View("team-funnel-owners.png", "Team Funnel", "A33:N57", ("Won value against target", "By owner"),
+         source="team"),
+    View("team-cleanse.png", "Team Cleanse", "A1:H14", ("Team leads flagged", "Stale Reason"), source="team"),
+    View("team-cleanse-cross.png", "Team Cleanse", "A103:G106", ("Duplicates across workbooks", "also in"),
+         source="team"),
+    View("team-targets.png", "Targets", "A1:L10", ("Targets", "Attainment", "Coverage"), source="team"),
+    View("team-forecast.png", "Forecast", "A1:J27", ("Forecast by expected close month", "Best case"), source="team"),
+    View("team-movement.png", "Movement", "A1:J27", ("Pipeline movement", "Moved back"), source="team"),
 ]
 
 
@@ -385,6 +399,64 @@ def preset_sample(folder: Path) -> Path:
     columns, values = preset_blocks("hubspot")
     return new_book(folder / "preset-sample.xlsx", None, replace(Settings(), import_columns=columns,
                                                                   import_values=values))
+# The team of the rollup pictures: three reps' books (the sample generator's leads, as
+# `salesbook demo` writes them, each book with two owners, Ben Carter in two books), with a
+# Targets block in their Settings; one customer is in two reps' books.
+TEAM_BOOKS = {"north.xlsx": (21, ("Alice Chen", "Ben Carter")), "south.xlsx": (22, ("Carla Diaz", "David Okafor")),
+              "east.xlsx": (23, ("Emma Schulz", "Ben Carter"))}
+TEAM_TARGETS = (("Alice Chen", "2026-Q4", 450_000.0), ("Ben Carter", "2026-Q4", 300_000.0),
+                ("Carla Diaz", "2026-Q4", 250_000.0), ("David Okafor", "2026-Q4", 200_000.0))
+
+
+def team_sample(folder: Path) -> Path:
+    """TEAM.xlsx of `salesbook rollup` over three sample books. Each book is run twice by
+    salesbook, a month apart, with some open leads a stage earlier (or later) at the first run,
+    so that History, and so the Movement sheet, has leads that advanced and moved back."""
+    import datetime as dt
+
+    import numpy as np
+    import openpyxl
+    import xlsxwriter
+
+    from salesbook import service
+    from salesbook.builder.sample import sample_leads
+    from salesbook.builder.shipped import SAMPLE_DAY
+    from salesbook.builder.template import populate_workbook
+    from salesbook.rules.settings import DEFAULT_STAGES, Settings, Target
+    from salesbook.team.rollup import rollup
+
+    settings = Settings(targets=tuple(Target(*t) for t in TEAM_TARGETS))
+    opens = [s.name for s in DEFAULT_STAGES if s.kind == "open"]
+    frames = {}
+    for name, (seed, owners) in TEAM_BOOKS.items():
+        leads = sample_leads(150, seed=seed, today=SAMPLE_DAY)
+        leads["Owner"] = np.array(owners, dtype=object)[np.arange(len(leads)) % 2]
+        frames[name] = leads
+    frames["east.xlsx"].loc[4, "Email"] = frames["north.xlsx"].loc[9, "Email"]
+    paths = []
+    for name, leads in frames.items():
+        path = folder / name
+        before = leads.copy()
+        k = np.array([opens.index(s) if s in opens else -1 for s in leads["Stage"]])
+        i = np.arange(len(leads))
+        advanced, back = (k > 0) & (i % 5 == 0), (k >= 0) & (k < len(opens) - 1) & (i % 11 == 3)
+        before.loc[advanced, "Stage"] = [opens[j - 1] for j in k[advanced]]
+        before.loc[back, "Stage"] = [opens[j + 1] for j in k[back]]
+        wb = xlsxwriter.Workbook(str(path))
+        populate_workbook(wb, before, settings=settings)
+        wb.close()
+        service.run(path, today=SAMPLE_DAY - dt.timedelta(days=30))
+        book = openpyxl.load_workbook(path)  # the rep moves the leads to today's stages
+        sheet = book["Leads"]
+        col = [c.value for c in sheet[1]].index("Stage") + 1
+        for row, stage in enumerate(leads["Stage"], start=2):
+            sheet.cell(row=row, column=col, value=stage)
+        book.save(path)
+        service.run(path, today=SAMPLE_DAY)
+        paths.append(str(path))
+    team = folder / "TEAM.xlsx"
+    rollup(paths, team, today=SAMPLE_DAY, progress=False)
+    return team
 
 
 def sheet_order(book: Path) -> list[str]:
@@ -419,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
             sources["check-sample"] = check_sample(tmp)
         if any(v.source == "preset-sample" for v in views):
             sources["preset-sample"] = preset_sample(tmp)
+        if any(v.source == "team" for v in views):
+            team = tmp / "team"
+            team.mkdir()
+            sources["team"] = team_sample(team)
         for n, group in enumerate(passes(views), start=1):
             src = sources[group[0].source]
             copy = tmp / f"pass{n}{src.suffix}"

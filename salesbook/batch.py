@@ -1,4 +1,4 @@
-"""Many workbooks at once: a process pool, a progress bar, one summary.
+"""Many workbooks at once: Dask workers (salesbook.team.cluster), a progress bar, one summary.
 
 One bad file never stops the others; each failure is reported with its reason.
 Files that are never inputs (``--backup`` copies, Excel/LibreOffice lock files, the
@@ -11,11 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-
-from tqdm import tqdm
 
 from salesbook.errors import Refusal
 from salesbook.adapters.files.safety import TEMP_PREFIX
@@ -86,14 +84,21 @@ def expand(paths: list[str]) -> list[str]:
     return select(paths)[0]
 
 
-def _one(path: str, only, today: dt.date | None, force: bool, backup: bool) -> BatchItem:
+def _one(path: str, only, today: dt.date | None, force: bool, backup: bool, settings=None) -> BatchItem:
     import time
 
     from salesbook import service
 
+    _worker_started()
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        r = service.run(path, only=only, today=today, force=force, backup=backup)
+        if settings is None:
+            r = service.run(path, only=only, today=today, force=force, backup=backup)
+        else:  # the team's Settings instead of the book's own (--settings)
+            from salesbook.team.settings import WithSettings
+
+            with service._file(path, output=None, backup=backup, force=force) as workbook:
+                r = service.run_on(WithSettings(workbook, settings), only=only, today=today)
         item = BatchItem(path, True, r.exit_code, r.summary)
     except Refusal as exc:
         item = BatchItem(path, False, exc.exit_code, exc.message)
@@ -104,32 +109,34 @@ def _one(path: str, only, today: dt.date | None, force: bool, backup: bool) -> B
 
 
 def _worker_started() -> None:
-    """A batch worker process's own memory choice (the CLI makes it for its own process)."""
+    """A batch worker process's own memory choice (the CLI makes it for its own process). Idempotent."""
     from salesbook.adapters.files import memory
 
     memory.use_system_allocator()
 
 
+def _failed(item: tuple[str, str], exc: BaseException) -> BatchItem:
+    """A worker died (killed, out of memory) or the task could not run there."""
+    return BatchItem(item[0], False, 2, f"worker failed: {exc}")
+
+
+def _task(item: tuple[str, str], **kw) -> BatchItem:
+    """(the path as given, the path the worker opens) -> the item, named as given."""
+    result = _one(item[1], **kw)
+    result.path = item[0]
+    return result
+
+
 def run_batch(paths: list[str], *, workers: int = 1, only=None, today: dt.date | None = None, force: bool = False,
-              backup: bool = False, progress: bool = True) -> list[BatchItem]:
+              backup: bool = False, progress: bool = True, scheduler: str | None = None, settings=None,
+              echo=None) -> list[BatchItem]:
+    """Run every workbook ``paths`` stand for (``select``), in the order given: in this process for
+    one worker (or one book), else on Dask workers (``salesbook.team.cluster``); ``scheduler``: an
+    existing Dask cluster, whose workers open the books by their absolute paths."""
+    from salesbook.team.cluster import map_books
+
     files = expand(paths)
-    results: list[BatchItem] = []
-    bar = tqdm(total=len(files), unit="book", disable=not progress, dynamic_ncols=True)
-    try:
-        if workers <= 1:
-            for f in files:
-                results.append(_one(f, only, today, force, backup))
-                bar.update(1)
-        else:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_worker_started) as pool:
-                futures = {pool.submit(_one, f, only, today, force, backup): f for f in files}
-                for fut in as_completed(futures):
-                    try:
-                        results.append(fut.result())
-                    except Exception as exc:  # a worker died (killed, out of memory)
-                        results.append(BatchItem(futures[fut], False, 2, f"worker failed: {exc}"))
-                    bar.update(1)
-    finally:
-        bar.close()
-    order = {f: i for i, f in enumerate(files)}
-    return sorted(results, key=lambda r: order.get(r.path, 0))
+    items = [(f, os.path.abspath(f) if scheduler else f) for f in files]
+    task = partial(_task, only=only, today=today, force=force, backup=backup, settings=settings)
+    return map_books(task, items, workers=workers, scheduler=scheduler, progress=progress, on_error=_failed,
+                     echo=echo)

@@ -28,7 +28,8 @@ EXAMPLES = {
     "demo": ["salesbook demo", "salesbook demo demo.xlsx --leads 5000 --language zh"],
     "batch": ["salesbook batch exports/ --workers 2", "salesbook batch 'exports/*.xlsx' --only funnel --backup"],
     "salesbook": ["salesbook demo", "salesbook run Pipeline.xlsx", "salesbook check Pipeline.xlsx",
-                  "salesbook import deals.csv --into Pipeline.xlsx", "salesbook excel new", "salesbook doctor",
+                  "salesbook import deals.csv --into Pipeline.xlsx", "salesbook rollup reps/ --output TEAM.xlsx",
+                  "salesbook excel new", "salesbook doctor",
                   "salesbook run --help"],
     "excel": ["salesbook excel new", "salesbook excel setup", "salesbook excel upgrade Old.xlsm"],
     "excel new": ["salesbook excel new", "salesbook excel new Pipeline.xlsm --language zh",
@@ -42,6 +43,9 @@ EXAMPLES = {
                "salesbook import deals.csv --into Pipeline.xlsx --dry-run",
                "salesbook import deals.csv --into Pipeline.xlsx --preset hubspot --write-settings",
                "salesbook import deals.csv --into Pipeline.xlsx --settings Team.xlsx --no-run"],
+    "rollup": ["salesbook rollup team/ --output TEAM.xlsx",
+               "salesbook rollup 'reps/*.xlsx' -o TEAM.xlsx --period 2026-Q4 --settings TEAM.xlsx --workers 2",
+               "salesbook rollup //share/sales/reps/ -o TEAM.xlsx --scheduler tcp://10.0.0.5:8786"],
     "build-workbook": ["salesbook build-workbook", "salesbook build-workbook --out dist/SalesPipeline.xlsm",
                        "salesbook build-workbook --out SalesPipeline-zh.xlsm --language zh"],
 }
@@ -250,8 +254,12 @@ def demo(path, n, language, seed, today):
 @_backup
 @_force
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--settings", "settings_book", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Use this workbook's Settings (e.g. the team's TEAM.xlsx) for every book instead of each book's own.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask cluster (tcp://host:8786); its workers must see the files' paths.")
 @_guard
-def batch(paths, workers, only, today, backup, force, no_progress):
+def batch(paths, workers, only, today, backup, force, no_progress, settings_book=None, scheduler=None):
     """Run the rules on many workbooks (files, folders or globs).
 
     Keeps going past a bad file, prints one summary with the wall time.
@@ -274,14 +282,18 @@ def batch(paths, workers, only, today, backup, force, no_progress):
         raise Refusal(f"No workbook to process in {', '.join(repr(p) for p in paths)}: batch takes the .xlsx and "
                       ".xlsm files of folders, globs or file names, never backups (*.bak.xlsx, *.bak.xlsm), "
                       "lock files (~$*) or salesbook's temporary files.")
+    team = _team_settings(settings_book)
     results = run_batch(files, workers=workers, only=only, today=today, force=force, backup=backup,
-                        progress=not no_progress)
+                        progress=not no_progress, scheduler=scheduler, settings=team, echo=_stderr)
     failed = [r for r in results if not r.ok]
     flagged = [r for r in results if r.ok and r.exit_code == 1]
     for r in failed:
         click.secho(f"  FAILED {r.path}: {r.message}", fg="red", err=True)
     wall = time.perf_counter() - t0
-    cpu = time.process_time() - c0 + (sum(r.cpu_seconds for r in results) if workers > 1 else 0.0)
+    from salesbook.team.cluster import in_process
+
+    remote = not in_process(len(files), workers, scheduler)
+    cpu = time.process_time() - c0 + (sum(r.cpu_seconds for r in results) if remote else 0.0)
     click.secho(f"Processed {len(results) - len(failed):,} of {len(results):,} workbooks"
                 f" ({len(flagged):,} with row problems, {len(failed):,} failed) in {wall:,.1f} s"
                 f" (CPU time {cpu:,.1f} s).", fg="red" if failed else "green")
@@ -318,6 +330,61 @@ def import_command(exports, into, preset, dry_run, no_run, write_settings, today
     _report(importing.import_files(exports, into, preset=preset, dry_run=dry_run, run_after=not no_run, today=today,
                                    settings_path=settings_path, backup=backup, force=force,
                                    write_settings=write_settings))
+def _stderr(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _team_settings(path):
+    """The Settings of ``--settings`` (read once here, sent to every worker), or None."""
+    if path is None:
+        return None
+    from salesbook.adapters.files.team_book import read_settings
+
+    return read_settings(path)
+
+
+@main.command(epilog=_epilog("rollup"))
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The team workbook (TEAM.xlsx): created, or only its report sheets replaced.")
+@click.option("--period", metavar="PERIOD", default=None,
+              help="Funnel of the leads created in 2026-11, 2026-Q4, 2026 or last-30-days; also the movement's "
+                   "period (default: every lead; movement: this month).")
+@click.option("--settings", "settings_book", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The team's Settings (stages, targets) from this workbook, e.g. TEAM.xlsx; default: each "
+                   "book's own.")
+@click.option("--workers", "-w", default=1, show_default=True, help="Local Dask worker processes.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask cluster (tcp://host:8786); its workers must see the files' paths.")
+@_today
+@_force
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@_guard
+def rollup(paths, output, period, settings_book, workers, scheduler, today, force, no_progress):
+    """Build one team report from many reps' workbooks (files, folders or globs).
+
+    Writes the Team Funnel, Team Cleanse, Targets, Forecast and Movement sheets into
+    OUTPUT; nothing else in it changes, and no rep's workbook is written. A bad
+    workbook is listed with its reason and never stops the others.
+
+    Exit code 0 all books included, 2 a book failed or no workbook was found.
+    """
+    from salesbook.batch import select, skipped_summary
+    from salesbook.team.rollup import rollup as run_rollup
+
+    files, skipped = select(list(paths))
+    if skipped:
+        click.echo(skipped_summary(skipped), err=True)
+    if not files:
+        raise Refusal(f"No workbook to roll up in {', '.join(repr(p) for p in paths)}: rollup takes the .xlsx and "
+                      ".xlsm files of folders, globs or file names, never backups, lock files or salesbook's "
+                      "temporary files.")
+    result = run_rollup(files, output, settings=_team_settings(settings_book), today=today, period=period,
+                        workers=workers, scheduler=scheduler, progress=not no_progress, force=force, echo=_stderr)
+    for book, reason in result.figures.failed:
+        click.secho(f"  FAILED {book}: {reason}", fg="red", err=True)
+    click.secho(result.summary, fg="red" if result.exit_code else "green")
+    sys.exit(result.exit_code)
 
 
 @main.command("build-workbook", epilog=_epilog("build-workbook"))

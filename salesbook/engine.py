@@ -44,6 +44,7 @@ class Evaluation:
     period: Period | None = None    # the funnel's period (None: every lead)
     forecast: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (per owner, total), rules/forecast.finish
     targets: pd.DataFrame | None = None  # rules/targets.finish; None when Settings has no targets
+    extra: pd.DataFrame | None = None  # per row: grade_code, followup_code, stale_flag, overdue, days_in_stage
 
     @property
     def problems(self) -> pd.DataFrame:
@@ -80,11 +81,13 @@ def language(settings: Settings, headers: list[object]) -> str:
 
 def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt.date | None = None,
              history_rows: list[list[object]] | None = None, only=None, lang: str | None = None,
-             period: Period | str | None = None) -> Evaluation:
+             period: Period | str | None = None, sheets: bool = True) -> Evaluation:
     """Run the rules over a lead table (workbook headers, EN or ZH, text or typed cells).
     ``period`` (a ``Period``, or a text such as ``2026-Q4`` or ``last-30-days``, read as of
     the run's today; a bad text raises ``PeriodError``) limits the funnel to the leads created
-    in it; grades, follow-ups, stale flags, the forecast and the targets cover every lead."""
+    in it; grades, follow-ups, stale flags, the forecast and the targets cover every lead.
+    ``sheets=False``: the rules' outputs only, no report sheets, History rows or summary (the
+    team rollup's per-book step, which writes nothing)."""
     from salesbook.reports import sheets as report
 
     settings = settings or Settings()
@@ -127,6 +130,9 @@ def evaluate(leads: pd.DataFrame, settings: Settings | None = None, *, today: dt
     extra = pd.DataFrame({"grade": g["grade"], "grade_code": g["grade_code"], "followup_key": fkey,
                           "followup_code": fcode, "stale_flag": pd.notna(st["stale"].to_numpy(dtype=object)),
                           "overdue": fcode == 0, "days_in_stage": st["days_in_stage"]}, index=f.index, copy=False)
+    ev.extra = extra  # the team rollup adds these up per owner (salesbook.team.partials)
+    if not sheets:
+        return ev
 
     if "stale" in commands:
         ev.sheets.append(report.cleanse_sheet(f, outputs, g, settings, lang, labels, day))

@@ -29,7 +29,8 @@ import re
 from salesbook.rules.schema import norm
 from salesbook.vocabulary.names import ARCHIVE as ARCHIVE_SHEET, CHECK as CHECK_SHEET, CLEANSE as CLEANSE_SHEET
 from salesbook.vocabulary.names import FUNNEL as FUNNEL_SHEET, HISTORY as HISTORY_SHEET, HISTORY_COLUMNS, SHEET_NAMES
-from salesbook.vocabulary.words import PLACEHOLDERS, REPORT as L
+from salesbook.vocabulary.names import TEAM_SHEETS
+from salesbook.vocabulary.words import PLACEHOLDERS, REPORT as L, TEAM as TEAM_WORDS
 
 # role (the English sheet name the add-in writes) -> every name the add-in reads or writes it under
 ROLES: dict[str, tuple[str, ...]] = {
@@ -42,6 +43,10 @@ _TITLES = {FUNNEL_SHEET: "funnel_title", CLEANSE_SHEET: "cleanse_title", CHECK_S
 _NOTES = {FUNNEL_SHEET: ("as_of",), CLEANSE_SHEET: ("cleanse_note",), CHECK_SHEET: ("check_note", "check_ok")}
 _TEMPLATE = {FUNNEL_SHEET: "funnel", CLEANSE_SHEET: "cleanse", CHECK_SHEET: "check"}  # vocabulary PLACEHOLDERS
 _HISTORY = tuple(HISTORY_COLUMNS.values())  # Lead ID · From · To · Date
+# The team report's sheets (salesbook rollup): rewritten whole, title in A1 and note in A2 as well.
+ROLES.update({role: SHEET_NAMES[role] for role in TEAM_SHEETS})
+WHOLE += TEAM_SHEETS
+_TEAM_TITLES = {role: f"title:{role}" for role in TEAM_SHEETS}  # vocabulary TEAM
 
 
 def role_of(name: str) -> str | None:
@@ -100,11 +105,13 @@ def _pattern(text: str) -> re.Pattern:
 
 
 def _title_forms(key: str) -> set[str]:
-    en, zh = L[key]
+    en, zh = TEAM_WORDS[key] if key.startswith("title:") else L[key]
     return {norm(en), norm(zh), norm(f"{en} {zh}")}
 
 
 def _note_matches(role: str, text: str) -> bool:
+    if role in _TEAM_TITLES:
+        return any(_pattern(label).match(text) for label in TEAM_WORDS["note"])
     for key in _NOTES[role]:
         if any(_pattern(label).match(text) for label in L[key]):
             return True
@@ -121,7 +128,8 @@ def looks_like(role: str, rows: list[list[object]]) -> bool:
     if role in WHOLE:
         a1 = _text(rows[0][0]) if rows and rows[0] else ""
         a2 = _text(rows[1][0]) if len(rows) > 1 and rows[1] else ""
-        return bool(a1) and norm(a1) in _title_forms(_TITLES[role]) and bool(a2) and _note_matches(role, a2)
+        title = _TITLES.get(role) or _TEAM_TITLES[role]
+        return bool(a1) and norm(a1) in _title_forms(title) and bool(a2) and _note_matches(role, a2)
     header = next((r for r in rows if any(_text(v) for v in r)), None)
     if header is None:
         return False
@@ -141,7 +149,7 @@ def foreign_sheet(role: str, sheet: str, *, kind: str = "worksheet") -> str:
     """The refusal's sentence for a user's sheet that bears the name of an add-in sheet."""
     what = {FUNNEL_SHEET: "its funnel report", CLEANSE_SHEET: "its list of leads to cleanse",
             CHECK_SHEET: "its list of data problems", HISTORY_SHEET: "the stage changes it records",
-            ARCHIVE_SHEET: "the leads it archives"}[role]
+            ARCHIVE_SHEET: "the leads it archives"}.get(role, "its team report")
     action = f"replace it with {what}" if role in WHOLE else f"write {what} into it"
     why = ("it is a chart sheet" if kind == "chartsheet" else "it is not a worksheet" if kind != "worksheet"
            else f"it has neither salesbook's mark nor the layout of salesbook's {role} sheet")

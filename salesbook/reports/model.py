@@ -63,6 +63,7 @@ class Chart:
     width_cols: int = 8
     height_rows: int = 16
     kind: str = "bar"  # horizontal bars read as a funnel
+    also: tuple[str, ...] = ()  # more value columns of the block, one series each (won against target)
 
 
 @dataclass

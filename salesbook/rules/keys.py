@@ -359,12 +359,27 @@ def name_codes(s: pd.Series, *, legal: bool = False) -> np.ndarray:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if not len(uniques):
         return codes.astype(np.int64)
+    names = _canonical_names(uniques, legal)
+    canon = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.append(canon, -1)[codes]
+
+
+def name_keys(s: pd.Series, *, legal: bool = False) -> pa.Array:
+    """The texts ``name_codes`` compares, per row (null for blanks): equal in any two tables
+    exactly when ``name_codes`` would give the names one code in one table."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if not len(uniques):
+        return pa.nulls(len(s), pa.large_string())
+    names = _canonical_names(uniques, legal)
+    return pc.take(names, pa.array(codes.astype(np.int64), type=pa.int64(), mask=codes < 0))
+
+
+def _canonical_names(uniques, legal: bool) -> pa.Array:
+    """Distinct names folded as ``name_codes`` compares them."""
     names = pc.utf8_lower(pc.utf8_normalize(pa.array(np.asarray(uniques, dtype=object), type=pa.large_string()),
                                             "NFKC"))
     names = pc.utf8_trim_whitespace(pc.replace_substring_regex(names, r"[^\p{L}\p{N}\p{M}]+", " "))
     if legal:
         bare = pc.replace_substring_regex(names, _LEGAL_TAIL, "")
         names = pc.if_else(pc.equal(bare, ""), names, bare)  # a name that is only a legal form keeps it
-    names = pc.replace_substring(names, " ", "")
-    canon = pc.dictionary_encode(names).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return np.append(canon, -1)[codes]
+    return pc.replace_substring(names, " ", "")

@@ -27,6 +27,12 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     HELP: (HELP, "帮助"),
 }
 
+# The team report's sheets (salesbook rollup), written into TEAM.xlsx under their English names.
+TEAM_FUNNEL, TEAM_CLEANSE, TARGETS, FORECAST, MOVEMENT = "Team Funnel", "Team Cleanse", "Targets", "Forecast", "Movement"
+TEAM_SHEETS = (TEAM_FUNNEL, TEAM_CLEANSE, TARGETS, FORECAST, MOVEMENT)
+SHEET_NAMES.update({TEAM_FUNNEL: (TEAM_FUNNEL, "团队漏斗"), TEAM_CLEANSE: (TEAM_CLEANSE, "团队清洗"),
+                    TARGETS: (TARGETS, "目标"), FORECAST: (FORECAST, "预测"), MOVEMENT: (MOVEMENT, "变动")})
+
 LEADS_TABLE = "Leads"  # the Excel table the shipped workbook holds the leads in
 
 

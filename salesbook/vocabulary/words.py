@@ -138,6 +138,61 @@ REPORT: Words = {
                    "（负责人 | 期间 | 目标，例如 Ann | 2026-Q4 | 120000），然后刷新。"),
 }
 
+# ---------------------------------------------------------------------------
+# The team report (salesbook rollup: salesbook.team.report)
+# ---------------------------------------------------------------------------
+
+TEAM: Words = {
+    "title:Team Funnel": ("Team funnel", "团队漏斗"),
+    "title:Team Cleanse": ("Team leads flagged for cleansing", "团队待清洗线索"),
+    "title:Targets": ("Targets: attainment and coverage", "目标：完成率与覆盖率"),
+    "title:Forecast": ("Forecast by expected close month", "按预计成交月份的预测"),
+    "title:Movement": ("Pipeline movement", "管道变动"),
+    "note": ("Team report of {n} workbooks as of {d}{p}. Written by salesbook rollup; edits here are overwritten.",
+             "{n} 个工作簿的团队报告，截至 {d}{p}。由 salesbook rollup 生成；此表的修改会被覆盖。"),
+    "period_note": ("; funnel: leads created in {p}", "；漏斗：{p} 期间创建的线索"),
+    "all_leads": ("; funnel: every lead (no --period)", "；漏斗：全部线索（未指定 --period）"),
+    "books": ("By workbook", "按工作簿"), "book": ("Workbook", "工作簿"),
+    "failed": ("Workbooks not included", "未纳入的工作簿"), "reason": ("Reason", "原因"),
+    "unknown": ("Stages not in Settings (not counted above)", "设置中没有的阶段（未计入上表）"),
+    "unknown_stage": ("Stage as typed", "填写的阶段"),
+    "won_vs_target": ("Won value against target", "成交金额与目标"),
+    "won_value": ("Won value", "成交金额"), "target": ("Target", "目标"),
+    "flagged": ("Flagged leads", "被标记的线索"),
+    "cross": ("Duplicates across workbooks", "跨工作簿重复"),
+    "cross_none": ("No lead is in two reps' workbooks.", "没有线索同时出现在两个销售的工作簿中。"),
+    "also_in": ("also in {o}'s book ({id})", "也在{o}的工作簿中（{id}）"),
+    "match": ("Same", "相同项"), "match.email": ("e-mail", "邮箱"), "match.phone": ("phone", "电话"),
+    "match.person": ("company + contact", "公司+联系人"),
+    "lead_id": ("Lead ID", "线索编号"), "other_book": ("Other workbook", "另一工作簿"),
+    "cleanse_note": ("{n} leads flagged in {b} workbooks as of {d}; {x} leads are also in another rep's workbook. "
+                     "Each rep cleanses their own book.",
+                     "截至 {d}，{b} 个工作簿中共 {n} 条线索被标记；{x} 条线索也在其他销售的工作簿中。各销售清洗自己的工作簿。"),
+    "period": ("Period", "期间"), "won_count": ("Won deals", "成交数"),
+    "open_count": ("Open leads closing", "本期预计成交线索"), "open_value": ("Open value", "进行中金额"),
+    "weighted_open": ("Weighted open", "加权进行中金额"), "remaining": ("Remaining", "剩余目标"),
+    "attainment": ("Attainment", "完成率"), "coverage": ("Coverage", "覆盖率"),
+    "weighted_coverage": ("Weighted coverage", "加权覆盖率"),
+    "no_target": ("Owners without a target are listed with the target blank.", "没有目标的负责人也列出，目标为空。"),
+    "targets_from": ("Targets from {s}.", "目标来自{s}。"),
+    "targets_books": ("the Targets blocks of the workbooks' Settings (the same line in several books counted once)",
+                      "各工作簿设置中的目标表（多个工作簿中相同的行只计一次）"),
+    "targets_conflict": ("{o} {p}: the workbooks give different targets ({t}); the first is used.",
+                         "{o} {p}：各工作簿的目标不同（{t}），采用第一个。"),
+    "bucket": ("Expected close", "预计成交"), "best_case": ("Best case", "最好情况"),
+    "weighted": ("Weighted", "加权"), "won_so_far": ("Won so far", "已成交"),
+    "forecast_total": ("Team total", "团队合计"), "forecast_owner": ("By owner", "按负责人"),
+    "movement": ("Movement", "变动"), "now": ("{p}", "{p}"), "prev_leads": ("Leads {p}", "线索数 {p}"),
+    "prev_value": ("Value {p}", "金额 {p}"), "now_leads": ("Leads {p}", "线索数 {p}"), "now_value": ("Value {p}", "金额 {p}"),
+    "change": ("Change in leads", "线索数变化"),
+    "movement_note": ("{p} against {q}: each lead counted once, by what happened to it.",
+                      "{p} 与 {q} 对比：每条线索按其变化计一次。"),
+    "summary": ("Rolled up {ok:,} of {n:,} workbooks ({f:,} failed): {leads:,} leads, {flagged:,} flagged, "
+                "{cross:,} in two reps' books", "已汇总 {n:,} 个工作簿中的 {ok:,} 个（{f:,} 个失败）：{leads:,} 条线索，"
+                "{flagged:,} 条被标记，{cross:,} 条同时在两个销售的工作簿中"),
+}
+
+
 # What the workbook template puts on Funnel, Cleanse and Check before the first run (title, note).
 PLACEHOLDERS = {
     "funnel": ("Sales funnel 销售漏斗",

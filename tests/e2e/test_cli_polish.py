@@ -53,7 +53,8 @@ def test_main_help_lists_examples_one_per_line(runner):
     assert result.exit_code == 0
     assert _examples(result.output) == ["salesbook demo", "salesbook run Pipeline.xlsx",
                                         "salesbook check Pipeline.xlsx",
-                                        "salesbook import deals.csv --into Pipeline.xlsx", "salesbook excel new",
+                                        "salesbook import deals.csv --into Pipeline.xlsx",
+                                        "salesbook rollup reps/ --output TEAM.xlsx", "salesbook excel new",
                                         "salesbook doctor", "salesbook run --help"]
 
 

@@ -62,13 +62,14 @@ class ChartData:
     format_code: str
 
 
-def chart_data(model: SheetModel, chart: Chart) -> ChartData:
+def chart_data(model: SheetModel, chart: Chart, value: str | None = None) -> ChartData:
     try:
         block = model.blocks[chart.block]
     except IndexError:
         raise ValueError(f"chart {chart.title!r} refers to block {chart.block}, which does not exist") from None
     cat_col = block.col + _column_position(block, chart.category, chart)
-    val_col = block.col + _column_position(block, chart.value, chart)
+    value = chart.value if value is None else value
+    val_col = block.col + _column_position(block, value, chart)
     first, last = block.first_data_row, max(block.last_row, block.first_data_row)
     sheet = quote_sheet(model.name)
     header_row = block.first_data_row - 1
@@ -80,10 +81,10 @@ def chart_data(model: SheetModel, chart: Chart) -> ChartData:
         cat_ref=f"{sheet}!${col_letter(cat_col)}${first}:${col_letter(cat_col)}${last}",
         val_ref=f"{sheet}!${col_letter(val_col)}${first}:${col_letter(val_col)}${last}",
         name_ref=name_ref,
-        name=str(chart.value),
+        name=str(value),
         categories=[None if _is_missing(v) else _category_text(v) for v in cat_values],
         values=values,
-        format_code=format_code(block.formats.get(str(chart.value), "")) or "General",
+        format_code=format_code(block.formats.get(str(value), "")) or "General",
     )
 
 
@@ -127,6 +128,8 @@ def chart_xml(model: SheetModel, chart: Chart, date1904: bool = False) -> bytes:
         f'<c:barDir val="{"bar" if horizontal else "col"}"/>',
         '<c:grouping val="clustered"/><c:varyColors val="0"/>',
         _series_xml(data),
+        *(_series_xml(chart_data(model, chart, extra), i, _MORE_RGB[(i - 1) % len(_MORE_RGB)])
+          for i, extra in enumerate(chart.also, start=1)),
         _data_labels_xml(None),
         '<c:gapWidth val="50"/>',
         f'<c:axId val="{cat_id}"/><c:axId val="{val_id}"/>',
@@ -134,6 +137,7 @@ def chart_xml(model: SheetModel, chart: Chart, date1904: bool = False) -> bytes:
         _cat_axis_xml(cat_id, val_id, horizontal),
         _val_axis_xml(val_id, cat_id, horizontal, data.format_code),
         "</c:plotArea>",
+        '<c:legend><c:legendPos val="b"/><c:overlay val="0"/></c:legend>' if chart.also else "",
         '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/>',
         "</c:chart>",
         "</c:chartSpace>",
@@ -150,7 +154,10 @@ def _title_xml(title: str) -> str:
     )
 
 
-def _series_xml(data: ChartData) -> str:
+_MORE_RGB = ("A5A5A5", "ED7D31")  # the series after the first (grey, orange)
+
+
+def _series_xml(data: ChartData, idx: int = 0, rgb: str | None = None) -> str:
     if data.name_ref:
         tx = (
             f"<c:tx><c:strRef><c:f>{escape_text(data.name_ref)}</c:f>"
@@ -160,9 +167,9 @@ def _series_xml(data: ChartData) -> str:
     else:
         tx = f"<c:tx><c:v>{escape_text(data.name)}</c:v></c:tx>"
     return (
-        '<c:ser><c:idx val="0"/><c:order val="0"/>'
+        f'<c:ser><c:idx val="{idx}"/><c:order val="{idx}"/>'
         + tx
-        + f'<c:spPr><a:solidFill><a:srgbClr val="{CHART_BAR_RGB}"/></a:solidFill></c:spPr>'
+        + f'<c:spPr><a:solidFill><a:srgbClr val="{rgb or CHART_BAR_RGB}"/></a:solidFill></c:spPr>'
         + '<c:invertIfNegative val="0"/>'
         + _data_labels_xml(data.format_code)
         + f"<c:cat><c:strRef><c:f>{escape_text(data.cat_ref)}</c:f>{_str_cache(data.categories)}</c:strRef></c:cat>"

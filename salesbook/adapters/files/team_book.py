@@ -1,0 +1,117 @@
+"""The team workbook (TEAM.xlsx of ``salesbook rollup``): Settings read from a workbook that
+may hold no lead table, and the report sheets written into it.
+
+``read_settings(path)`` reads only the Settings sheet (the team's, or any rep's book).
+``write_report(path, sheets)`` replaces the report sheets of an existing workbook with the
+guarantees of ``run`` (preflight, a user's sheet of the same name refused, every other part
+copied byte for byte, temp file renamed over the target), or, when the file does not exist,
+creates a plain workbook holding a Settings sheet and the report sheets.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from salesbook.errors import Refusal
+from salesbook.reports.model import SheetModel
+from salesbook.rules.settings import SETTINGS_SHEET_NAMES, Settings
+
+
+@dataclass
+class _NoLeads:
+    """The lead-table location of a workbook without leads: the writer rewrites no lead cell."""
+
+    claimed: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+    first_col: int = 1
+    last_col: int = 0
+    header_row: int = 0
+    last_row: int = 0
+    table_last_row: int | None = None
+    merges: tuple[str, ...] = ()
+    sheet_name: str = ""
+
+
+def read_settings(path: str | os.PathLike) -> Settings:
+    """The Settings of the workbook at ``path`` (Refusal when it is no safe workbook or has no
+    Settings sheet, SettingsError for a cell that cannot be read)."""
+    from salesbook.adapters.files.package import Package
+    from salesbook.adapters.files.preflight import preflight
+    from salesbook.adapters.files.workbook import _sheet_grid
+    from salesbook.rules.settings_sheet import settings_from_grid
+
+    path = Path(path)
+    preflight(path, for_write=False)
+    pkg = Package.open(path)
+    try:
+        name, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
+    finally:
+        pkg.close()
+    if grid is None:
+        raise Refusal(f"{path.name} has no Settings sheet ({' / '.join(SETTINGS_SHEET_NAMES)}): --settings takes a "
+                      "workbook whose Settings the team shares (a rep's book or TEAM.xlsx).", path=path)
+    return settings_from_grid(grid, sheet=name)
+
+
+def write_report(path: str | os.PathLike, sheets: Sequence[SheetModel], *, settings: Settings | None = None,
+                 force: bool = False, backup: bool = False) -> Path:
+    """Write ``sheets`` into the workbook at ``path`` (created with ``settings`` on its Settings
+    sheet when it does not exist). All or nothing; returns the path."""
+    from salesbook.adapters.files import safety
+
+    path = Path(path)
+    if path.exists():
+        safety.preflight(path, force=force, for_write=True)
+        _write(path, path, _existing_names(path, sheets), backup=backup)
+        return path
+    safety.preflight_output(path, force=force)
+    with tempfile.TemporaryDirectory(prefix="salesbook-team-") as folder:
+        base = Path(folder) / "base.xlsx"
+        _new_workbook(base, settings or Settings())
+        _write(base, path, sheets, backup=False)
+    return path
+
+
+def _existing_names(path: Path, sheets: Sequence[SheetModel]) -> list[SheetModel]:
+    """The report sheets under the names TEAM.xlsx has them already ('Team Funnel' stays so when
+    a Chinese report replaces it, 团队漏斗 stays so for an English one): each replaced in place."""
+    import dataclasses
+
+    from salesbook.adapters.files.package import Package
+    from salesbook.owned import role_of
+
+    with Package.open(path) as pkg:
+        have = {role_of(s.name): s.name for s in pkg.sheets if role_of(s.name) is not None}
+    return [dataclasses.replace(m, name=have.get(role_of(m.name), m.name)) for m in sheets]
+
+
+def _write(src: Path, target: Path, sheets: Sequence[SheetModel], *, backup: bool) -> None:
+    from salesbook.adapters.files import safety
+    from salesbook.adapters.files.writer import write_workbook
+
+    try:
+        with safety.atomic_output(target, backup=backup, like=src) as tmp:
+            write_workbook(src, tmp, _NoLeads(), sheets=list(sheets))
+    except Refusal as exc:
+        if exc.path is None:  # the writer knows the sheet, not the file: name it
+            raise Refusal(f"{target.name}: {exc.message} The workbook was not changed.", path=target,
+                          sheet=exc.sheet, detail=exc.detail) from None
+        raise
+
+
+def _new_workbook(path: Path, settings: Settings) -> None:
+    """A workbook with only a Settings sheet (the team's, editable there for the next rollup)."""
+    import xlsxwriter
+
+    from salesbook.builder.template import _Formats, _write_settings
+
+    wb = xlsxwriter.Workbook(str(path))
+    _write_settings(wb.add_worksheet(SETTINGS_SHEET_NAMES[0]), settings, _Formats(wb))
+    wb.close()
+
+
+__all__ = ["read_settings", "write_report"]

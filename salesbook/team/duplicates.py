@@ -1,0 +1,160 @@
+"""Duplicates across workbooks: the same customer in two reps' books.
+
+Each book's step gives its contact keys (``book_keys``): the e-mail address and the company +
+contact names normalised as the stale rule's duplicate check normalises them
+(``rules.keys``), sent as 64-bit hashes (``key_hash``) to keep the step's result small, and
+the phone numbers as typed. ``cross_book`` puts every book's keys
+together and numbers the phones once over all of them (phonenumbers' reading of a number may
+depend on the numbers it is compared with, so phones are keyed in one pass, as within a
+book). Two leads of *different* books with the same e-mail, phone (Phone or Mobile, either
+way round) or company + contact are duplicates across workbooks; leads of the same book are
+the book's own stale rule's business.
+
+For each such lead: the first lead of another book sharing a key (e-mail first, then phone,
+then company + contact), named "also in <owner>'s book (<Lead ID>)".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from salesbook.rules.columnar import _arrow, _text, as_text
+from salesbook.rules.keys import _email_keys, _phone_keys, name_keys
+from salesbook.rules.period import owner_keys
+
+KINDS = ("email", "phone", "person")
+_SEP = "\x1f"
+
+
+def _column(raw: pd.DataFrame, key: str) -> pd.Series:
+    s = raw[key] if key in raw else pd.Series(pd.NA, index=raw.index, dtype=pd.StringDtype("pyarrow"))
+    return _text(as_text(s) if s.dtype.kind in "Mfiub" else s)
+
+
+def book_keys(f: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """Per lead with a contact key: row, lead_id, owner, email (normalised), person (company +
+    contact, normalised), phone and mobile (as typed)."""
+    email, phone = _column(raw, "email"), _column(raw, "phone")
+    combo = _column(raw, "email_phone")
+    if combo.notna().any():  # one 'Email / Phone' column: an address when it has '@'
+        is_mail = combo.str.contains("@", regex=False).fillna(False).astype(bool)
+        email = email.fillna(combo.where(is_mail))
+        phone = phone.fillna(combo.where(~is_mail))
+    mail = pd.Series(pd.arrays.ArrowExtensionArray(_email_keys(_arrow(email))), index=f.index)
+    company = pd.Series(pd.arrays.ArrowExtensionArray(name_keys(f["company"], legal=True)), index=f.index)
+    contact = pd.Series(pd.arrays.ArrowExtensionArray(name_keys(f["contact"])), index=f.index)
+    person = (company + _SEP + contact).where(company.notna() & contact.notna())
+    mobile = _column(raw, "mobile")
+    keep = (~f["blank_row"]) & (mail.notna() | person.notna() | phone.notna() | mobile.notna())
+    at = np.flatnonzero(keep.to_numpy())
+
+    def col(s: pd.Series) -> pd.Series:
+        return s.iloc[at].astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
+
+    return pd.DataFrame({"row": f.index.to_numpy()[at].astype(np.int64), "lead_id": col(f["lead_id"]),
+                         "owner": pd.Categorical(owner_keys(f)[at]), "email": key_hash(col(mail)),
+                         "person": key_hash(col(person)), "phone": col(phone), "mobile": col(mobile)})
+
+
+def key_hash(s: pd.Series) -> np.ndarray:
+    """A normalised key (e-mail, company + contact) as a 64-bit hash, 0 for none: what a book
+    sends instead of the text (the same text gives the same hash in every process; two
+    different keys share one with a chance of 1 in 2**64)."""
+    out = np.zeros(len(s), dtype=np.uint64)
+    has = s.notna().to_numpy(dtype=bool)
+    if has.any():
+        h = pd.util.hash_array(s[has].to_numpy(dtype=object))
+        h[h == 0] = 1  # 0 means none
+        out[has] = h
+    return out
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Equal keys, equal codes; -1 for none (a hash of 0)."""
+    v = values.to_numpy(dtype=np.uint64)
+    codes, _ = pd.factorize(v)
+    codes = codes.astype(np.int64)
+    codes[v == 0] = -1
+    return codes
+
+
+def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN") -> pd.DataFrame:
+    """Every lead that shares a key with a lead of another book: book, row, lead_id, owner,
+    match (email | phone | person), and the other lead's book, lead_id, owner and row."""
+    present = [(i, fr) for i, fr in enumerate(frames) if fr is not None and len(fr)]
+    cols = ["book", "row", "lead_id", "owner", "match", "other_book", "other_lead_id", "other_owner", "other_row"]
+    if not present:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    fr_ = [fr for _, fr in present]
+    n = sum(len(fr) for fr in fr_)
+    book = np.repeat(np.array([i for i, _ in present], dtype=np.int64), [len(fr) for fr in fr_])
+
+    def strings(col: str) -> pa.Array:  # one column of every book, as one Arrow array (no pandas copy)
+        return pa.concat_arrays([_arrow(fr[col]).cast(pa.large_string()) for fr in fr_])
+
+    def hashes(col: str) -> pd.Series:
+        return pd.Series(np.concatenate([fr[col].to_numpy(dtype=np.uint64) for fr in fr_]))
+
+    rows = np.concatenate([fr["row"].to_numpy(dtype=np.int64) for fr in fr_])
+    both = pa.concat_arrays([strings("phone"), strings("mobile")])
+    typed = np.flatnonzero(both.is_valid().to_numpy(zero_copy_only=False))
+    phones = np.full(len(both), -1, dtype=np.int64)  # the blank ones left out of the one pass (half, often)
+    phones[typed] = _phone_keys(both.take(pa.array(typed)), region)
+    found = np.full(n, -1, dtype=np.int64)
+    match = np.full(n, -1, dtype=np.int64)
+    for m, codes in enumerate(([_codes(hashes("email"))], [phones[:n], phones[n:]], [_codes(hashes("person"))])):
+        other = _other_book_row(codes, book)
+        take = (other >= 0) & (found < 0)
+        found[take], match[take] = other[take], m
+    at = np.flatnonzero(found >= 0)
+    to = found[at]
+    names = np.array(books, dtype=object)
+    # Lead ID and owner only of the leads found (tens of thousands of hundreds of thousands)
+    lead_ids = pa.chunked_array([_arrow(fr["lead_id"]).cast(pa.large_string()) for fr in fr_])
+    owners = np.concatenate([np.asarray(fr["owner"], dtype=object) for fr in fr_])
+
+    def ids(idx: np.ndarray) -> np.ndarray:
+        return lead_ids.take(pa.array(idx, type=pa.int64())).to_numpy(zero_copy_only=False).astype(object)
+
+    return pd.DataFrame({
+        "book": names[book[at]], "row": rows[at], "lead_id": ids(at), "owner": owners[at],
+        "match": np.array(KINDS, dtype=object)[match[at]], "other_book": names[book[to]], "other_lead_id": ids(to),
+        "other_owner": owners[to], "other_row": rows[to]})[cols]
+
+
+def _other_book_row(columns: list[np.ndarray], book: np.ndarray) -> np.ndarray:
+    """Per row, the first row (in book, then row order) of another book sharing one of its
+    key codes (several columns share one numbering: Phone and Mobile); -1 when none."""
+    n = len(book)
+    key = np.concatenate(columns)
+    pos = np.tile(np.arange(n), len(columns))
+    has = key >= 0
+    key, pos = key[has], pos[has]
+    out = np.full(n, -1, dtype=np.int64)
+    if not len(key):
+        return out
+    order = np.lexsort((pos, key))  # by key, then row (rows are in book order)
+    key, pos = key[order], pos[order]
+    start = np.r_[True, key[1:] != key[:-1]]
+    group = np.cumsum(start) - 1
+    first = pos[start][group]  # per entry, the key's first row
+    # the key's first row in a book other than its first row's book
+    differs = book[pos] != book[first]
+    second = np.full(int(start.sum()), -1, dtype=np.int64)
+    idx = np.flatnonzero(differs)
+    if len(idx):
+        g = group[idx]
+        firsts = np.r_[True, g[1:] != g[:-1]]
+        second[g[firsts]] = pos[idx[firsts]]
+    other = np.where(book[pos] != book[first], first, second[group])
+    ok = other >= 0
+    # a row may carry several keys (phone and mobile): keep the earliest other row
+    cand = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(cand, pos[ok], other[ok])
+    out[cand != np.iinfo(np.int64).max] = cand[cand != np.iinfo(np.int64).max]
+    return out
+
+
+__all__ = ["book_keys", "cross_book", "key_hash", "KINDS"]

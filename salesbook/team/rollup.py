@@ -1,0 +1,84 @@
+"""``salesbook rollup``: select the books, run the per-workbook step on Dask, reduce, write
+the report sheets into TEAM.xlsx (the only file written), and say what happened in one line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from salesbook.errors import Refusal
+from salesbook.rules.period import PeriodError, parse_period
+from salesbook.rules.settings import Settings
+from salesbook.team.partials import BookPartial, Plan, book_partial, failed
+from salesbook.team.reduce import TeamFigures, reduce
+from salesbook.vocabulary.words import TEAM, say
+
+
+@dataclass
+class RollupResult:
+    output: Path
+    figures: TeamFigures
+    summary: str
+    exit_code: int
+    timings: dict | None = None  # seconds: start (the workers ready), books, reduce, write; per book: wall, CPU
+
+
+def plan(*, settings: Settings | None, today: dt.date | None, period: str | None) -> Plan:
+    """The day (``--today``, else the team Settings' As of, else today), the funnel's period
+    and the movement's (``--period``, else this month)."""
+    day = today or (settings.as_of if settings is not None and settings.as_of else None) or dt.date.today()
+    try:
+        p = parse_period(period, day) if period else None
+    except PeriodError as exc:  # the sentence `run --period` gives, before any book is read
+        raise Refusal(str(exc), value=period) from None
+    moves = p if p is not None else parse_period(day.strftime("%Y-%m"))
+    return Plan(settings=settings, day=day, period=p, moves=moves)
+
+
+def _task(item: tuple[str, str], plan: Plan) -> BookPartial:
+    return book_partial(item[0], plan, opened=item[1])
+
+
+def _failed(item: tuple[str, str], exc: BaseException) -> BookPartial:
+    return failed(item[0], exc)
+
+
+def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | None = None,
+           today: dt.date | None = None, period: str | None = None, workers: int = 1, scheduler: str | None = None,
+           progress: bool = True, force: bool = False, echo=None) -> RollupResult:
+    from salesbook.adapters.files import memory
+    from salesbook.adapters.files.team_book import write_report
+    from salesbook.team.cluster import map_books
+    from salesbook.team.report import sheets
+
+    output = Path(output)
+    the_plan = plan(settings=settings, today=today, period=period)
+    out_real = os.path.realpath(output)
+    inputs = [f for f in files if os.path.realpath(f) != out_real]  # TEAM.xlsx is never one of its own inputs
+    items = [(f, os.path.abspath(f) if scheduler else f) for f in inputs]
+    timings: dict = {}
+    t0 = time.perf_counter()
+    parts = map_books(partial(_task, plan=the_plan), items, workers=workers, scheduler=scheduler,
+                      progress=progress, on_error=_failed, echo=echo, timings=timings)
+    t1 = time.perf_counter()
+    region = settings.phone_region if settings is not None else "CN"
+    fig = reduce(parts, the_plan, region=region)
+    timings["book_seconds"] = [p.seconds for p in parts]
+    timings["book_cpu"] = [p.extra.get("cpu", 0.0) for p in parts]
+    n_books = len(parts)
+    del parts  # only the figures are written: the books' partial tables go before the writer's peak
+    memory.release()
+    t2 = time.perf_counter()
+    write_report(output, sheets(fig), settings=settings, force=force)
+    timings.update(books=t1 - t0, reduce=t2 - t1, write=time.perf_counter() - t2)
+    n_flagged = len(fig.flagged)
+    summary = say(TEAM, "summary", "en", ok=len(fig.books), n=n_books, f=len(fig.failed), leads=fig.leads,
+                  flagged=n_flagged, cross=len(fig.cross)) + f" → {output}."
+    return RollupResult(output, fig, summary, 2 if fig.failed else 0, timings)
+
+
+__all__ = ["rollup", "plan", "RollupResult"]

@@ -1,0 +1,89 @@
+"""salesbook.team.duplicates on hand-made key tables: the same customer in two reps' books.
+
+Each table is what one book's step returns (``book_keys``): e-mail and company + contact
+already normalised, phones as typed (numbered once over all books by ``cross_book``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from salesbook.rules.period import parse_period
+from salesbook.team.duplicates import cross_book, key_hash
+from salesbook.team.partials import BookPartial, Plan
+from salesbook.team.reduce import reduce
+from salesbook.team.report import team_cleanse
+
+COLS = ("row", "lead_id", "owner", "email", "person", "phone", "mobile")
+
+
+def keys(*rows: tuple) -> pd.DataFrame:
+    """Rows of (row, lead_id, owner, email, person, phone, mobile); None for a blank. E-mail and
+    person are hashed as ``book_keys`` sends them."""
+    out = pd.DataFrame(list(rows), columns=list(COLS))
+    for c in COLS[1:]:
+        out[c] = out[c].astype(pd.StringDtype("pyarrow")) if c != "owner" else out[c].astype(object)
+    out["email"], out["person"] = key_hash(out["email"]), key_hash(out["person"])
+    out["row"] = out["row"].astype("int64")
+    return out
+
+
+def pairs(cross: pd.DataFrame) -> set[tuple]:
+    return {(b, i, m, ob, oi) for b, i, m, ob, oi in
+            zip(cross["book"], cross["lead_id"], cross["match"], cross["other_book"], cross["other_lead_id"])}
+
+
+def test_a_duplicate_within_one_book_is_not_a_cross_book_duplicate():
+    a = keys((2, "A-1", "Li Wei", "ann@acme.com", None, None, None),
+             (3, "A-2", "Li Wei", "ann@acme.com", None, "13800138000", None),
+             (4, "A-3", "Li Wei", None, "acme\x1fannlee", "138 0013 8000", None))
+    b = keys((2, "B-1", "Bo", "bo@bolt.com", "bolt\x1fboma", "+86 139 0013 9000", None))
+    assert cross_book([a, b], ["a.xlsx", "b.xlsx"]).empty
+
+
+def test_two_books_sharing_an_email_name_each_other():
+    a = keys((2, "A-1", "Li Wei", "ann@acme.com", None, None, None),
+             (5, "A-2", "Li Wei", "cy@cask.com", None, None, None))
+    b = keys((7, "B-1", "Bo", "ann@acme.com", None, None, None))
+    cross = cross_book([a, b], ["a.xlsx", "b.xlsx"])
+    assert pairs(cross) == {("a.xlsx", "A-1", "email", "b.xlsx", "B-1"), ("b.xlsx", "B-1", "email", "a.xlsx", "A-1")}
+    at = cross.set_index("lead_id")
+    assert (at.loc["A-1", "other_owner"], at.loc["A-1", "other_row"]) == ("Bo", 7)
+    assert (at.loc["B-1", "other_owner"], at.loc["B-1", "row"]) == ("Li Wei", 7)
+
+
+def test_a_phone_in_one_book_matches_a_mobile_in_another_however_it_is_written():
+    a = keys((2, "A-1", "Li Wei", None, None, "138 0013 8000", None))
+    b = keys((2, "B-1", "Bo", None, None, None, "+86 13800138000"))
+    c = keys((2, "C-1", "Cao", None, None, "010 1234 5678", None))
+    cross = cross_book([a, b, c], ["a.xlsx", "b.xlsx", "c.xlsx"])
+    assert pairs(cross) == {("a.xlsx", "A-1", "phone", "b.xlsx", "B-1"), ("b.xlsx", "B-1", "phone", "a.xlsx", "A-1")}
+
+
+def test_company_and_contact_match_and_every_lead_of_the_pair_names_the_first_of_the_other_book():
+    # a.xlsx holds the person twice (its own stale rule's business); both point to b.xlsx's lead,
+    # and b.xlsx's lead points to the first of them.
+    a = keys((2, "A-1", "Li Wei", None, "acme\x1fannlee", None, None),
+             (3, "A-2", "Li Wei", None, "acme\x1fannlee", None, None))
+    b = keys((4, "B-1", "Bo", "other@mail.com", "acme\x1fannlee", None, None))
+    cross = cross_book([a, b], ["a.xlsx", "b.xlsx"])
+    assert pairs(cross) == {("a.xlsx", "A-1", "person", "b.xlsx", "B-1"), ("a.xlsx", "A-2", "person", "b.xlsx", "B-1"),
+                            ("b.xlsx", "B-1", "person", "a.xlsx", "A-1")}
+
+
+def test_an_email_match_wins_over_a_phone_match():
+    a = keys((2, "A-1", "Li Wei", "x@y.com", None, "13800138000", None))
+    b = keys((2, "B-1", "Bo", None, None, "13800138000", None), (3, "B-2", "Bo", "x@y.com", None, None, None))
+    at = cross_book([a, b], ["a.xlsx", "b.xlsx"]).set_index("lead_id")
+    assert (at.loc["A-1", "match"], at.loc["A-1", "other_lead_id"]) == ("email", "B-2")
+
+
+def test_the_cleanse_sheet_says_also_in_both_ways():
+    a = BookPartial("a.xlsx", keys=keys((2, "A-1", "Li Wei", "ann@acme.com", None, None, None)))
+    b = BookPartial("b.xlsx", keys=keys((9, "", "Bo", "ann@acme.com", None, None, None)))  # no Lead ID: its row
+    plan = Plan(settings=None, day=dt.date(2026, 11, 20), period=None, moves=parse_period("2026-11"))
+    model = team_cleanse(reduce([a, b], plan))
+    cross = model.blocks[1].frame.set_index("Workbook")
+    assert cross.loc["a.xlsx", "Stale Reason"] == "also in Bo's book (row 9)"
+    assert cross.loc["b.xlsx", "Stale Reason"] == "also in Li Wei's book (A-1)"
