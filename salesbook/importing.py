@@ -406,16 +406,22 @@ def _combine(earlier: pd.DataFrame | None, later: pd.DataFrame | None) -> pd.Dat
 
 
 def import_on(workbook: Workbook, exports, *, today: dt.date | None = None, dry_run: bool = False,
-              run_after: bool = True, settings: Settings | None = None):
+              run_after: bool = True, settings: Settings | None = None, blocks: tuple | None = None):
     """Merge exports into any Workbook one after the other, then Run All on the merged table unless
     ``run_after`` is False, all in one write: the input cells, the History rows and the run's
     outputs and sheets (one ``Changes``). ``exports``: the read exports, or a function of the
-    book's Settings that reads them. Returns (the Merges, the run's Result or None, the book's
-    language)."""
+    book's Settings that reads them. ``blocks``: (ImportColumn, ImportValue) lines of a preset for
+    the book's own Import blocks (--write-settings); those the blocks already map are left out.
+    Returns (the Merges, the run's Result or None, the book's language, the lines written)."""
     from salesbook import service
 
     writes = (report.HISTORY_SHEET,) + (service.sheets_written() if run_after and not dry_run else ())
     book = workbook.read(history=True, writes=writes)
+    if blocks is not None:
+        from salesbook.rules.settings_sheet import new_import_lines
+
+        blocks = new_import_lines(book.settings, *blocks)  # the book's own Settings, not --settings'
+        blocks = blocks if any(blocks) else None
     if settings is not None:
         service.use_settings(book, settings)
     if callable(exports):
@@ -434,19 +440,20 @@ def import_on(workbook: Workbook, exports, *, today: dt.date | None = None, dry_
             history.append(result.history)
         apply_merge(book, result)
     if dry_run:
-        return merges, None, book.language
+        return merges, None, book.language, blocks
     appends = []
     if history:
         appends.append(report.history_rows(pd.concat(history, ignore_index=True), book.language, header))
     if not run_after:
-        if inputs is not None:
-            workbook.commit(Changes("import", language=book.language, appends=appends, inputs=inputs))
-        return merges, None, book.language
+        if inputs is not None or blocks is not None:
+            workbook.commit(Changes("import", language=book.language, appends=appends, inputs=inputs,
+                                    import_blocks=blocks))
+        return merges, None, book.language, blocks
     ev = service.evaluate_book(book, today=today)
     book.leads = book.history_rows = None  # graded: the input table is not needed for writing
     target = workbook.commit(Changes("import", ev.written, ev.outputs, ev.language, ev.sheets,
-                                     [*appends, *ev.appends], inputs=inputs))
-    return merges, service.result_of(book, ev, target), book.language
+                                     [*appends, *ev.appends], inputs=inputs, import_blocks=blocks))
+    return merges, service.result_of(book, ev, target), book.language, blocks
 
 
 # --------------------------------------------------------------------------- the command
@@ -475,21 +482,31 @@ def import_files(exports, into, *, preset: str | None = None, dry_run: bool = Fa
     staged: Path | None = None
     try:
         src = into
-        if write_settings and into.exists():
-            raise Refusal(say(IMPORT, "write_settings_existing", "en", name=into.name, preset=preset), path=into)
+        blocks = laid_out = None
+        if write_settings:
+            from salesbook.adapters.exports import preset_blocks
+
+            blocks = preset_blocks(preset)
         if not into.exists():
             if into.suffix.lower() != ".xlsx":
                 raise Refusal(say(IMPORT, "new_book_xlsx", "en", name=into.name), path=into)
             src = staged = create_temp(Path(os.path.realpath(into)).parent, into.name)
             plain_book(src, _with_preset(team, preset) if write_settings else team)
+            blocks, laid_out = None, blocks  # the new book's Settings sheet has them all
 
         def read(settings: Settings):
             return read_exports(exports, settings=team if team is not None else settings, preset=preset)
 
         output = None if src == into or dry_run else into
         with FileWorkbook(src, output=output, backup=backup, force=force, for_write=not dry_run) as wb:
-            merges, ran, lang = import_on(wb, read, today=today, dry_run=dry_run, run_after=run_after, settings=team)
+            merges, ran, lang, added = import_on(wb, read, today=today, dry_run=dry_run, run_after=run_after,
+                                                 settings=team, blocks=blocks)
         lines: list[str] = []
+        added = laid_out or added
+        if write_settings:
+            cols, vals = added or ((), ())
+            lines.append(say(IMPORT, "would_write_settings" if dry_run else "wrote_settings", lang,
+                             n=len(cols) + len(vals), preset=preset, columns=len(cols), values=len(vals)))
         for k, result in enumerate(merges):
             if dry_run:
                 lines += result.changes
@@ -501,7 +518,7 @@ def import_files(exports, into, *, preset: str | None = None, dry_run: bool = Fa
         if ran is not None:
             lines += ran.lines + [ran.summary]
             exit_code, written = ran.exit_code, into
-        elif not dry_run and any(not m.empty for m in merges):
+        elif not dry_run and (any(not m.empty for m in merges) or added):
             written = into
         return service.Result(into, merges[-1].summary(lang, dry_run), exit_code, lines=lines, output=written)
     finally:

@@ -65,12 +65,14 @@ def write_workbook(
     delete_rows: Sequence[int] = (),
     render=None,
     inputs=None,
+    import_blocks=None,
 ) -> None:
     """Write ``src`` with the changes to ``dst`` (a path; the caller makes it atomic).
     ``inputs``: an import's input cells (``import_rows.InputEdits``), never with deleted rows. With
     output columns (the run after the import, on the merged table: their values cover the rows the
     import appends too) the Leads part is read once, its input cells edited and its output columns
-    written in one pass."""
+    written in one pass. ``import_blocks``: (ImportColumn, ImportValue) lines added to the Settings
+    sheet's Import blocks (``settings_blocks``)."""
     if inputs is not None and delete_rows:
         raise ValueError("an import's input cells are written without deleted rows")
     if os.path.exists(dst) and os.path.exists(src) and os.path.samefile(src, dst):
@@ -89,6 +91,10 @@ def write_workbook(
             _check_deleted_rows(loc, rows)
             claim(pkg, [n for n in [m.name for m in sheets] + [a.name for a in appends]  # a user's Funnel is
                         if n not in loc.claimed])  # never touched (the service looked when reading)
+            if import_blocks is not None and any(import_blocks):
+                from salesbook.adapters.files.settings_blocks import write_import_lines
+
+                write_import_lines(pkg, writer, *import_blocks)
             importing = inputs is not None and len(inputs.values)
             after = _grown(loc, inputs) if importing else loc  # the table once the import's rows are in
             owned = owned_columns(after, columns, pkg)
