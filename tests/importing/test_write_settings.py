@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
@@ -121,13 +122,16 @@ def test_the_blocks_own_lines_are_kept_and_win(tmp_path):
     assert ["Stage", "closedlost", "Closed Lost"] in vals
 
 
-def test_rows_that_something_refers_to_are_not_moved(tmp_path):
+@pytest.mark.parametrize("cell, formula, said", [("H112", "=A110&B110", "a formula in row 112"),
+                                                  ("H5", "=A115", "the formula A115")])
+def test_rows_that_something_refers_to_are_not_moved(tmp_path, cell, formula, said):
     def formula_below(ws):
-        ws["H112"] = "=A110&B110"
+        ws[cell] = formula
 
     book = _book(tmp_path, formula_below)
     before = book.read_bytes()
     r = invoke("import", _export(tmp_path), "--into", book, "--preset", "hubspot", "--write-settings")
     assert r.exit_code == 2, r.output
-    assert "a formula in row 112" in r.output and "Insert" in r.output and "Pipeline.xlsx" in r.output
+    assert said in r.output and "Insert 9 rows inside the block (above row 107)" in r.output, r.output
+    assert "Pipeline.xlsx" in r.output
     assert book.read_bytes() == before

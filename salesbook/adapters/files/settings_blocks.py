@@ -114,6 +114,9 @@ def _what_refers(pkg, info, xml: bytes, at: int) -> str | None:
             stop = body.find(b"</" + m.group(1) + b"row>", m.end())
             if re.search(rb"<(?:[A-Za-z_][\w.-]*:)?f\b", body[m.end(): stop if stop >= 0 else len(body)]):
                 return f"a formula in row {int(r.group(2))}"
+    for f in re.finditer(rb"<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*>([^<]*)<", body):  # formulas above reaching below
+        if any(int(r) >= at for r in re.findall(rb"\$?[A-Z]{1,3}\$?(\d+)", f.group(1))):
+            return f"the formula {f.group(1)[:40].decode('utf-8', 'replace')}"
     for ref in re.findall(rb'\s(?:s?qref|ref)="([^"]+)"', tail) + re.findall(rb"<(?:\w+:)?sqref>([^<]+)<", tail):
         for part in ref.decode().split():
             try:
