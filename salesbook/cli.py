@@ -308,7 +308,8 @@ def batch(paths, workers, only, today, backup, force, no_progress, settings_book
 @click.option("--dry-run", is_flag=True, help="Only print the counts and the first changes; write nothing.")
 @click.option("--no-run", is_flag=True, help="Merge only; do not Run All afterwards.")
 @click.option("--write-settings", is_flag=True,
-              help="With --preset: write the preset's mapping into BOOK's Settings (Import columns, Import values).")
+              help="With --preset: write the preset's mapping into BOOK's Settings (Import columns, Import values); "
+                   "lines already there are kept.")
 @_today
 @_settings
 @_backup

@@ -7,17 +7,16 @@ kept and counted. A stage change adds a History row (dated the export's last-sta
 when mapped, else the import date) and sets Stage Since; a new lead gets its first History row and
 Stage Since, so its days in stage count from the first time salesbook saw the stage.
 
-``import_on`` does that over any Workbook (one write: the input cells and the History rows), then
-Run All. ``import_files`` is the command: every export is read first, the book is changed in a
-staging copy beside it (export after export, then the run) and only the finished copy replaces
-it, so a refusal or a crash at any step leaves the book as it was.
+``import_on`` does that over any Workbook: the book is read once, the exports are merged one after
+the other into its table in memory (``apply_merge``), Run All evaluates the merged table, and one
+``Changes`` (input cells, History rows, the run's outputs and sheets) is written all or nothing.
+``import_files`` is the command over a file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,7 +167,7 @@ def merge(book: LeadBook, export, *, today: dt.date) -> Merge:
     first = pd.Series(first.index, index=first.to_numpy()).groupby(level=0).first()  # Lead ID -> its first row
     at = ids.map(first)
     known = at.notna().to_numpy()
-    out.absent = int((~first.index.isin(ids.to_numpy())).sum())
+    out.absent = len(first) - int(known.sum())  # the export's Lead IDs are unique (refused otherwise)
 
     keys = [k for k in frame.columns if k in _INPUT_KEYS and k != "lead_id"]
     in_book = [k for k in keys if k in raw.columns]
@@ -304,30 +303,157 @@ def _show(v) -> str:
     return "(blank)" if v is None or (not isinstance(v, str) and pd.isna(v)) or str(v).strip() == "" else str(v)
 
 
+# --------------------------------------------------------------------------- the merged table in memory
+
+
+_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+
+
+def as_read(values: pd.Series) -> pd.Series:
+    """The text each written value reads back as (``Changes.inputs`` → LeadBook.leads): a text as
+    it is (without the characters a cell cannot hold), '' blank, a date as ``2026-11-09`` (a time
+    as ``2026-11-09 13:45:00``), a number as its digits up to nine decimals (``2500.5``, ``3000``).
+    A column at a time, no Python step per cell."""
+    obj = values.to_numpy(dtype=object)
+    out = pd.Series(np.full(len(obj), np.nan, dtype=object), index=values.index, dtype=object)
+    kinds = pd.Series(obj, dtype=object).map(type).to_numpy()
+    is_str = np.isin(kinds, [str, np.str_])
+    texts = pd.Series(obj[is_str], dtype="string")
+    texts = texts.str.replace(_ILLEGAL, "", regex=True).str.slice(0, 32767)
+    out[is_str] = texts.where(texts != "").to_numpy(dtype=object, na_value=np.nan)
+    is_date = np.isin(kinds, [pd.Timestamp, dt.datetime, dt.date, np.datetime64])
+    if is_date.any():
+        d = pd.to_datetime(pd.Series(obj[is_date]))
+        day = d.dt.strftime("%Y-%m-%d")
+        timed = (d != d.dt.normalize()).to_numpy()
+        if timed.any():
+            day[timed] = d[timed].dt.strftime("%Y-%m-%d %H:%M:%S")
+        out[is_date] = day.to_numpy(dtype=object)
+    is_num = ~is_str & ~is_date & pd.notna(obj)
+    if is_num.any():
+        n = pd.Series(np.char.mod("%.9f", obj[is_num].astype(float)), dtype="string")
+        n = n.str.rstrip("0").str.rstrip(".").replace("-0", "0")
+        out[is_num] = n.to_numpy(dtype=object)
+    return out
+
+
+def apply_merge(book: LeadBook, result: Merge) -> None:
+    """``book`` as it reads once ``result`` is written: its lead table with the input cells and the
+    new rows, its History rows with the new ones. The run after the import evaluates this, so the
+    book is read once and written once (docs/performance.md)."""
+    leads = book.leads
+    if result.inputs is not None and len(result.inputs):
+        attrs = dict(leads.attrs)
+        first = int(book.loc.header_row) + 1
+        last = max(int(leads.index.max()) if len(leads) else first - 1, int(result.inputs.index.max()))
+        if last >= first + len(leads):
+            leads = leads.reindex(pd.RangeIndex(first, last + 1))
+        from salesbook.rules.schema import match_headers
+
+        found = match_headers(list(leads.columns))
+        for key in result.inputs.columns:
+            if key not in found:
+                continue
+            v = result.inputs[key]
+            keep = pd.isna(v.to_numpy(dtype=object))
+            if keep.all():
+                continue
+            col = leads.columns[found[key]]
+            written = as_read(v[~keep])
+            column = leads[col].copy()
+            column.loc[written.index] = written.to_numpy(dtype=object)
+            leads[col] = column
+        leads.attrs.update(attrs)
+        book.leads = leads
+    if result.history is not None:
+        book.history_rows = _history_grid(book.history_rows, result.history, book.language)
+
+
+def _history_grid(grid: list[list[object]] | None, history: pd.DataFrame, lang: str) -> list[list[object]]:
+    """The History sheet's cells (as read) with ``history``'s rows below them, under its header."""
+    from salesbook.rules.schema import norm
+
+    rows = report.history_rows(history, lang, grid[0] if grid else None).frame
+    header = list(grid[0]) if grid else list(rows.columns)
+    at = {norm(h): i for i, h in enumerate(header)}
+    width = len(header)
+    body = np.full((len(rows), width), None, dtype=object)
+    for name in rows.columns:
+        i = at.get(norm(name))
+        if i is None:
+            continue
+        col = rows[name]
+        if pd.api.types.is_datetime64_any_dtype(col.dtype):
+            values = np.array(col.dt.date.to_numpy(dtype=object), dtype=object)
+        else:
+            values = col.to_numpy(dtype=object)
+            values = np.where(pd.Series(values).isin([""]).to_numpy(), None, values)
+        body[:, i] = values
+    return [header, *(grid[1:] if grid else []), *body.tolist()]
+
+
+def _combine(earlier: pd.DataFrame | None, later: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The input cells of two exports imported one after the other: the later one's where it
+    writes a cell, the earlier one's elsewhere."""
+    if earlier is None or not len(earlier):
+        return later
+    if later is None or not len(later):
+        return earlier
+    return later.combine_first(earlier).astype(object)
+
+
 # --------------------------------------------------------------------------- over the port
 
 
-def import_on(workbook: Workbook, export, *, today: dt.date | None = None, dry_run: bool = False,
-              run_after: bool = True, settings: Settings | None = None):
-    """Merge one export into any Workbook (one write: input cells and History rows), then Run All
-    unless ``run_after`` is False. Returns (Merge, the run's Result or None, the book's language)."""
+def import_on(workbook: Workbook, exports, *, today: dt.date | None = None, dry_run: bool = False,
+              run_after: bool = True, settings: Settings | None = None, blocks: tuple | None = None):
+    """Merge exports into any Workbook one after the other, then Run All on the merged table unless
+    ``run_after`` is False, all in one write: the input cells, the History rows and the run's
+    outputs and sheets (one ``Changes``). ``exports``: the read exports, or a function of the
+    book's Settings that reads them. ``blocks``: (ImportColumn, ImportValue) lines of a preset for
+    the book's own Import blocks (--write-settings); those the blocks already map are left out.
+    Returns (the Merges, the run's Result or None, the book's language, the lines written)."""
     from salesbook import service
 
-    book = workbook.read(history=True, writes=(report.HISTORY_SHEET,))
+    writes = (report.HISTORY_SHEET,) + (service.sheets_written() if run_after and not dry_run else ())
+    book = workbook.read(history=True, writes=writes)
+    if blocks is not None:
+        from salesbook.rules.settings_sheet import new_import_lines
+
+        blocks = new_import_lines(book.settings, *blocks)  # the book's own Settings, not --settings'
+        blocks = blocks if any(blocks) else None
     if settings is not None:
         service.use_settings(book, settings)
+    if callable(exports):
+        exports = exports(book.settings)
     day = book.settings.resolve_today(today) or dt.date.today()
-    result = merge(book, export, today=day)
-    if not dry_run and not result.empty:
-        appends = []
+    header = book.history_rows[0] if book.history_rows else None  # None: History is new
+    merges: list[Merge] = []
+    inputs, history = None, []
+    for export in exports:
+        result = merge(book, export, today=day)
+        merges.append(result)
+        if result.empty:
+            continue
+        inputs = _combine(inputs, result.inputs)
         if result.history is not None:
-            appends.append(report.history_rows(result.history, book.language,
-                                               book.history_rows[0] if book.history_rows else None))
-        workbook.commit(Changes("import", language=book.language, appends=appends, inputs=result.inputs))
-    ran = None
-    if run_after and not dry_run:
-        ran = service.run_on(workbook, today=today, settings=settings)
-    return result, ran, book.language
+            history.append(result.history)
+        apply_merge(book, result)
+    if dry_run:
+        return merges, None, book.language, blocks
+    appends = []
+    if history:
+        appends.append(report.history_rows(pd.concat(history, ignore_index=True), book.language, header))
+    if not run_after:
+        if inputs is not None or blocks is not None:
+            workbook.commit(Changes("import", language=book.language, appends=appends, inputs=inputs,
+                                    import_blocks=blocks))
+        return merges, None, book.language, blocks
+    ev = service.evaluate_book(book, today=today)
+    book.leads = book.history_rows = None  # graded: the input table is not needed for writing
+    target = workbook.commit(Changes("import", ev.written, ev.outputs, ev.language, ev.sheets,
+                                     [*appends, *ev.appends], inputs=inputs, import_blocks=blocks))
+    return merges, service.result_of(book, ev, target), book.language, blocks
 
 
 # --------------------------------------------------------------------------- the command
@@ -344,70 +470,60 @@ def import_files(exports, into, *, preset: str | None = None, dry_run: bool = Fa
                  today: dt.date | None = None, settings_path=None, backup: bool = False, force: bool = False,
                  write_settings: bool = False):
     """`salesbook import EXPORT… --into BOOK`. Returns a service.Result: ``lines`` the earlier
-    exports' lines and the run's, ``summary`` the last export's line."""
+    exports' lines and the run's, ``summary`` the last export's line. The book is read once and
+    written once (atomically: a refusal or a crash at any step leaves it as it was); a new book is
+    made in a staging file beside it first."""
     from salesbook import service
     from salesbook.adapters.files.workbook import FileWorkbook, read_settings
     from salesbook.atomic import create_temp, remove_quietly
 
     into = Path(into)
     team = read_settings(settings_path) if settings_path else None
-    staged: list[Path] = []
-
-    def stage() -> Path:
-        p = create_temp(Path(os.path.realpath(into)).parent, into.name)
-        staged.append(p)
-        return p
-
+    staged: Path | None = None
     try:
         src = into
-        if write_settings and into.exists():
-            raise Refusal(say(IMPORT, "write_settings_existing", "en", name=into.name, preset=preset), path=into)
+        blocks = laid_out = None
+        if write_settings:
+            from salesbook.adapters.exports import preset_blocks
+
+            blocks = preset_blocks(preset)
         if not into.exists():
             if into.suffix.lower() != ".xlsx":
                 raise Refusal(say(IMPORT, "new_book_xlsx", "en", name=into.name), path=into)
-            src = stage()
+            src = staged = create_temp(Path(os.path.realpath(into)).parent, into.name)
             plain_book(src, _with_preset(team, preset) if write_settings else team)
-        elif not dry_run:
-            from salesbook.adapters.files import safety
+            blocks, laid_out = None, blocks  # the new book's Settings sheet has them all
 
-            safety.preflight(into, force=force)  # open in Excel, read-only...: refused before any work
-        book_settings = team if team is not None else read_settings(src)  # its Settings sheet only
-        read = read_exports(exports, settings=book_settings, preset=preset)
+        def read(settings: Settings):
+            return read_exports(exports, settings=team if team is not None else settings, preset=preset)
+
+        output = None if src == into or dry_run else into
+        with FileWorkbook(src, output=output, backup=backup, force=force, for_write=not dry_run) as wb:
+            merges, ran, lang, added = import_on(wb, read, today=today, dry_run=dry_run, run_after=run_after,
+                                                 settings=team, blocks=blocks)
         lines: list[str] = []
-        summaries: list[str] = []
-        exit_code = service.EXIT_OK
-        for k, export in enumerate(read):
-            last = k == len(read) - 1
-            dst = None if dry_run else stage()
-            with FileWorkbook(src, output=dst, for_write=False, force=force) as wb:
-                result, _, lang = import_on(wb, export, today=today, dry_run=dry_run, run_after=False, settings=team)
+        added = laid_out or added
+        if write_settings:
+            cols, vals = added or ((), ())
+            lines.append(say(IMPORT, "would_write_settings" if dry_run else "wrote_settings", lang,
+                             n=len(cols) + len(vals), preset=preset, columns=len(cols), values=len(vals)))
+        for k, result in enumerate(merges):
             if dry_run:
                 lines += result.changes
-            elif not result.empty:
-                src = dst
             if result.left_out:
                 lines.append(say(IMPORT, "left_out", lang, columns=", ".join(result.left_out)))
-            summaries.append(result.summary(lang, dry_run))
-            if not last:
-                lines.append(summaries[-1])
-        output = None
-        if not dry_run:
-            if run_after:
-                with FileWorkbook(src, output=into, backup=backup, force=force) as wb:
-                    ran = service.run_on(wb, today=today, settings=team)
-                lines += ran.lines + [ran.summary]
-                exit_code = ran.exit_code
-                output = into
-            elif src != into:
-                from salesbook.adapters.files import safety
-
-                with safety.atomic_output(into, backup=backup, like=into if into.exists() else None) as tmp:
-                    shutil.copyfile(src, tmp)
-                output = into
-        return service.Result(into, summaries[-1], exit_code, lines=lines, output=output)
+            if k < len(merges) - 1:
+                lines.append(result.summary(lang, dry_run))
+        exit_code, written = service.EXIT_OK, None
+        if ran is not None:
+            lines += ran.lines + [ran.summary]
+            exit_code, written = ran.exit_code, into
+        elif not dry_run and (any(not m.empty for m in merges) or added):
+            written = into
+        return service.Result(into, merges[-1].summary(lang, dry_run), exit_code, lines=lines, output=written)
     finally:
-        for p in staged:
-            remove_quietly(p)
+        if staged is not None:
+            remove_quietly(staged)
 
 
 def _with_preset(settings: Settings | None, preset: str) -> Settings:
@@ -427,4 +543,4 @@ def plain_book(path: Path, settings: Settings | None = None) -> Path:
     return new_book(path, None, settings)
 
 
-__all__ = ["Merge", "merge", "import_on", "import_files", "read_exports", "plain_book"]
+__all__ = ["Merge", "merge", "as_read", "apply_merge", "import_on", "import_files", "read_exports", "plain_book"]

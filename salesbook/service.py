@@ -81,10 +81,26 @@ def run_on(workbook: Workbook, *, only=None, today: dt.date | None = None, setti
     commands = parse_only(only)
     book = workbook.read(history="funnel" in commands, writes=_sheets_written(commands))
     use_settings(book, settings)
-    ev = engine.evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows, only=commands,
-                  lang=book.language, period=check_period(period, book.settings.resolve_today(today)))
+    ev = evaluate_book(book, only=commands, today=today, period=period)
     book.leads = book.history_rows = None  # graded: the input table is not needed for writing
     target = workbook.commit(Changes("run", ev.written, ev.outputs, ev.language, ev.sheets, ev.appends))
+    return result_of(book, ev, target)
+
+
+def sheets_written(only=None) -> tuple[str, ...]:
+    """The add-in's sheets a run of ``only`` (every command when None) may write."""
+    return _sheets_written(parse_only(only))
+
+
+def evaluate_book(book: LeadBook, *, only=None, today: dt.date | None = None, period=None) -> Evaluation:
+    """The run's evaluation of a book as read (or as merged in memory by an import)."""
+    return engine.evaluate(book.leads, book.settings, today=today, history_rows=book.history_rows,
+                           only=parse_only(only), lang=book.language,
+                           period=check_period(period, book.settings.resolve_today(today)))
+
+
+def result_of(book: LeadBook, ev: Evaluation, target) -> Result:
+    """The run's Result: its summary, exit code and problem lines."""
     return Result(book.path, ev.summary, _exit_code(ev.problems), ev.problems, ev, target,
                   lines=_problem_lines(book, ev.problems))
 

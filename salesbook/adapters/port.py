@@ -43,10 +43,15 @@ class Changes:
     lead rows (Excel row numbers) to delete. ``command`` names the service command that made
     them (run, check, archive, import), for an adapter's progress messages.
 
-    ``inputs`` (import only, alone with ``appends``): input cells to write, index = Excel rows
+    ``inputs`` (import only, never with ``delete_rows``): input cells to write, index = Excel rows
     (rows below the table's last row are new leads: the table grows over them), columns = input
     keys of the table; None/NaN keeps the cell, ``""`` empties it, a str, number or Timestamp is
-    written (a date as a date). Nothing else in those rows changes."""
+    written (a date as a date). Nothing else in those rows changes. With ``written`` (the run
+    after the import), the outputs were computed on the table as it is once the inputs are in:
+    their rows include the new leads.
+
+    ``import_blocks`` (import --write-settings): (ImportColumn lines, ImportValue lines) added to
+    the Import blocks of the book's Settings sheet; nothing else there changes."""
 
     command: str = "run"
     written: Sequence[str] = ()
@@ -56,6 +61,7 @@ class Changes:
     appends: Sequence[AppendRows] = ()
     delete_rows: Sequence[int] = ()
     inputs: pd.DataFrame | None = None
+    import_blocks: tuple | None = None
 
 
 class Workbook(Protocol):

@@ -693,3 +693,56 @@ def _import_what(key: str, settings: Settings) -> str:
         return "Open or a won or lost stage (" + ", ".join(s.name for s in settings.stages if s.kind != OPEN) + ")"
     return f"a {key.capitalize()} value of the BANT points block (" + \
         ", ".join(c.value for c in settings.bant[key]) + ")"
+
+
+# ---------------------------------------------------------------------------
+# Lines added to the Import blocks (salesbook import --preset NAME --write-settings)
+# ---------------------------------------------------------------------------
+
+
+def new_import_lines(settings: Settings, columns, values) -> tuple[tuple, tuple]:
+    """The lines of ``columns`` (ImportColumn) and ``values`` (ImportValue) the Import blocks of
+    ``settings`` do not map yet: a column the Import columns block names is left as it is (its
+    lines win), an export value of a column the Import values block maps is left too."""
+    mapped = {c.key for c in settings.import_columns}
+    known = {(v.key, norm(v.value)) for v in settings.import_values}
+    cols = tuple(c for c in columns if c.key not in mapped)
+    vals, seen = [], set(known)
+    for v in values:
+        if (v.key, norm(v.value)) not in seen:
+            seen.add((v.key, norm(v.value)))
+            vals.append(v)
+    return cols, tuple(vals)
+
+
+@dataclass
+class BlockPlace:
+    """Where lines go in an Import block (0-based grid rows and columns): ``first_free`` is the
+    row after its last line, ``room`` how many lines fit before the blank row that parts it from
+    the next block (None: it is the last block, lines may go on down), ``columns`` the block's
+    columns by key (column, header / column, value, to)."""
+
+    key: str
+    first_free: int
+    room: int | None
+    columns: dict[str, int]
+
+
+def import_block_place(rows: list[list[object]] | None, block: str, sheet: str = SETTINGS_SHEET) -> BlockPlace | None:
+    """Where new lines of the ``block`` (import_columns or import_values) go on a Settings sheet
+    (its cells as a reader gives them); None when the sheet has no such block."""
+    if not rows:
+        return None
+    grid = _Grid([list(r) for r in rows], sheet)
+    spans = _blocks(grid)
+    if block not in spans:
+        return None
+    _, end = spans[block]
+    cols, lines = _import_table(grid, spans[block], block)
+    header_r, _, _ = _table(grid, spans[block])
+    if header_r >= end or None in cols.values():
+        return None
+    first_free = (lines[-1] if lines else header_r) + 1
+    followed = end < len(grid.rows)  # another block's title below: keep the blank row above it
+    room = max(0, end - 1 - first_free) if followed else None
+    return BlockPlace(block, first_free, room, cols)

@@ -266,12 +266,26 @@ IMPORT: Words = {
                       "of {stages}) or add it to Stages, then import again.",
                       "{name} 第 {row} 行“{header}”列：“{value}”不是设置中的阶段（共 {n:,} 行；另有 {others:,} 个未知阶段）。"
                       "请在设置的“导入值”中映射（阶段 | {value} | {stages} 之一）或把它加入阶段，然后重新导入。"),
-    "write_settings_existing": ("{name} exists: --write-settings writes the {preset} mapping into the Settings of "
-                                "the new book an import creates. For an existing book, import once into a new "
-                                "book with --write-settings and copy its Import columns and Import values blocks "
-                                "into {name}'s Settings sheet.",
-                                "{name} 已存在：--write-settings 只把 {preset} 映射写入导入新建的工作簿的设置。对已有工作簿，"
-                                "请先用 --write-settings 导入到一个新工作簿，再把其“导入列”和“导入值”块复制到 {name} 的设置表。"),
+    "wrote_settings": ("Wrote {n:,} lines of the {preset} preset into the Settings sheet ({columns:,} Import columns, "
+                       "{values:,} Import values; lines already there kept)",
+                       "已把 {preset} 预设的 {n:,} 行写入设置表（导入列 {columns:,} 行，导入值 {values:,} 行；已有的行保留）"),
+    "would_write_settings": ("Would write {n:,} lines of the {preset} preset into the Settings sheet ({columns:,} "
+                             "Import columns, {values:,} Import values)",
+                             "将把 {preset} 预设的 {n:,} 行写入设置表（导入列 {columns:,} 行，导入值 {values:,} 行）"),
+    "no_settings_sheet": ("{name} has no Settings sheet to write the preset's mapping into (--write-settings); add "
+                          "one (salesbook excel upgrade) or import without --write-settings.",
+                          "{name} 没有可写入预设映射的设置表（--write-settings）；请先添加设置表（salesbook excel upgrade），"
+                          "或不带 --write-settings 导入。"),
+    "no_import_block": ("{name}: the sheet '{sheet}' has no {block} block (its title in column A, its header below "
+                        "it) to write the preset's mapping into (--write-settings); add the block or import without "
+                        "--write-settings.",
+                        "{name}：设置表“{sheet}”中没有“{block}”块（A 列的标题及其下方的表头），无法写入预设映射"
+                        "（--write-settings）；请添加该块，或不带 --write-settings 导入。"),
+    "settings_no_room": ("{name}: the preset's lines do not fit in the Import blocks of the sheet '{sheet}', and the "
+                         "rows below cannot be moved down because {what} refers to them. Insert {k:,} rows inside "
+                         "the block (above row {row}), then import again.",
+                         "{name}：预设的行放不进设置表“{sheet}”的导入块，而下方的行因被{what}引用而不能下移。"
+                         "请在该块内（第 {row} 行之上）插入 {k:,} 行，然后重新导入。"),
     "new_book_xlsx": ("{name} does not exist, and salesbook creates new pipeline workbooks as .xlsx only: name the "
                       "new book NAME.xlsx.",
                       "{name} 不存在，salesbook 只能新建 .xlsx 工作簿：请把新工作簿命名为 NAME.xlsx。"),

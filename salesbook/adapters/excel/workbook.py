@@ -54,7 +54,7 @@ class LiveWorkbook:
         return self._confirm(book, rows) if self._confirm is not None else None
 
     def commit(self, changes: Changes) -> Path | None:
-        if changes.inputs is not None:  # the import is a command-line command (docs/spec.md §3, Import)
+        if changes.inputs is not None or changes.import_blocks:  # the import is a command-line command (docs/spec.md §3, Import)
             raise Refusal("Importing a CRM export into an open workbook is not possible from Excel: close the "
                           "workbook and run salesbook import EXPORT --into BOOK from the command line.")
         if changes.delete_rows:

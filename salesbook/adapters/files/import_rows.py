@@ -115,15 +115,33 @@ class ImportRewriter:
         self.close = b"</" + p + b"row>"
         self.cols = list(range(self.loc.first_col, self.loc.last_col + 1))
         self.next_i = 0  # next edit (position in self.rows) not yet written
+        self.row_r = b"<" + self.p + b'row r="'
+        self.c_r = b"<" + self.p + b'c r="'
+        self.c_close = b"</" + self.p + b"c>"
+        self.letters = {c: col_letter(c).encode() for c in self.cols}
+        self.template_seen = False
 
     # -- driver --------------------------------------------------------------------------------
 
     def rewrite(self, chunks: Iterator[bytes], write: Callable[[bytes], None]) -> None:
-        with gc_paused():
-            self._rewrite(chunks, write)
+        for block in self.stream(chunks):
+            write(block)
 
-    def _rewrite(self, chunks: Iterator[bytes], write: Callable[[bytes], None]) -> None:
-        out = Output(write)
+    def stream(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """The rewritten part as blocks of bytes, as ``chunks`` are read: the Leads rewrite of the
+        run after the import reads them as its source (one pass over the part for both)."""
+        done: list[bytes] = []
+        out = Output(done.append)
+        with gc_paused():
+            for _ in self._rewrite(chunks, out):
+                if done:
+                    yield from done
+                    done.clear()
+            out.flush()
+            yield from done
+
+    def _rewrite(self, chunks: Iterator[bytes], out: Output) -> Iterator[None]:
+        """Writes into ``out``; yields after each region so the caller can pass the output on."""
         it = iter(chunks)
         sd = re.compile(rb"<(" + _NAME + rb":)?sheetData\b[^>]*?(/?)>")
         buf = b""
@@ -156,16 +174,18 @@ class ImportRewriter:
                     cut += len(self.close)
                     self._region(buf[:cut], out)
                     buf = buf[cut:]
+                    yield
                 chunk = next(it, None)
                 if chunk is None:
                     raise Refusal(f"The sheet '{self.loc.sheet_name}' ends before its cell data does; it is damaged.",
                                   path=self.path, sheet=self.loc.sheet_name)
                 buf += chunk
         out.add(self._tail(tail))
-        out.flush()
 
     def _region(self, region: bytes, out: Output) -> None:
         """Complete rows: copied as they are, but the edited ones; absent edited rows inserted."""
+        if self._region_direct(region, out):
+            return
         pos = 0
         rows, n_edits = self.rows, len(self.rows)
         for m in self.row_re.finditer(region):
@@ -179,21 +199,60 @@ class ImportRewriter:
                 out.add(self._fresh_until(n))
                 pos = m.start()
                 if self.next_i < n_edits and rows[self.next_i] == n:
-                    if m.group(2):
-                        end, body = m.end(), None
-                    else:
-                        end = region.index(self.close, m.end())
-                        body = region[m.end(): end]
-                        end += len(self.close)
-                    out.add(self._edit_row(m.group(0), body, n, self.next_i))
-                    self.next_i += 1
-                    pos = end
+                    pos = self._emit_row(region, m, n, out)
         out.add(region[pos:])
+
+    def _emit_row(self, region: bytes, m: re.Match, n: int, out: Output) -> int:
+        """The edited row ``n`` whose tag is ``m``; returns where the region goes on after it."""
+        if m.group(2):
+            end, body = m.end(), None
+        else:
+            end = region.index(self.close, m.end())
+            body = region[m.end(): end]
+            end += len(self.close)
+        out.add(self._edit_row(m.group(0), body, n, self.next_i))
+        self.next_i += 1
+        return end
+
+    def _region_direct(self, region: bytes, out: Output) -> bool:
+        """The common layout (every row tag starts ``<row r="n"``, every edited row present in the
+        XML, no rows below the table): jump from edited row to edited row with ``bytes.find``
+        instead of reading every row tag. False when the region does not fit (then row by row)."""
+        head = self.row_r
+        tags = region.count(head)
+        if not tags or tags != region.count(b"<" + self.p + b"row"):
+            return False
+        at = region.rfind(head) + len(head)
+        last_n = int(region[at: region.index(b'"', at)])
+        if last_n > self.old_last:
+            return False
+        rows, i = self.rows, self.next_i
+        stop = int(np.searchsorted(rows, last_n, side="right"))
+        found = []
+        pos = 0
+        for n in rows[i:stop].tolist():
+            k = region.find(head + b'%d"' % n, pos)
+            if k < 0:
+                return False
+            found.append((n, k))
+            pos = k + 1
+        if not self.template_seen and self.old_last <= last_n:
+            k = region.find(head + b'%d"' % self.old_last)
+            if k >= 0:
+                self._template(region, self.row_re.match(region, k))
+        pos = 0
+        for n, k in found:
+            out.add(region[pos:k])
+            pos = self._emit_row(region, self.row_re.match(region, k), n, out)
+        out.add(region[pos:])
+        self.last_seen = last_n
+        return True
 
     # -- rows in the XML -------------------------------------------------------------------------
 
     def _template(self, region: bytes, m: re.Match) -> None:
         """The styles of the table's last row, for the rows appended below it."""
+        self.template_seen = True
         if m.group(2):
             return
         end = region.find(self.close, m.end())
@@ -204,6 +263,10 @@ class ImportRewriter:
 
     def _edit_row(self, tag: bytes, body: bytes | None, n: int, i: int) -> bytes:
         appended = n > self.old_last
+        if not appended and body:
+            fast = self._edit_cells(tag, body, n, i)
+            if fast is not None:
+                return fast
         cells = parse_cells(body or b"", self.cell_re)
         by_col = {c.col: c for c in cells}
         new: dict[int, bytes] = {}
@@ -246,6 +309,37 @@ class ImportRewriter:
             tag = tag[:-2].rstrip() + b">"
         return tag + b"".join(out) + self.close
 
+    def _edit_cells(self, tag: bytes, body: bytes, n: int, i: int) -> bytes | None:
+        """A table row whose edited cells are all in the XML with their ``r``: each found with
+        ``bytes.find`` and replaced, the rest of the row copied. None when one is missing (then
+        the row is read cell by cell, to insert the new cell in its place)."""
+        spans = []
+        num = b'%d"' % n
+        for col in self.t.cols:
+            tail = self.t.tails[col][i]
+            if tail is None:
+                continue
+            k = body.find(self.c_r + self.letters[col] + num)
+            if k < 0:
+                return None
+            gt = body.index(b">", k)
+            end = gt + 1 if body[gt - 1] == 47 else body.index(self.c_close, gt) + len(self.c_close)
+            s = ATTR_S.search(body, k + len(self.c_r), gt)
+            self.edited.append((col, n))
+            spans.append((k, end, self._cell(col, n, s.group(1) if s else None, tail, bool(tail) and
+                                              self.t.dates[col][i])))
+        if not spans:
+            return tag + body + self.close
+        spans.sort()
+        out, pos = [tag], 0
+        for k, end, cell in spans:
+            out.append(body[pos:k])
+            out.append(cell)
+            pos = end
+        out.append(body[pos:])
+        out.append(self.close)
+        return b"".join(out)
+
     def _cell(self, col: int, n: int, style: bytes | None, tail: bytes | None, is_date: bool) -> bytes:
         start = b"<" + self.p + b'c r="' + col_letter(col).encode() + b"%d" % n + b'"'
         sattr = self._date_attr(style) if is_date else (b' s="%s"' % style if style else b"")
@@ -264,6 +358,8 @@ class ImportRewriter:
         """The edited rows before row ``n`` (all remaining when None) that the XML does not
         have: built a block at a time."""
         rows = self.rows
+        if self.next_i >= len(rows) or (n is not None and rows[self.next_i] >= n):
+            return b""
         stop = len(rows) if n is None else int(np.searchsorted(rows, n, side="left"))
         if stop <= self.next_i:
             return b""

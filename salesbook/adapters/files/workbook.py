@@ -75,7 +75,7 @@ class FileWorkbook:
             with safety.atomic_output(target, backup=self.backup, like=self.path) as tmp:
                 write_workbook(self.path, tmp, self.loc, columns=_output_columns(changes), sheets=changes.sheets,
                                appends=changes.appends, delete_rows=[int(r) for r in changes.delete_rows],
-                               inputs=_input_edits(changes, self.loc))
+                               inputs=_input_edits(changes, self.loc), import_blocks=changes.import_blocks)
         except Refusal as exc:
             if exc.path is None:  # the writer knows the sheet, not the file: name it
                 raise Refusal(f"{self.path.name}: {exc.message} The workbook was not changed.", path=self.path,

@@ -65,12 +65,16 @@ def write_workbook(
     delete_rows: Sequence[int] = (),
     render=None,
     inputs=None,
+    import_blocks=None,
 ) -> None:
     """Write ``src`` with the changes to ``dst`` (a path; the caller makes it atomic).
-    ``inputs``: an import's input cells (``import_rows.InputEdits``), never with output
-    columns or deleted rows (an import and the run after it are two writes)."""
-    if inputs is not None and (columns or delete_rows):
-        raise ValueError("an import's input cells are written without output columns or deleted rows")
+    ``inputs``: an import's input cells (``import_rows.InputEdits``), never with deleted rows. With
+    output columns (the run after the import, on the merged table: their values cover the rows the
+    import appends too) the Leads part is read once, its input cells edited and its output columns
+    written in one pass. ``import_blocks``: (ImportColumn, ImportValue) lines added to the Settings
+    sheet's Import blocks (``settings_blocks``)."""
+    if inputs is not None and delete_rows:
+        raise ValueError("an import's input cells are written without deleted rows")
     if os.path.exists(dst) and os.path.exists(src) and os.path.samefile(src, dst):
         raise ValueError("write_workbook needs a destination other than its source")
     pkg = Package.open(src)
@@ -87,13 +91,19 @@ def write_workbook(
             _check_deleted_rows(loc, rows)
             claim(pkg, [n for n in [m.name for m in sheets] + [a.name for a in appends]  # a user's Funnel is
                         if n not in loc.claimed])  # never touched (the service looked when reading)
-            if inputs is not None and len(inputs.values):
+            if import_blocks is not None and any(import_blocks):
+                from salesbook.adapters.files.settings_blocks import write_import_lines
+
+                write_import_lines(pkg, writer, *import_blocks)
+            importing = inputs is not None and len(inputs.values)
+            after = _grown(loc, inputs) if importing else loc  # the table once the import's rows are in
+            owned = owned_columns(after, columns, pkg)
+            if importing and not owned:
                 changed += _import_leads(pkg, writer, loc, inputs, styles, tmp)
                 memory.release()
-            owned = owned_columns(loc, columns, pkg)
-            if owned or rows:
-                _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp)
-                changed += _leads_areas(loc, owned, rows)
+            elif owned or rows:
+                edited = _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp, inputs=inputs if importing else None)
+                changed += _leads_areas(after, owned, rows) + edited
                 memory.release()
             if sheets or appends:
                 renderers = _renderers(render)
@@ -276,12 +286,29 @@ def _check_deleted_rows(loc: LeadsLocation, rows: RowMap) -> None:
         raise ValueError(f"cannot delete row {rows.deleted[-1]}: it is below the last lead row {loc.last_row}")
 
 
-def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
+def _grown(loc: LeadsLocation, inputs) -> LeadsLocation:
+    """The lead table's location once an import's rows are in (rows below it make it taller)."""
+    from dataclasses import replace
+
+    if inputs.last_row <= loc.last_row:
+        return loc
+    return replace(loc, last_row=inputs.last_row,
+                   table_last_row=inputs.last_row if loc.table_last_row is not None else None)
+
+
+def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp, inputs=None) -> list[calcchain.Area]:
+    """The output columns (and deleted rows) written into the Leads part. ``inputs``: an import's
+    cells too, edited in the same pass (the import's rewrite feeds this one); returns the cells
+    whose formulas the import overwrote."""
+    importer = None
+    if inputs is not None:
+        importer = _importer(pkg, writer, loc, inputs, styles)
+        loc = _grown(loc, inputs)
     if loc.table_part is not None and pkg.has(loc.table_part):
         appended = [oc.header for oc in owned if oc.appended]
         last_col = max([oc.col for oc in owned if oc.appended], default=None)
         if appended or rows:
-            writer.put(loc.table_part, edit_table(pkg.read(loc.table_part), new_columns=appended,
+            writer.put(loc.table_part, edit_table(writer.get(loc.table_part), new_columns=appended,
                                                   last_col=last_col, rows=rows))
     rewriter = LeadsRewriter(loc, owned, styles, rows, path=pkg.path, table_last_row=loc.table_last_row,
                              date1904=pkg.date1904)
@@ -289,7 +316,8 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
     background = BackgroundWriter(sink.write)
     try:
         with _own_zip(pkg) as zf, zf.open(loc.sheet_part) as stream, Prefetch(stream) as chunks:
-            rewriter.rewrite(iter(chunks), background.write)
+            source = iter(chunks) if importer is None else importer.stream(iter(chunks))
+            rewriter.rewrite(source, background.write)
     finally:
         background.close()
     writer.put(loc.sheet_part, sink.close())
@@ -300,11 +328,11 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp) -> None:
         if names != workbook:
             writer.put(pkg.workbook_part, names)
         shift_references(pkg, writer, loc.sheet_part, loc.sheet_name, rewriter.rows)  # other sheets, charts
+    return _edited_areas(loc, importer) if importer is not None else []
 
 
-def _import_leads(pkg, writer, loc, inputs, styles, tmp) -> list[calcchain.Area]:
-    """The import's input cells written into the Leads sheet (``import_rows``); the table grows
-    over appended rows. Returns the cells whose formulas were overwritten."""
+def _importer(pkg, writer, loc, inputs, styles):
+    """The import's rewrite of the Leads part (``import_rows``); the table grows over appended rows."""
     from salesbook.adapters.files.import_rows import ImportRewriter
     from salesbook.adapters.files.table import grow_table
 
@@ -315,7 +343,22 @@ def _import_leads(pkg, writer, loc, inputs, styles, tmp) -> list[calcchain.Area]
     if loc.table_part is not None and pkg.has(loc.table_part):
         grown = grow_table(pkg.read(loc.table_part), inputs.last_row)
         writer.put(loc.table_part, grown)
-    rewriter = ImportRewriter(loc, inputs, styles, path=pkg.path, date1904=pkg.date1904)
+    return ImportRewriter(loc, inputs, styles, path=pkg.path, date1904=pkg.date1904)
+
+
+def _edited_areas(loc, rewriter) -> list[calcchain.Area]:
+    """The cells an import replaced (a bound per column), whose formulas are gone."""
+    spans: dict[int, tuple[int, int]] = {}
+    for col, row in rewriter.edited:
+        lo, hi = spans.get(col, (row, row))
+        spans[col] = (min(lo, row), max(hi, row))
+    return [calcchain.Area(loc.sheet_part, (col, col), rows) for col, rows in sorted(spans.items())]
+
+
+def _import_leads(pkg, writer, loc, inputs, styles, tmp) -> list[calcchain.Area]:
+    """The import's input cells written into the Leads sheet (``import_rows``), nothing else of the
+    part. Returns the cells whose formulas were overwritten."""
+    rewriter = _importer(pkg, writer, loc, inputs, styles)
     sink = DeflateSink(tmp, writer.level)
     background = BackgroundWriter(sink.write)
     try:
@@ -324,11 +367,7 @@ def _import_leads(pkg, writer, loc, inputs, styles, tmp) -> list[calcchain.Area]
     finally:
         background.close()
     writer.put(loc.sheet_part, sink.close())
-    spans: dict[int, tuple[int, int]] = {}  # per column, the rows of the cells replaced (a bound)
-    for col, row in rewriter.edited:
-        lo, hi = spans.get(col, (row, row))
-        spans[col] = (min(lo, row), max(hi, row))
-    return [calcchain.Area(loc.sheet_part, (col, col), rows) for col, rows in sorted(spans.items())]
+    return _edited_areas(loc, rewriter)
 
 
 def _leads_areas(loc: LeadsLocation, owned: list[OwnedColumn], rows: RowMap) -> list[calcchain.Area]:
