@@ -272,9 +272,10 @@ IMPORT: Words = {
     "would_write_settings": ("Would write {n:,} lines of the {preset} preset into the Settings sheet ({columns:,} "
                              "Import columns, {values:,} Import values)",
                              "将把 {preset} 预设的 {n:,} 行写入设置表（导入列 {columns:,} 行，导入值 {values:,} 行）"),
-    "no_settings_sheet": ("{name} has no Settings sheet to write the preset's mapping into (--write-settings); add "
-                          "one (salesbook excel upgrade) or import without --write-settings.",
-                          "{name} 没有可写入预设映射的设置表（--write-settings）；请先添加设置表（salesbook excel upgrade），"
+    "no_settings_sheet": ("{name} has no Settings sheet to write the preset's mapping into (--write-settings); copy "
+                          "the Settings sheet of a new workbook (salesbook excel new) into it, or import without "
+                          "--write-settings.",
+                          "{name} 没有可写入预设映射的设置表（--write-settings）；请把新工作簿（salesbook excel new）的设置表复制进来，"
                           "或不带 --write-settings 导入。"),
     "no_import_block": ("{name}: the sheet '{sheet}' has no {block} block (its title in column A, its header below "
                         "it) to write the preset's mapping into (--write-settings); add the block or import without "
