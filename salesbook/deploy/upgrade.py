@@ -132,7 +132,8 @@ def _print_area(workbook_xml: bytes, sheet_index: int) -> tuple[str, str] | None
 
 def upgrade_workbook(book: Path | str, output: Path | str | None = None, *, force: bool = False) -> Upgrade:
     """Upgrade `book` into `output` (default: in place, atomically). Refusal, with nothing written, for a
-    workbook that is not salesbook's."""
+    workbook that is not salesbook's, or, in place, one whose VBA project holds code of the user's own
+    (it would be lost with the old project: with ``output`` the old file keeps it)."""
     from salesbook.adapters.files.package import Package
     from salesbook.adapters.files.package_writer import PackageWriter
     from salesbook.adapters.files.preflight import preflight, preflight_output
@@ -141,7 +142,7 @@ def upgrade_workbook(book: Path | str, output: Path | str | None = None, *, forc
     from salesbook.builder.package import sheet_parts
     from salesbook.builder.ribbon import RIBBON_PARTS, XML_CONTENT_TYPE
     from salesbook.builder.vba import build_vba_project_from_dir
-    from salesbook.deploy.vbaproject import is_salesbook_project, module_texts, xlwings_version
+    from salesbook.deploy.vbaproject import is_salesbook_project, module_texts, own_code, xlwings_version
 
     book = Path(book)
     target = Path(output) if output is not None else book
@@ -202,6 +203,12 @@ def upgrade_workbook(book: Path | str, output: Path | str | None = None, *, forc
         # the VBA project: this version's modules, a document module per codeName the workbook has
         pairs = [(name, code) for name, code in sheets if code]
         vba = build_vba_project_from_dir(None, pairs)
+        own = own_code(module_texts(pkg.read(VBA_PART)), module_texts(vba))
+        if own and output is None:  # in place, the user's VBA would be gone with the old project
+            raise Refusal(say(DEPLOY, "upgrade.own_vba", path=f"'{book}'", modules=", ".join(own),
+                              name=book.stem), path=book)
+        if own:
+            result.notes.append(say(DEPLOY, "upgrade.own_vba_left", modules=", ".join(own), old=book.name))
         writer.put(VBA_PART, vba)
         result.version = xlwings_version(module_texts(vba))
 

@@ -91,3 +91,17 @@ def shipped_xlwings_version() -> str | None:
     from salesbook.builder.sources import macros_folder
 
     return xlwings_version({"xlwings": macros_folder().joinpath("xlwings.bas").read_bytes().decode("cp1252")})
+
+
+def _code_lines(text: str) -> list[str]:
+    """A module's own lines: not its Attribute and Option header, not blank."""
+    return [line for line in (raw.strip() for raw in text.splitlines())
+            if line and not line.startswith(("Attribute ", "Option ", "VERSION ", "BEGIN", "END", "MultiUse"))]
+
+
+def own_code(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    """The modules of an old project that hold VBA of the user's own, which a project built from
+    this version's sources (``new``) would not carry: a module the sources do not have, or a
+    document module (a sheet's, ThisWorkbook) with code where the sources have none."""
+    return [name for name, text in old.items()
+            if _code_lines(text) and (name not in new or not _code_lines(new[name]))]

@@ -595,6 +595,15 @@ DEPLOY: Words = {
                      "其余部分逐字节保留"),
     "upgrade.styles": ("the Help sheet needed {n} cell formats the workbook lacked; they were added to its styles",
                        "帮助表需要工作簿中没有的 {n} 种单元格格式，已添加到样式中"),
+    "upgrade.own_vba": ("Cannot upgrade {path} in place: its VBA project holds code of your own ({modules}), which "
+                        "the upgrade's new VBA project would not carry; nothing was written. Run it with --output "
+                        "{name}-new.xlsm and copy that code into the new workbook (VBA editor: File > Export, then "
+                        "Import), or export it first.",
+                        "无法原地升级 {path}：其 VBA 工程中有您自己的代码（{modules}），升级后的新 VBA 工程不会保留它；未写入任何内容。"
+                        "请加 --output {name}-new.xlsm 运行，再把这些代码复制到新工作簿（VBA 编辑器：文件 > 导出，然后导入），或先导出它们。"),
+    "upgrade.own_vba_left": ("your own VBA ({modules}) is not in the new workbook: it stays in {old}; copy it over "
+                             "(VBA editor: File > Export, then Import)",
+                             "您自己的 VBA（{modules}）不在新工作簿中，仍保留在 {old}；请复制过去（VBA 编辑器：文件 > 导出，然后导入）"),
     "upgrade.help_added": ("the workbook had no Help sheet; it was added at the end",
                            "工作簿中没有帮助表，已添加到最后"),
     "upgrade.no_leads": ("Cannot upgrade {path}: it has no Leads table, so it is not a salesbook workbook; nothing "

@@ -169,3 +169,33 @@ def test_libreoffice_loads_the_upgraded_workbook(rep_book, tmp_path):
     assert _invoke("excel", "upgrade", rep_book).exit_code == 0
     ods = libreoffice_ods(rep_book, tmp_path / "lo")
     assert_libreoffice_loaded(ods)
+
+
+def _with_own_module(book: Path, tmp_path: Path) -> None:
+    """``book``'s VBA project rebuilt from this version's sources plus a module of the rep's own."""
+    macros = tmp_path / "macros"
+    shutil.copytree(MACROS, macros)
+    (macros / "MyMacros.bas").write_bytes(b'Attribute VB_Name = "MyMacros"\r\nSub Hello()\r\n    MsgBox "hi"\r\n'
+                                          b'End Sub\r\n')
+    parts = read_parts(book)
+    parts["xl/vbaProject.bin"] = build_vba_project_from_dir(macros)
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_vba_of_the_reps_own_is_never_lost(tmp_path):
+    book = tmp_path / "Pipeline.xlsm"
+    assert _invoke("excel", "new", book).exit_code == 0
+    _with_own_module(book, tmp_path)
+    before = book.read_bytes()
+    in_place = _invoke("excel", "upgrade", book)
+    assert in_place.exit_code == 2, in_place.output
+    assert "code of your own (MyMacros)" in in_place.output and "--output Pipeline-new.xlsm" in in_place.output
+    assert book.read_bytes() == before  # refused in place: the code is still there
+    out = tmp_path / "Pipeline-new.xlsm"
+    done = _invoke("excel", "upgrade", book, "--output", out)
+    assert done.exit_code == 0, done.output
+    assert "your own VBA (MyMacros) is not in the new workbook: it stays in Pipeline.xlsm" in done.output
+    assert book.read_bytes() == before
+    assert read_parts(out)["xl/vbaProject.bin"] == build_vba_project_from_dir(MACROS)
