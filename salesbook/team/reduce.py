@@ -120,7 +120,7 @@ def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN") -> TeamF
     if flagged is None:
         flagged = pd.DataFrame({c: [] for c in ("book", "row", "lead_id", "company", "owner", "stage", "grade",
                                                "last_contact", "reason")})
-    cross = cross_book([p.keys for p in ok], books, region)
+    cross = cross_book([p.keys for p in ok], books, region, [p.phone_ends for p in ok])
     return TeamFigures(plan=plan, books=books, failed=failed, language=team_lang, leads=sum(p.leads for p in ok),
                        stages=team_stages(ok, plan.settings), funnel=funnel, unknown=unknown, targets=target_table,
                        forecast=forecast.finish(fc, plan.day), movement=movement.finish(mv, plan.moves),
