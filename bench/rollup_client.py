@@ -36,7 +36,8 @@ TODAY = dt.date(2026, 11, 20)
 
 
 def build(folder: Path, n_from: int, n_books: int, out: Path) -> None:
-    """In a child process: ``n_books`` pickled partials from the first ``n_from`` books."""
+    """In a child process: ``n_books`` pickled partials (one file each, in the folder ``out``)
+    from the first ``n_from`` books."""
     import numpy as np
     import pandas as pd
 
@@ -88,16 +89,15 @@ def build(folder: Path, n_from: int, n_books: int, out: Path) -> None:
         f["company"] = (f"C{k} " + f["company"].astype(object).astype(str)).where(f["company"].notna(), None)
         return f, raw
 
-    with open(out, "wb") as fh:
-        pickle.dump(n_books, fh)
-        for i in range(n_books):
-            k, j = divmod(i, len(sources))
-            part, (f, raw) = sources[j]
-            copy = pickle.loads(pickle.dumps(part))
-            copy.path = str(Path(part.path).with_name(f"{Path(part.path).stem}-copy{k:03d}.xlsx"))
-            if k:
-                copy.keys, copy.phone_ends = duplicates.book_keys(*changed(k, f, raw), the_plan.phone_region)
-            pickle.dump(copy, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    out.mkdir(parents=True, exist_ok=True)
+    for i in range(n_books):
+        k, j = divmod(i, len(sources))
+        part, (f, raw) = sources[j]
+        copy = pickle.loads(pickle.dumps(part))
+        copy.path = str(Path(part.path).with_name(f"{Path(part.path).stem}-copy{k:03d}.xlsx"))
+        if k:
+            copy.keys, copy.phone_ends = duplicates.book_keys(*changed(k, f, raw), the_plan.phone_region)
+        (out / f"{i:05d}.pickle").write_bytes(pickle.dumps(copy, protocol=pickle.HIGHEST_PROTOCOL))
     del np
 
 
@@ -147,11 +147,11 @@ def client(partials: Path, output: Path) -> None:
     the_plan = plan(settings=None, today=TODAY, period=None)
     rss = psutil.Process().memory_info().rss / MB
     print(f"client at start (salesbook, distributed imported): {rss:.0f} MB")
-    with Peak() as p, open(partials, "rb") as fh:
-        n = pickle.load(fh)
-        parts = [pickle.load(fh) for _ in range(n)]
-    print(f"partials unpickled ({n} books, {partials.stat().st_size / MB:.0f} MB pickled): {p.seconds:.1f} s, "
-          f"{psutil.Process().memory_info().rss / MB:.0f} MB held")
+    files = sorted(partials.glob("*.pickle"))
+    with Peak() as p:
+        parts = [pickle.loads(f.read_bytes()) for f in files]
+    print(f"partials unpickled ({len(files)} books, {sum(f.stat().st_size for f in files) / MB:.0f} MB pickled): "
+          f"{p.seconds:.1f} s, {psutil.Process().memory_info().rss / MB:.0f} MB held")
     with Peak() as p:
         fig = reduce(parts, the_plan, region="CN")
     print(f"reduce: {p.seconds:.2f} s, peak {p.mb:.0f} MB")
@@ -168,18 +168,45 @@ def client(partials: Path, output: Path) -> None:
           f"client peak (ru_maxrss) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
+def _load(item: tuple[str, str], plan) -> object:
+    """A Dask task in place of the per-workbook step: the pickled partial of ``item``."""
+    return pickle.loads(Path(item[1]).read_bytes())
+
+
+def through_dask(partials: Path, output: Path, workers: int) -> None:
+    """In a fresh process: ``rollup`` itself on a LocalCluster of ``workers``, each task handing
+    back a pickled partial instead of reading a book; the process's peak RSS (psutil)."""
+    import salesbook.team.rollup as rollup_mod
+    from salesbook.adapters.files import memory
+
+    memory.use_system_allocator()  # as the command does
+    rollup_mod._task = _load  # found when rollup() starts; pickled by value (this is __main__)
+    files = [str(f) for f in sorted(partials.glob("*.pickle"))]
+    output.unlink(missing_ok=True)
+    with Peak() as p:
+        result = rollup_mod.rollup(files, output, today=TODAY, workers=workers, progress=False)
+    t = result.timings
+    print(f"rollup through Dask, {workers} workers, {len(files)} partials: {p.seconds:.1f} s (workers ready "
+          f"{t['start']:.1f} s, books {t['books']:.1f} s, reduce {t['reduce']:.2f} s, write {t['write']:.2f} s); "
+          f"client peak {p.mb:.0f} MB  ({result.summary})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--books", type=int, default=400, help="synthetic partial tables (default 400)")
     ap.add_argument("--from", dest="n_from", type=int, default=20, help="real books they are made from (20)")
     ap.add_argument("--leads", type=int, default=2000)
     ap.add_argument("--output", default=str(Path(tempfile.gettempdir()) / "salesbook-rollup-client-TEAM.xlsx"))
-    ap.add_argument("--keep", help="the partials' pickle file: made when missing, kept")
+    ap.add_argument("--keep", help="the partials' folder: made when missing, kept")
+    ap.add_argument("--dask", type=int, metavar="WORKERS", default=2,
+                    help="then rollup itself on a LocalCluster of WORKERS handing back the partials (0: not)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         if args.child[0] == "build":
             build(Path(args.child[1]), int(args.child[2]), int(args.child[3]), Path(args.child[4]))
+        elif args.child[0] == "dask":
+            through_dask(Path(args.child[1]), Path(args.child[2]), int(args.child[3]))
         else:
             client(Path(args.child[1]), Path(args.child[2]))
         return
@@ -188,15 +215,18 @@ def main() -> None:
 
     folder = books(args.n_from, args.leads)
     with tempfile.TemporaryDirectory(prefix="salesbook-rollup-client-") as tmp:
-        pick = Path(args.keep) if args.keep else Path(tmp) / "partials.pickle"
+        pick = Path(args.keep) if args.keep else Path(tmp) / "partials"
         if not pick.exists():
             t0 = time.perf_counter()
             subprocess.run([sys.executable, __file__, "--child", "build", str(folder), str(args.n_from),
                             str(args.books), str(pick)], check=True)
             print(f"{args.books} partials from {args.n_from} books × {args.leads:,} leads built in "
                   f"{time.perf_counter() - t0:.0f} s")
-        subprocess.run([sys.executable, __file__, "--child", "client", str(pick), args.output], check=True,
-                       env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        subprocess.run([sys.executable, __file__, "--child", "client", str(pick), args.output], check=True, env=env)
+        if args.dask:
+            subprocess.run([sys.executable, __file__, "--child", "dask", str(pick), args.output, str(args.dask)],
+                           check=True, env=env)
 
 
 if __name__ == "__main__":

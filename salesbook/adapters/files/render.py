@@ -30,6 +30,7 @@ What is written where:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -157,8 +158,11 @@ def _pieces(model: SheetModel, st: StyleCache, heights: dict[int, float]) -> lis
     """The sheet as pieces in row order (notes, block titles and headers, data in chunks of
     ``CHUNK_ROWS`` rows), each rendered on its own to the bytes ``rows_xml`` gives for all of
     them at once; None when two pieces share a row (blocks side by side: rendered whole).
-    Only blocks whose every column has a dtype that decides its cells' kind are cut (an
-    object column's kind depends on the values beside it)."""
+    Only blocks whose columns are all texts, numbers or booleans are cut: their dtype decides
+    every cell's kind and style (an object column's kind depends on the values beside it,
+    a date column's on how early its dates are). The styles are asked for in the order
+    rendering the whole sheet asks (each cut block's first row rendered ahead), so the
+    workbook's style indexes are the same too."""
     pieces: list[_Piece] = []
     for block in model.blocks:
         frame = block.frame
@@ -168,10 +172,15 @@ def _pieces(model: SheetModel, st: StyleCache, heights: dict[int, float]) -> lis
             pieces.append(_Piece(int(f.rows[0]), int(f.rows[0]), f.col, f.end, lambda f=f: [f]))
         if not (len(frame) and ncols):
             continue
-        typed = all(dt != object and not isinstance(dt, pd.CategoricalDtype) for dt in frame.dtypes)
-        step = CHUNK_ROWS if typed else len(frame)
-        for a in range(0, len(frame), step):
-            part = Block(block.first_data_row + a, block.col, frame.iloc[a:a + step], title=None, header=False,
+        if not all(isinstance(d, pd.StringDtype) or (d != object and (pd.api.types.is_numeric_dtype(d)
+                                                                       or pd.api.types.is_bool_dtype(d)))
+                   for d in frame.dtypes):
+            whole = data_fragment(block, st)[0]
+            pieces.append(_Piece(block.first_data_row, block.last_row, block.col, end, lambda f=whole: [f]))
+            continue
+        data_fragment(dataclasses.replace(block, frame=frame.iloc[:1]), st)  # its styles, in order
+        for a in range(0, len(frame), CHUNK_ROWS):
+            part = Block(block.first_data_row + a, block.col, frame.iloc[a:a + CHUNK_ROWS], title=None, header=False,
                          formats=block.formats)
             pieces.append(_Piece(part.first_data_row, part.last_row, block.col, end,
                                  lambda part=part: [data_fragment(part, st)[0]]))
