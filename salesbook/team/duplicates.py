@@ -83,15 +83,6 @@ def key_hash(s: pd.Series) -> np.ndarray:
     return out
 
 
-def _codes(values: pd.Series) -> np.ndarray:
-    """Equal keys, equal codes; -1 for none (a hash of 0)."""
-    v = values.to_numpy(dtype=np.uint64)
-    codes, _ = pd.factorize(v)
-    codes = codes.astype(np.int64)
-    codes[v == 0] = -1
-    return codes
-
-
 def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN",
                ends: list[np.ndarray | None] | None = None) -> pd.DataFrame:
     """Every lead that shares a key with a lead of another book: book, row, lead_id, owner,
@@ -108,65 +99,85 @@ def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN",
     def column(col: str, dtype) -> np.ndarray:
         return np.concatenate([fr[col].to_numpy(dtype=dtype) for fr in fr_])
 
-    def hashes(col: str) -> pd.Series:
-        return pd.Series(column(col, np.uint64))
-
     rows = column("row", np.int64)
     parsed = [e for e in (ends or []) if e is not None and len(e)]
     phones = phone_join(np.concatenate([column("phone", np.int64), column("mobile", np.int64)]),
                         np.unique(np.concatenate(parsed)) if parsed else np.zeros(0, dtype=np.int64), region)
     found = np.full(n, -1, dtype=np.int64)
     match = np.full(n, -1, dtype=np.int64)
-    for m, codes in enumerate(([_codes(hashes("email"))], [phones[:n], phones[n:]], [_codes(hashes("person"))])):
+    for m, kind in enumerate(KINDS):
+        codes = [phones[:n], phones[n:]] if kind == "phone" else [_hash_codes(column(kind, np.uint64))]
         other = _other_book_row(codes, book)
+        del codes
         take = (other >= 0) & (found < 0)
         found[take], match[take] = other[take], m
+    del phones
     at = np.flatnonzero(found >= 0)
     to = found[at]
     names = np.array(books, dtype=object)
     # Lead ID and owner only of the leads found (tens of thousands of hundreds of thousands)
     lead_ids = pa.chunked_array([_arrow(fr["lead_id"]).cast(pa.large_string()) for fr in fr_])
-    owners = np.concatenate([np.asarray(fr["owner"], dtype=object) for fr in fr_])
 
     def ids(idx: np.ndarray) -> np.ndarray:
         return lead_ids.take(pa.array(idx, type=pa.int64())).to_numpy(zero_copy_only=False).astype(object)
 
+    owner = [pd.Categorical(fr["owner"]) for fr in fr_]  # (a category each, not a string per lead)
+    labels = np.concatenate([np.asarray(c.categories, dtype=object) for c in owner] + [np.array([None], object)])
+    first = np.cumsum([0] + [len(c.categories) for c in owner[:-1]])
+    code = np.concatenate([np.where(c.codes >= 0, c.codes + f0, len(labels) - 1) for c, f0 in zip(owner, first)])
+
+    def owners(idx: np.ndarray) -> np.ndarray:
+        return labels[code[idx]]
+
     return pd.DataFrame({
-        "book": names[book[at]], "row": rows[at], "lead_id": ids(at), "owner": owners[at],
+        "book": names[book[at]], "row": rows[at], "lead_id": ids(at), "owner": owners(at),
         "match": np.array(KINDS, dtype=object)[match[at]], "other_book": names[book[to]], "other_lead_id": ids(to),
-        "other_owner": owners[to], "other_row": rows[to]})[cols]
+        "other_owner": owners(to), "other_row": rows[to]})[cols]
+
+
+def _hash_codes(hashes: np.ndarray) -> np.ndarray:
+    """``key_hash`` values as keys ``_other_book_row`` compares: equal hashes, equal codes (the
+    hash halved, a chance of 1 in 2**63 that two others meet), -1 for none (0)."""
+    return np.where(hashes == 0, -1, (hashes >> np.uint64(1)).astype(np.int64))
 
 
 def _other_book_row(columns: list[np.ndarray], book: np.ndarray) -> np.ndarray:
     """Per row, the first row (in book, then row order) of another book sharing one of its
     key codes (several columns share one numbering: Phone and Mobile); -1 when none."""
-    n = len(book)
-    key = np.concatenate(columns)
-    pos = np.tile(np.arange(n), len(columns))
-    has = key >= 0
-    key, pos = key[has], pos[has]
+    n, k = len(book), len(columns)
+    key = np.stack(columns, axis=1).ravel() if k > 1 else np.asarray(columns[0])  # a row's keys side by side
+    at = np.flatnonzero(key >= 0)
+    key = key[at]
     out = np.full(n, -1, dtype=np.int64)
     if not len(key):
         return out
-    order = np.lexsort((pos, key))  # by key, then row (rows are in book order)
+    idx = np.int32 if n < 2**31 else np.int64
+    pos = (at // k).astype(idx)  # the row of each key, ascending
+    del at
+    order = np.argsort(key, kind="stable")  # by key, then row (rows are in book order)
     key, pos = key[order], pos[order]
+    del order
     start = np.r_[True, key[1:] != key[:-1]]
-    group = np.cumsum(start) - 1
+    del key
+    group = (np.cumsum(start) - 1).astype(idx)
     first = pos[start][group]  # per entry, the key's first row
-    # the key's first row in a book other than its first row's book
-    differs = book[pos] != book[first]
-    second = np.full(int(start.sum()), -1, dtype=np.int64)
-    idx = np.flatnonzero(differs)
-    if len(idx):
-        g = group[idx]
+    b = book.astype(idx)
+    differs = b[pos] != b[first]  # the key's first row in a book other than its first row's book
+    second = np.full(int(start.sum()), -1, dtype=idx)
+    del start
+    i = np.flatnonzero(differs)
+    if len(i):
+        g = group[i]
         firsts = np.r_[True, g[1:] != g[:-1]]
-        second[g[firsts]] = pos[idx[firsts]]
-    other = np.where(book[pos] != book[first], first, second[group])
+        second[g[firsts]] = pos[i[firsts]]
+    other = np.where(differs, first, second[group])
+    del first, second, group, differs
     ok = other >= 0
     # a row may carry several keys (phone and mobile): keep the earliest other row
-    cand = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    none = np.iinfo(idx).max
+    cand = np.full(n, none, dtype=idx)
     np.minimum.at(cand, pos[ok], other[ok])
-    out[cand != np.iinfo(np.int64).max] = cand[cand != np.iinfo(np.int64).max]
+    out[cand != none] = cand[cand != none]
     return out
 
 
