@@ -4,17 +4,25 @@ the books themselves.
 
     python bench/rollup_client.py                        # 400 partials from 20 real books × 2,000 leads
     python bench/rollup_client.py --books 100 --from 10
+    python bench/rollup_client.py --keep /tmp/partials   # the partials kept for the next run
 
 The real books are rollup_bench.py's cached sample books. Each one's per-workbook step runs
 once (``salesbook.team.partials.book_partial``, in a child process); its contact keys are then
 made again for every copy from the book's contact columns with their texts changed per copy
-(the e-mail's name, the company's name and digits inside the phones' last seven), so the copies are
-no duplicates of each other while each book's duplicates with the other real books stay.
-Every partial is pickled as a worker sends it. A fresh process then unpickles them all (what
-the client holds when the books are done) and runs ``reduce``, ``report.sheets`` and
-``team_book.write_report``, printing each phase's seconds and the process's peak resident
-memory during it (psutil, sampled every 5 ms), and the kernel's peak for the whole process
-(``ru_maxrss``). ``distributed`` is imported first, as the client has it.
+(the e-mail's name, the company's name and digits inside the phones' last seven), so the copies
+are no duplicates of each other while each book's duplicates with the other real books stay.
+Every partial is pickled, one file each, as a worker sends it.
+
+Then, each in a fresh process:
+
+1. phase by phase: all partials unpickled (what the client holds when the books are done),
+   ``reduce`` (as ``rollup`` calls it), ``report.sheets`` and ``team_book.write_report``, with
+   each phase's seconds and the process's peak resident memory during it (psutil, every 5 ms)
+   and the kernel's peak for the whole process (``ru_maxrss``); ``distributed`` is imported
+   first, as the client has it;
+2. ``rollup`` itself on a LocalCluster of ``--dask`` workers (2; 0 leaves it out) whose tasks
+   hand back the pickled partials instead of reading books: the client's peak with Dask's
+   scheduler and the results' transfer in it, and rollup's own phases.
 """
 
 from __future__ import annotations
@@ -153,7 +161,7 @@ def client(partials: Path, output: Path) -> None:
     print(f"partials unpickled ({len(files)} books, {sum(f.stat().st_size for f in files) / MB:.0f} MB pickled): "
           f"{p.seconds:.1f} s, {psutil.Process().memory_info().rss / MB:.0f} MB held")
     with Peak() as p:
-        fig = reduce(parts, the_plan, region="CN")
+        fig = reduce(parts, the_plan, region=the_plan.phone_region, consume=True)  # as rollup does
     print(f"reduce: {p.seconds:.2f} s, peak {p.mb:.0f} MB")
     del parts
     memory.release()
