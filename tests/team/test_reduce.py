@@ -185,5 +185,6 @@ def test_consume_adds_up_the_same_and_leaves_the_partials_without_their_tables()
         pd.testing.assert_frame_equal(getattr(taken, name), getattr(kept, name))
     assert taken.leads == kept.leads == 3 and int(taken.funnel["won"].sum()) == 1
     for p in books:
-        assert (p.funnel, p.months, p.keys, p.flagged, p.forecast, p.movement) == (None,) * 6
+        assert [k for k in ("funnel", "months", "keys", "flagged", "forecast", "movement")
+                if getattr(p, k) is not None] == []
         assert p.stages is not None  # what the report still reads
