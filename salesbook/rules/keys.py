@@ -4,6 +4,7 @@ company's legal form stripped. Each key is an integer code, -1 for none."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,11 +53,32 @@ def _phone_keys(arr: pa.Array, region: str = "CN") -> np.ndarray:
     by their digits read backwards, such phones are neighbours: a plain phone whose two
     neighbours end differently is keyed by its own digits. Only the others (and phones that
     are not plain) are parsed, each distinct text once. All of it on the UTF-8 bytes of the
-    whole column at once."""
+    whole column at once.
+
+    In two steps: ``phone_parts`` (each text alone: the bytes read, the phones that are not
+    plain parsed) and ``phone_join`` (the plain phones that another phone may equal parsed).
+    The parts of several tables (the books of a rollup) joined at once compare every phone
+    with every other as one call over all of them would."""
+    return phone_join(*phone_parts(arr, region), region)
+
+
+def _reference_key(reference: str) -> int:
+    """A parsed number's key: its reference (``_phone_reference``) hashed with blake2b — the
+    same in every process, unlike ``hash()`` — into [_PARSED, 2**63), above every plain
+    phone's key (two references share a key with a chance of about 1 in 2**62)."""
+    h = int.from_bytes(hashlib.blake2b(reference.encode("utf-8"), digest_size=8).digest(), "little")
+    return _PARSED + h % (2**63 - _PARSED)
+
+
+def phone_parts(arr: pa.Array, region: str = "CN") -> tuple[np.ndarray, np.ndarray]:
+    """The first step of ``_phone_keys``, each text on its own: per row the plain phone's own
+    key ((digit count, '+') above its digits, below ``_PARSED``), the key of the number
+    phonenumbers reads in a phone that is not plain (``_reference_key``), or -1 for none; and
+    the digits the parsed numbers are compared by, read backwards (``_backwards``), distinct."""
     n = len(arr)
     out = np.full(n, -1, dtype=np.int64)
     if n == 0 or arr.null_count == n:
-        return out
+        return out, np.zeros(0, dtype=np.int64)
     arr = arr.cast(pa.large_string()) if not pa.types.is_large_string(arr.type) else arr
     offsets, data = _utf8(arr)
     starts, lengths = offsets[:-1], np.diff(offsets)
@@ -80,6 +102,7 @@ def _phone_keys(arr: pa.Array, region: str = "CN") -> np.ndarray:
         n_odd[empty] = 0
     plain = valid & ~empty & (n_odd == plus) & (have <= _MAX_PLAIN_DIGITS)
     digits = data[is_digit[:-1] == 1] - np.uint8(48)
+    del is_digit, odd
     fast = np.flatnonzero(plain & (have >= 7))
     # Each plain phone as one integer: (digit count, '+') above its digits.
     e, take = end[fast], have[fast]
@@ -87,27 +110,36 @@ def _phone_keys(arr: pa.Array, region: str = "CN") -> np.ndarray:
     for j in range(int(take.max(initial=0))):  # the j-th digit from the right; every phone has at least 7
         d = digits[np.maximum(e - 1 - j, 0)].astype(np.int64)
         value += (d if j < 7 else np.where(j < take, d, 0)) * 10**j
-    key = (take * 2 + plus[fast]) * 10**_MAX_PLAIN_DIGITS + value
+    out[fast] = (take * 2 + plus[fast]) * 10**_MAX_PLAIN_DIGITS + value
     # Phones phonenumbers must read: those that are not plain, each distinct text once.
     slow = np.flatnonzero(valid & ~empty & ~plain)
-    parsed: dict[str, int] = {}
     ends: list[str] = []  # the digits each parsed number is compared by
     if len(slow):
         codes, uniques = pd.factorize(pd.Series(arr.take(pa.array(slow)).to_numpy(zero_copy_only=False)))
         found = [_phone_reference(u, region) for u in uniques]
-        table = np.array([-1 if f is None else _PARSED + parsed.setdefault(f[0], len(parsed)) for f in found],
-                         dtype=np.int64)
+        table = np.array([-1 if f is None else _reference_key(f[0]) for f in found], dtype=np.int64)
         out[slow] = table[codes]
         ends = [f[1] for f in found if f is not None]
+    return out, np.unique(_backwards_many(ends))
+
+
+def phone_join(keys: np.ndarray, ends: np.ndarray, region: str = "CN") -> np.ndarray:
+    """The second step of ``_phone_keys``, over ``phone_parts``' keys (of one table, or of
+    several one after the other) and their parsed numbers' ``ends`` (all of them): the plain
+    phones that end as another phone or a parsed number does, as far as phonenumbers may
+    strip them, are parsed and keyed by their reference; the rest keep their own key."""
+    out = np.array(keys, dtype=np.int64, copy=True)
+    fast = np.flatnonzero((out >= 0) & (out < _PARSED))
     if not len(fast):
         return out
-    out[fast] = key
+    key = out[fast]
+    ends = np.asarray(ends, dtype=np.int64)
     # Only phones whose last 7 digits another phone shares can be the same number as another
     # (every phone needs at least 7 alike): the rest keep their own digits as their key, and
     # ``_strip_bounds`` and ``_near`` look at the distinct phones of the others only.
     tail, tails = pd.factorize(key % 10**7)
     maybe = np.bincount(tail, minlength=len(tails))[tail] > 1
-    ends7 = np.array([int(x[-7:]) for x in ends], dtype=np.int64)
+    ends7 = _last7(ends)
     if len(ends7):
         maybe |= np.isin(key % 10**7, ends7)
     rows = np.flatnonzero(maybe)
@@ -125,14 +157,32 @@ def _phone_keys(arr: pa.Array, region: str = "CN") -> np.ndarray:
         backwards = np.zeros(len(shared), dtype=np.int64)
         for j in range(_MAX_PLAIN_DIGITS):
             backwards += np.where(j < count, number // 10**j % 10 + 1, 0) * _REV[j]
-        suspect = _near(backwards, need, [_backwards(x) for x in ends])
+        suspect = _near(backwards, need, ends)
         if suspect.any():
             distinct = distinct.copy()
             distinct[shared[suspect]] = [
-                _PARSED + parsed.setdefault(f[0], len(parsed)) for f in
+                _reference_key(f[0]) for f in
                 (_phone_reference(("+" if p else "") + t, region) for t, p in
                  zip(np.array(texts, dtype=object)[suspect], has_plus[suspect]))]
             out[fast[rows]] = distinct[inverse]
+    return out
+
+
+def _backwards_many(digits: list[str]) -> np.ndarray:
+    """``_backwards`` of each text of digits, at once."""
+    if not digits:
+        return np.zeros(0, dtype=np.int64)
+    tails = np.array([d[::-1][:_MAX_PLAIN_DIGITS] for d in digits], dtype=f"S{_MAX_PLAIN_DIGITS}")
+    grid = tails.view(np.uint8).reshape(len(digits), _MAX_PLAIN_DIGITS).astype(np.int64)
+    places = np.where(grid > 0, grid - 47, 0)  # a digit d as d + 1, the padding as 0
+    return places @ _REV
+
+
+def _last7(backwards: np.ndarray) -> np.ndarray:
+    """The last 7 digits (as a number) of texts of digits read backwards (``_backwards``)."""
+    out = np.zeros(len(backwards), dtype=np.int64)
+    for j in range(7):  # every one has at least 7 digits
+        out += (backwards // _REV[j] % 11 - 1) * 10**j
     return out
 
 
@@ -142,7 +192,7 @@ def _backwards(digits: str) -> int:
     return int(sum((int(c) + 1) * int(_REV[j]) for j, c in enumerate(tail)))
 
 
-def _near(backwards: np.ndarray, need: np.ndarray, others: list[int]) -> np.ndarray:
+def _near(backwards: np.ndarray, need: np.ndarray, others: np.ndarray) -> np.ndarray:
     """Which phones end in the same ``need`` digits as another phone (or as one of ``others``,
     needing nothing themselves). Sorted backwards, the longest common ending of two phones is
     the shortest between neighbours on the way, so each phone need only look at its two

@@ -3,12 +3,13 @@
 Each book's step gives its contact keys (``book_keys``): the e-mail address and the company +
 contact names normalised as the stale rule's duplicate check normalises them
 (``rules.keys``), sent as 64-bit hashes (``key_hash``) to keep the step's result small, and
-the phone numbers as typed. ``cross_book`` puts every book's keys
-together and numbers the phones once over all of them (phonenumbers' reading of a number may
-depend on the numbers it is compared with, so phones are keyed in one pass, as within a
-book). Two leads of *different* books with the same e-mail, phone (Phone or Mobile, either
-way round) or company + contact are duplicates across workbooks; leads of the same book are
-the book's own stale rule's business.
+the phone numbers as the first step of the phone rule leaves them (``rules.keys.phone_parts``:
+integers, the numbers phonenumbers had to read already read, on the worker). ``cross_book``
+puts every book's keys together and finishes the phones in one pass over all of them
+(``phone_join``: whether a plain phone needs phonenumbers depends on the numbers it is compared
+with, so phones are joined as within a book, on integers only). Two leads of *different* books
+with the same e-mail, phone (Phone or Mobile, either way round) or company + contact are
+duplicates across workbooks; leads of the same book are the book's own stale rule's business.
 
 For each such lead: the first lead of another book sharing a key (e-mail first, then phone,
 then company + contact), named "also in <owner>'s book (<Lead ID>)".
@@ -20,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from salesbook.rules.columnar import _arrow, _text, as_text
-from salesbook.rules.keys import _email_keys, _phone_keys, name_keys
+from salesbook.rules.columnar import _arrow, _large, _text, as_text
+from salesbook.rules.keys import _email_keys, name_keys, phone_join, phone_parts
 from salesbook.rules.period import owner_keys
 
 KINDS = ("email", "phone", "person")
@@ -33,9 +34,9 @@ def _column(raw: pd.DataFrame, key: str) -> pd.Series:
     return _text(as_text(s) if s.dtype.kind in "Mfiub" else s)
 
 
-def book_keys(f: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+def book_keys(f: pd.DataFrame, raw: pd.DataFrame, region: str = "CN") -> tuple[pd.DataFrame, np.ndarray]:
     """Per lead with a contact key: row, lead_id, owner, email (normalised), person (company +
-    contact, normalised), phone and mobile (as typed)."""
+    contact, normalised), phone and mobile (``phone_columns``); and the phones' ``ends``."""
     email, phone = _column(raw, "email"), _column(raw, "phone")
     combo = _column(raw, "email_phone")
     if combo.notna().any():  # one 'Email / Phone' column: an address when it has '@'
@@ -46,16 +47,27 @@ def book_keys(f: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     company = pd.Series(pd.arrays.ArrowExtensionArray(name_keys(f["company"], legal=True)), index=f.index)
     contact = pd.Series(pd.arrays.ArrowExtensionArray(name_keys(f["contact"])), index=f.index)
     person = (company + _SEP + contact).where(company.notna() & contact.notna())
-    mobile = _column(raw, "mobile")
-    keep = (~f["blank_row"]) & (mail.notna() | person.notna() | phone.notna() | mobile.notna())
-    at = np.flatnonzero(keep.to_numpy())
+    phone_key, mobile_key, ends = phone_columns(phone, _column(raw, "mobile"), region)
+    keyed = (mail.notna() | person.notna()).to_numpy(dtype=bool) | (phone_key >= 0) | (mobile_key >= 0)
+    keep = ~f["blank_row"].to_numpy(dtype=bool) & keyed
+    at = np.flatnonzero(keep)
 
     def col(s: pd.Series) -> pd.Series:
         return s.iloc[at].astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
 
-    return pd.DataFrame({"row": f.index.to_numpy()[at].astype(np.int64), "lead_id": col(f["lead_id"]),
-                         "owner": pd.Categorical(owner_keys(f)[at]), "email": key_hash(col(mail)),
-                         "person": key_hash(col(person)), "phone": col(phone), "mobile": col(mobile)})
+    frame = pd.DataFrame({"row": f.index.to_numpy()[at].astype(np.int64), "lead_id": col(f["lead_id"]),
+                          "owner": pd.Categorical(owner_keys(f)[at]), "email": key_hash(col(mail)),
+                          "person": key_hash(col(person)), "phone": phone_key[at], "mobile": mobile_key[at]})
+    return frame, ends
+
+
+def phone_columns(phone: pd.Series, mobile: pd.Series, region: str = "CN") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phone and Mobile as typed → their keys after the phone rule's first step (one call for
+    both, so a number typed in both is read once) and the parsed numbers' ends
+    (``rules.keys.phone_parts``)."""
+    n = len(phone)
+    keys, ends = phone_parts(pa.concat_arrays([_large(_arrow(phone)), _large(_arrow(mobile))]), region)
+    return keys[:n], keys[n:], ends
 
 
 def key_hash(s: pd.Series) -> np.ndarray:
@@ -71,18 +83,11 @@ def key_hash(s: pd.Series) -> np.ndarray:
     return out
 
 
-def _codes(values: pd.Series) -> np.ndarray:
-    """Equal keys, equal codes; -1 for none (a hash of 0)."""
-    v = values.to_numpy(dtype=np.uint64)
-    codes, _ = pd.factorize(v)
-    codes = codes.astype(np.int64)
-    codes[v == 0] = -1
-    return codes
-
-
-def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN") -> pd.DataFrame:
+def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN",
+               ends: list[np.ndarray | None] | None = None) -> pd.DataFrame:
     """Every lead that shares a key with a lead of another book: book, row, lead_id, owner,
-    match (email | phone | person), and the other lead's book, lead_id, owner and row."""
+    match (email | phone | person), and the other lead's book, lead_id, owner and row.
+    ``ends``: each book's parsed phone numbers' ends, as ``book_keys`` gives them."""
     present = [(i, fr) for i, fr in enumerate(frames) if fr is not None and len(fr)]
     cols = ["book", "row", "lead_id", "owner", "match", "other_book", "other_lead_id", "other_owner", "other_row"]
     if not present:
@@ -91,70 +96,89 @@ def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN")
     n = sum(len(fr) for fr in fr_)
     book = np.repeat(np.array([i for i, _ in present], dtype=np.int64), [len(fr) for fr in fr_])
 
-    def strings(col: str) -> pa.Array:  # one column of every book, as one Arrow array (no pandas copy)
-        return pa.concat_arrays([_arrow(fr[col]).cast(pa.large_string()) for fr in fr_])
+    def column(col: str, dtype) -> np.ndarray:
+        return np.concatenate([fr[col].to_numpy(dtype=dtype) for fr in fr_])
 
-    def hashes(col: str) -> pd.Series:
-        return pd.Series(np.concatenate([fr[col].to_numpy(dtype=np.uint64) for fr in fr_]))
-
-    rows = np.concatenate([fr["row"].to_numpy(dtype=np.int64) for fr in fr_])
-    both = pa.concat_arrays([strings("phone"), strings("mobile")])
-    typed = np.flatnonzero(both.is_valid().to_numpy(zero_copy_only=False))
-    phones = np.full(len(both), -1, dtype=np.int64)  # the blank ones left out of the one pass (half, often)
-    phones[typed] = _phone_keys(both.take(pa.array(typed)), region)
+    rows = column("row", np.int64)
+    parsed = [e for e in (ends or []) if e is not None and len(e)]
+    phones = phone_join(np.concatenate([column("phone", np.int64), column("mobile", np.int64)]),
+                        np.unique(np.concatenate(parsed)) if parsed else np.zeros(0, dtype=np.int64), region)
     found = np.full(n, -1, dtype=np.int64)
     match = np.full(n, -1, dtype=np.int64)
-    for m, codes in enumerate(([_codes(hashes("email"))], [phones[:n], phones[n:]], [_codes(hashes("person"))])):
+    for m, kind in enumerate(KINDS):
+        codes = [phones[:n], phones[n:]] if kind == "phone" else [_hash_codes(column(kind, np.uint64))]
         other = _other_book_row(codes, book)
+        del codes
         take = (other >= 0) & (found < 0)
         found[take], match[take] = other[take], m
+    del phones
     at = np.flatnonzero(found >= 0)
     to = found[at]
     names = np.array(books, dtype=object)
     # Lead ID and owner only of the leads found (tens of thousands of hundreds of thousands)
     lead_ids = pa.chunked_array([_arrow(fr["lead_id"]).cast(pa.large_string()) for fr in fr_])
-    owners = np.concatenate([np.asarray(fr["owner"], dtype=object) for fr in fr_])
 
     def ids(idx: np.ndarray) -> np.ndarray:
         return lead_ids.take(pa.array(idx, type=pa.int64())).to_numpy(zero_copy_only=False).astype(object)
 
+    owner = [pd.Categorical(fr["owner"]) for fr in fr_]  # (a category each, not a string per lead)
+    labels = np.concatenate([np.asarray(c.categories, dtype=object) for c in owner] + [np.array([None], object)])
+    first = np.cumsum([0] + [len(c.categories) for c in owner[:-1]])
+    code = np.concatenate([np.where(c.codes >= 0, c.codes + f0, len(labels) - 1) for c, f0 in zip(owner, first)])
+
+    def owners(idx: np.ndarray) -> np.ndarray:
+        return labels[code[idx]]
+
     return pd.DataFrame({
-        "book": names[book[at]], "row": rows[at], "lead_id": ids(at), "owner": owners[at],
+        "book": names[book[at]], "row": rows[at], "lead_id": ids(at), "owner": owners(at),
         "match": np.array(KINDS, dtype=object)[match[at]], "other_book": names[book[to]], "other_lead_id": ids(to),
-        "other_owner": owners[to], "other_row": rows[to]})[cols]
+        "other_owner": owners(to), "other_row": rows[to]})[cols]
+
+
+def _hash_codes(hashes: np.ndarray) -> np.ndarray:
+    """``key_hash`` values as keys ``_other_book_row`` compares: equal hashes, equal codes (the
+    hash halved, a chance of 1 in 2**63 that two others meet), -1 for none (0)."""
+    return np.where(hashes == 0, -1, (hashes >> np.uint64(1)).astype(np.int64))
 
 
 def _other_book_row(columns: list[np.ndarray], book: np.ndarray) -> np.ndarray:
     """Per row, the first row (in book, then row order) of another book sharing one of its
     key codes (several columns share one numbering: Phone and Mobile); -1 when none."""
-    n = len(book)
-    key = np.concatenate(columns)
-    pos = np.tile(np.arange(n), len(columns))
-    has = key >= 0
-    key, pos = key[has], pos[has]
+    n, k = len(book), len(columns)
+    key = np.stack(columns, axis=1).ravel() if k > 1 else np.asarray(columns[0])  # a row's keys side by side
+    at = np.flatnonzero(key >= 0)
+    key = key[at]
     out = np.full(n, -1, dtype=np.int64)
     if not len(key):
         return out
-    order = np.lexsort((pos, key))  # by key, then row (rows are in book order)
+    idx = np.int32 if n < 2**31 else np.int64
+    pos = (at // k).astype(idx)  # the row of each key, ascending
+    del at
+    order = np.argsort(key, kind="stable")  # by key, then row (rows are in book order)
     key, pos = key[order], pos[order]
+    del order
     start = np.r_[True, key[1:] != key[:-1]]
-    group = np.cumsum(start) - 1
+    del key
+    group = (np.cumsum(start) - 1).astype(idx)
     first = pos[start][group]  # per entry, the key's first row
-    # the key's first row in a book other than its first row's book
-    differs = book[pos] != book[first]
-    second = np.full(int(start.sum()), -1, dtype=np.int64)
-    idx = np.flatnonzero(differs)
-    if len(idx):
-        g = group[idx]
+    b = book.astype(idx)
+    differs = b[pos] != b[first]  # the key's first row in a book other than its first row's book
+    second = np.full(int(start.sum()), -1, dtype=idx)
+    del start
+    i = np.flatnonzero(differs)
+    if len(i):
+        g = group[i]
         firsts = np.r_[True, g[1:] != g[:-1]]
-        second[g[firsts]] = pos[idx[firsts]]
-    other = np.where(book[pos] != book[first], first, second[group])
+        second[g[firsts]] = pos[i[firsts]]
+    other = np.where(differs, first, second[group])
+    del first, second, group, differs
     ok = other >= 0
     # a row may carry several keys (phone and mobile): keep the earliest other row
-    cand = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    none = np.iinfo(idx).max
+    cand = np.full(n, none, dtype=idx)
     np.minimum.at(cand, pos[ok], other[ok])
-    out[cand != np.iinfo(np.int64).max] = cand[cand != np.iinfo(np.int64).max]
+    out[cand != none] = cand[cand != none]
     return out
 
 
-__all__ = ["book_keys", "cross_book", "key_hash", "KINDS"]
+__all__ = ["book_keys", "cross_book", "key_hash", "phone_columns", "KINDS"]

@@ -43,6 +43,12 @@ class Plan:
     period: Period | None
     moves: Period
 
+    @property
+    def phone_region(self) -> str:
+        """The region phones without a country code are read in: the team Settings', else CN
+        (the same on the workers and in the client: phones are keyed in two steps)."""
+        return self.settings.phone_region if self.settings is not None else "CN"
+
 
 @dataclass
 class BookPartial:
@@ -60,6 +66,7 @@ class BookPartial:
     movement: pd.DataFrame | None = None
     flagged: pd.DataFrame | None = None  # the Cleanse rows
     keys: pd.DataFrame | None = None     # lead_id, owner, row, email, person, phone, mobile
+    phone_ends: np.ndarray | None = None  # the parsed phones' ends (duplicates.book_keys)
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
@@ -122,7 +129,7 @@ def _partial(path: str, opened: str, plan: Plan) -> BookPartial:
     out.flagged = _flagged(f, ev, settings, lang)
     from salesbook.team.duplicates import book_keys
 
-    out.keys = book_keys(f, raw)
+    out.keys, out.phone_ends = book_keys(f, raw, plan.phone_region)
     return out
 
 

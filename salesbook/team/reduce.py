@@ -81,7 +81,10 @@ def _reduce(frames: list[pd.DataFrame | None], keys, sums) -> pd.DataFrame:
     return reduce_partials(present, tuple(keys)) if present else _empty(keys, sums)
 
 
-def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN") -> TeamFigures:
+def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN", consume: bool = False) -> TeamFigures:
+    """The team's figures from the books' partial tables. ``consume``: take each kind of table
+    out of the partials once it is added up (the caller's partials are left without them), so
+    the client never holds a table twice (the rollup's 400 books: ~170 MB of tables)."""
     ok = [p for p in parts if p.error is None]
     named = dict(zip([p.path for p in parts], names([p.path for p in parts])))
     books = [named[p.path] for p in ok]
@@ -90,8 +93,22 @@ def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN") -> TeamF
     team_lang = plan.settings.language if plan.settings is not None and plan.settings.language in ("en", "zh") \
         else ("zh" if langs and langs.count("zh") > len(langs) / 2 else "en")
 
-    funnel = _reduce([_concat([p.funnel for p in ok], books)], ("book",) + FUNNEL_KEYS, FUNNEL_SUMS)
-    unknown = _concat([p.unknown for p in ok], books)
+    def take(name: str) -> list:
+        """Each included book's ``name`` table (taken out of it with ``consume``)."""
+        out = [getattr(p, name) for p in ok]
+        if consume:
+            for p in ok:
+                setattr(p, name, None)
+        return out
+
+    # the biggest tables first: each book's keys and flagged leads go before the rest is added up
+    cross = cross_book(take("keys"), books, region, take("phone_ends"))
+    flagged = _concat(take("flagged"), books)
+    if flagged is None:
+        flagged = pd.DataFrame({c: [] for c in ("book", "row", "lead_id", "company", "owner", "stage", "grade",
+                                               "last_contact", "reason")})
+    funnel = _reduce([_concat(take("funnel"), books)], ("book",) + FUNNEL_KEYS, FUNNEL_SUMS)
+    unknown = _concat(take("unknown"), books)
     if unknown is None:
         unknown = pd.DataFrame({"book": [], "owner": [], "stage": [], "leads": []})
 
@@ -99,7 +116,7 @@ def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN") -> TeamF
     notes: list[str] = []
     lines = _target_lines(ok, books, plan.settings, notes)
     periods = _periods(lines, plan)
-    month_rows = _reduce([p.months for p in ok], targets.KEYS, targets.SUMS)
+    month_rows = _reduce(take("months"), targets.KEYS, targets.SUMS)
     owners = sorted(set(funnel["owner"]) | set(month_rows["owner"]) | set(lines["owner"]), key=str)
     per_period = [_zeros(owners, periods)]
     if len(month_rows):
@@ -114,13 +131,8 @@ def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN") -> TeamF
                                     "target": t_lines["target"].astype(float), "target_n": 1}))
     target_table = targets.finish(targets.reduce(per_period))
 
-    fc = _reduce([p.forecast for p in ok], forecast.KEYS, forecast.SUMS)
-    mv = _reduce([p.movement for p in ok], movement.KEYS, movement.SUMS)
-    flagged = _concat([p.flagged for p in ok], books)
-    if flagged is None:
-        flagged = pd.DataFrame({c: [] for c in ("book", "row", "lead_id", "company", "owner", "stage", "grade",
-                                               "last_contact", "reason")})
-    cross = cross_book([p.keys for p in ok], books, region)
+    fc = _reduce(take("forecast"), forecast.KEYS, forecast.SUMS)
+    mv = _reduce(take("movement"), movement.KEYS, movement.SUMS)
     return TeamFigures(plan=plan, books=books, failed=failed, language=team_lang, leads=sum(p.leads for p in ok),
                        stages=team_stages(ok, plan.settings), funnel=funnel, unknown=unknown, targets=target_table,
                        forecast=forecast.finish(fc, plan.day), movement=movement.finish(mv, plan.moves),

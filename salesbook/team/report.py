@@ -134,19 +134,18 @@ def team_cleanse(fig: r.TeamFigures) -> SheetModel:
     lang = fig.language
     f = fig.flagged.sort_values(["owner", "book", "row"], kind="stable")
     flagged = pd.DataFrame({
-        w("book", lang): f["book"].astype(object).to_numpy(), lbl("owner", lang): f["owner"].astype(object).to_numpy(),
-        lbl("row", lang): f["row"].to_numpy(), w("lead_id", lang): f["lead_id"].astype(object).to_numpy(),
-        BY_KEY["company"].header(lang): f["company"].astype(object).to_numpy(),
-        lbl("stage", lang): f["stage"].astype(object).to_numpy(),
-        BY_KEY["grade"].header(lang): f["grade"].astype(object).to_numpy(),
-        lbl("reason", lang): f["reason"].astype(object).to_numpy()})
+        w("book", lang): _texts(f["book"]), lbl("owner", lang): _texts(f["owner"]),
+        lbl("row", lang): f["row"].to_numpy(), w("lead_id", lang): _texts(f["lead_id"]),
+        BY_KEY["company"].header(lang): _texts(f["company"]), lbl("stage", lang): _texts(f["stage"]),
+        BY_KEY["grade"].header(lang): _texts(f["grade"]), lbl("reason", lang): _texts(f["reason"])})
+    del f
     c = fig.cross.sort_values(["owner", "book", "row"], kind="stable")
     note_col = lbl("reason", lang)
     cross = pd.DataFrame({
-        w("book", lang): c["book"].astype(object).to_numpy(), lbl("owner", lang): c["owner"].astype(object).to_numpy(),
-        lbl("row", lang): c["row"].to_numpy(), w("lead_id", lang): c["lead_id"].astype(object).to_numpy(),
-        w("match", lang): c["match"].map({m: w(f"match.{m}", lang) for m in KINDS}).to_numpy(dtype=object),
-        note_col: _also_in(c, lang), w("other_book", lang): c["other_book"].astype(object).to_numpy()})
+        w("book", lang): _texts(c["book"]), lbl("owner", lang): _texts(c["owner"]),
+        lbl("row", lang): c["row"].to_numpy(), w("lead_id", lang): _texts(c["lead_id"]),
+        w("match", lang): _texts(c["match"].map({m: w(f"match.{m}", lang) for m in KINDS})),
+        note_col: _texts(pd.Series(_also_in(c, lang))), w("other_book", lang): _texts(c["other_book"])})
     note = w("cleanse_note", lang, n=f"{len(flagged):,}", b=f"{len(fig.books):,}", d=fig.plan.day.isoformat(),
              x=f"{len(cross):,}")
     blocks = [Block(4, 1, flagged, title=w("flagged", lang), formats={lbl("row", lang): "int"})]
@@ -157,6 +156,18 @@ def team_cleanse(fig: r.TeamFigures) -> SheetModel:
     if not len(cross):
         notes.append((row, 1, w("cross_none", lang)))
     return SheetModel(TEAM_CLEANSE, blocks=blocks, notes=notes, freeze_rows=0, page=PageSetup(title_rows=(1, 2)))
+
+
+def _texts(s: pd.Series) -> pd.Series:
+    """A column of the Cleanse sheet, in row order (index 0 …): pandas' Arrow-backed ``str``
+    when it holds texts only (200,000 flagged leads stay in Arrow buffers, not Python
+    objects, and the file adapter renders them in chunks), else the values as they are."""
+    s = s.reset_index(drop=True)
+    if isinstance(s.dtype, pd.StringDtype):
+        return s
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return s.astype("str")
+    return s.astype(object)
 
 
 def _also_in(c: pd.DataFrame, lang: str) -> np.ndarray:

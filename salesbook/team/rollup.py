@@ -65,8 +65,7 @@ def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | 
     parts = map_books(partial(_task, plan=the_plan), items, workers=workers, scheduler=scheduler,
                       progress=progress, on_error=_failed, echo=echo, timings=timings)
     t1 = time.perf_counter()
-    region = settings.phone_region if settings is not None else "CN"
-    fig = reduce(parts, the_plan, region=region)
+    fig = reduce(parts, the_plan, region=the_plan.phone_region, consume=True)
     timings["book_seconds"] = [p.seconds for p in parts]
     timings["book_cpu"] = [p.extra.get("cpu", 0.0) for p in parts]
     n_books = len(parts)

@@ -89,6 +89,18 @@ def test_phone_keys_equal_exactly_when_phonenumbers_says_the_same_number(values,
                 assert (k[i] == k[j]) == equal[i][j], (values[i], values[j], ref[i], ref[j])
 
 
+@pytest.mark.slow
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(PHONE, max_size=8), st.lists(PHONE, max_size=8), st.sampled_from(["CN", "US", "GB", "DE"]))
+def test_phone_parts_of_two_tables_joined_give_the_keys_of_one_table(a, b, region):
+    """A rollup keys each book's phones on its worker (``phone_parts``) and joins them in the
+    client (``phone_join``): the same keys as one ``_phone_keys`` call over all the numbers."""
+    ka, ea = prep.phone_parts(pa.array(a, type=pa.large_string()), region)
+    kb, eb = prep.phone_parts(pa.array(b, type=pa.large_string()), region)
+    joined = prep.phone_join(np.concatenate([ka, kb]), np.unique(np.concatenate([ea, eb])), region)
+    assert joined.tolist() == keys(a + b, region), (a, b)
+
+
 def strip_bounds(texts: list[str], region: str) -> np.ndarray:
     digits = [re.sub(r"[^0-9]", "", t) for t in texts]
     return prep._strip_bounds(digits, np.array([t.startswith("+") for t in texts]), region)

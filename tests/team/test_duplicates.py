@@ -1,7 +1,8 @@
 """salesbook.team.duplicates on hand-made key tables: the same customer in two reps' books.
 
 Each table is what one book's step returns (``book_keys``): e-mail and company + contact
-already normalised, phones as typed (numbered once over all books by ``cross_book``)."""
+already normalised, phones after the phone rule's first step (``phone_columns``, on the
+worker), joined once over all books by ``cross_book``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datetime as dt
 import pandas as pd
 
 from salesbook.rules.period import parse_period
-from salesbook.team.duplicates import cross_book, key_hash
+from salesbook.team.duplicates import cross_book, key_hash, phone_columns
 from salesbook.team.partials import BookPartial, Plan
 from salesbook.team.reduce import reduce
 from salesbook.team.report import team_cleanse
@@ -18,15 +19,24 @@ from salesbook.team.report import team_cleanse
 COLS = ("row", "lead_id", "owner", "email", "person", "phone", "mobile")
 
 
-def keys(*rows: tuple) -> pd.DataFrame:
+def keys(*rows: tuple, region: str = "CN") -> pd.DataFrame:
     """Rows of (row, lead_id, owner, email, person, phone, mobile); None for a blank. E-mail and
-    person are hashed as ``book_keys`` sends them."""
+    person are hashed, phones keyed, as ``book_keys`` sends them (the parsed phones' ends in
+    ``attrs["ends"]``, for ``cross``)."""
     out = pd.DataFrame(list(rows), columns=list(COLS))
     for c in COLS[1:]:
         out[c] = out[c].astype(pd.StringDtype("pyarrow")) if c != "owner" else out[c].astype(object)
     out["email"], out["person"] = key_hash(out["email"]), key_hash(out["person"])
+    out["phone"], out["mobile"], ends = phone_columns(out["phone"], out["mobile"], region)
     out["row"] = out["row"].astype("int64")
+    out.attrs["ends"] = ends
     return out
+
+
+def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN") -> pd.DataFrame:
+    from salesbook.team.duplicates import cross_book as cross
+
+    return cross(frames, books, region, [fr.attrs["ends"] for fr in frames])
 
 
 def pairs(cross: pd.DataFrame) -> set[tuple]:
@@ -87,3 +97,32 @@ def test_the_cleanse_sheet_says_also_in_both_ways():
     cross = model.blocks[1].frame.set_index("Workbook")
     assert cross.loc["a.xlsx", "Stale Reason"] == "also in Bo's book (row 9)"
     assert cross.loc["b.xlsx", "Stale Reason"] == "also in Li Wei's book (A-1)"
+
+
+# Pairs from the phone rule's own tests (tests/rules/test_keys_normalised.py), each number in a
+# book of its own: written another way, an extension, a full-width or worded number, one
+# phonenumbers cannot read, and numbers that only share digits.
+PHONE_PAIRS = [("+86 10 1234 5678", "010-12345678"), ("0086 10 12345678", "(010) 1234 5678"),
+               ("+86 (0)10 12345678", "010-12345678"), ("010-12345678 ext 12", "010-12345678"),
+               ("+86 138 0013 8000", "13800138000"), ("138-0013-8000", "+86 138 0013 8000"),
+               ("１３８００１３８０００", "138-0013-8000"), ("手机 138 0013 8000", "13800138000"),
+               ("+999 1234567", "+999 1234567"), ("+999 1234567", "999 1234567"),
+               ("010-12345678", "021-12345678"), ("+86 10 1234 5678", "+44 10 1234 5678"),
+               ("13800138000", "13800138001"), ("12345", "12345")]
+
+
+def test_phones_match_across_books_exactly_when_the_phone_rule_matches_them_in_one_book():
+    from salesbook.rules.keys import _phone_keys
+
+    import pyarrow as pa
+
+    for x, y in PHONE_PAIRS:
+        one = _phone_keys(pa.array([x, y], type=pa.large_string()))
+        same = bool(one[0] >= 0 and one[0] == one[1])
+        for phone_b, mobile_b in ((y, None), (None, y)):  # Phone or Mobile in the other book
+            a = keys((2, "A-1", "Li Wei", None, None, x, None))
+            b = keys((3, "B-1", "Bo", None, None, phone_b, mobile_b))
+            got = pairs(cross_book([a, b], ["a.xlsx", "b.xlsx"]))
+            want = {("a.xlsx", "A-1", "phone", "b.xlsx", "B-1"), ("b.xlsx", "B-1", "phone", "a.xlsx", "A-1")}
+            assert got == (want if same else set()), (x, y, same)
+    assert sum(1 for x, y in PHONE_PAIRS if len({*_phone_keys(pa.array([x, y])).tolist()} - {-1}) == 1) == 9

@@ -169,3 +169,22 @@ def test_a_failed_book_is_listed_and_adds_nothing():
 
 def test_books_of_the_same_file_name_are_named_by_their_path():
     assert r.names(["north/rep.xlsx", "south/rep.xlsx", "c.xlsx"]) == ["north/rep.xlsx", "south/rep.xlsx", "c.xlsx"]
+
+
+def test_consume_adds_up_the_same_and_leaves_the_partials_without_their_tables():
+    """``rollup`` reduces with ``consume=True``: each kind of table leaves the partials once it
+    is added up, so the client never holds it twice; the figures are the same."""
+    import copy
+
+    rows = [{"owner": "Li Wei", "source": "Web", "stage": "Proposal", "leads": 2, "open": 2, "value": 100.0},
+            {"owner": "Bo", "source": "Fair", "stage": "Closed Won", "leads": 1, "won": 1, "value": 40.0}]
+    books = [part("a.xlsx", funnel_rows=rows[:1], month_rows=[("Li Wei", "2026-11", 0, 0.0, 2, 100.0, 50.0)]),
+             part("b.xlsx", funnel_rows=rows[1:], month_rows=[("Bo", "2026-11", 1, 40.0, 0, 0.0, 0.0)])]
+    kept, taken = r.reduce(copy.deepcopy(books), PLAN), r.reduce(books, PLAN, consume=True)
+    for name in ("funnel", "unknown", "targets", "flagged", "cross"):
+        pd.testing.assert_frame_equal(getattr(taken, name), getattr(kept, name))
+    assert taken.leads == kept.leads == 3 and int(taken.funnel["won"].sum()) == 1
+    for p in books:
+        assert [k for k in ("funnel", "months", "keys", "flagged", "forecast", "movement")
+                if getattr(p, k) is not None] == []
+        assert p.stages is not None  # what the report still reads

@@ -716,3 +716,36 @@ def test_append_counts_rows_when_the_last_row_has_no_r():
     xml = render_append(sheet, AppendRows("History", pd.DataFrame({"Lead ID": ["L-3"]})), FakeStyleBook())
     rows = etree.fromstring(xml).findall(f"{M}sheetData/{M}row")
     assert rows[-1].get("r") == "7" and rows[-1].findtext(f".//{M}t") == "L-3"
+
+
+def test_a_sheet_handed_to_a_sink_in_pieces_is_the_same_part(tmp_path, monkeypatch):
+    """``render_sheet(..., sink=)`` (the team report's 200,000-row Team Cleanse): the data of a
+    typed block in chunks of CHUNK_ROWS rows, the rest as it comes — the same bytes, the same
+    style indexes; blocks side by side, or a column of mixed values, rendered whole."""
+    from salesbook.adapters.files import render
+
+    monkeypatch.setattr(render, "CHUNK_ROWS", 7)
+    n = 40
+    names = pd.Series([None if i % 5 == 0 else f"名 {i} & <{i}>" for i in range(n)], dtype="str")
+    long = pd.DataFrame({"Book": pd.Series([f"b{i % 3}.xlsx" for i in range(n)], dtype="str"), "Row": np.arange(n),
+                         "Value": np.linspace(-1.5, 1e6, n), "Name": names, "Won": np.arange(n) % 2 == 0})
+    mixed = pd.DataFrame({"Any": [1, "x", None, dt.date(2026, 1, 2)] * 3, "Day": pd.date_range("2026-01-01", periods=12)})
+    cut = SheetModel("T", blocks=[Block(4, 1, long, title="Long", formats={"Value": "money", "Row": "int"}),
+                                  Block(4 + n + 5, 1, mixed, title="Mixed")],
+                     notes=[(1, 1, "Title"), (2, 1, "a note"), (4 + n + 3, 1, "between")])
+    side = SheetModel("S", blocks=[Block(1, 1, long), Block(1, 8, long.iloc[:10])])
+    got = {}
+    # head, 2 notes, title, header, 40 rows in 6 chunks, a note, title, header, mixed rows whole, tail
+    for model, n_pieces in ((cut, 1 + 2 + 2 + 6 + 1 + 2 + 1 + 1), (side, 3)):
+        whole_styles, piece_styles = FakeStyleBook(), FakeStyleBook()
+        whole = render_sheet(model, whole_styles).sheet_xml
+        pieces: list[bytes] = []
+        assert render_sheet(model, piece_styles, sink=pieces.append).sheet_xml == b""
+        assert b"".join(pieces) == whole and piece_styles.keys == whole_styles.keys
+        assert len(pieces) == n_pieces
+        got[model.name] = (b"".join(pieces), piece_styles)
+    path = build_xlsx(tmp_path / "t.xlsx", [("T", got["T"][0])], got["T"][1])
+    rows = calamine_rows(path, "T")  # data from row 6 (index 5)
+    assert [rows[5 + i][:3] for i in (0, n - 1)] == [["b0.xlsx", 0.0, -1.5], [f"b{(n - 1) % 3}.xlsx", n - 1.0, 1e6]]
+    assert [rows[5 + i][3] for i in (0, 1, 7, 8)] == ["", "名 1 & <1>", "名 7 & <7>", "名 8 & <8>"]
+    assert rows[4 + n + 2][0] == "between" and rows[4 + n + 6][0] == 1.0 and rows[4 + n + 7][0] == "x"

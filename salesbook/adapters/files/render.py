@@ -30,9 +30,10 @@ What is written where:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -77,17 +78,28 @@ class RenderedSheet:
 # --------------------------------------------------------------------------- public
 
 
-def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None, date1904: bool = False) -> RenderedSheet:
+def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None, date1904: bool = False,
+                 sink: Callable[[bytes], object] | None = None) -> RenderedSheet:
     """Render a whole add-in sheet: cells, column widths, frozen rows, print setup and charts.
 
     The print setup's defined names (print area, title rows) belong to ``workbook.xml``:
     the writer sets them (``salesbook.adapters.files.printing.set_print_names``).
-    ``date1904``: the workbook uses the 1904 date system (``workbookPr date1904``)."""
+    ``date1904``: the workbook uses the 1904 date system (``workbookPr date1904``).
+    ``sink``: when given, the worksheet part is handed to it in pieces instead (``sheet_xml``
+    is then empty), the same bytes: a long block's data ``CHUNK_ROWS`` rows at a time when
+    no two of the sheet's pieces share a row and the block's columns are typed (``_pieces``),
+    so a sheet of 200,000 rows never exists whole in memory."""
     st = StyleCache(styles, date1904)
     widths = fit_widths(model)
-    fragments = _model_fragments(model, st, header_heights(model, widths))
-    body, bounds = rows_xml(fragments)
-    del fragments  # the cells are in ``body`` now
+    heights = header_heights(model, widths)
+    pieces = _pieces(model, st, heights) if sink is not None else None
+    if pieces is not None:
+        bounds = (pieces[0].first, min(u.col for u in pieces), pieces[-1].last, max(u.end for u in pieces))
+        body = None
+    else:
+        fragments = _model_fragments(model, st, heights)
+        body, bounds = rows_xml(fragments)
+        del fragments  # the cells are in ``body`` now
     if model.page is not None:
         sheet_pr = with_fit_to_page(sheet_pr)
     head = [
@@ -109,13 +121,78 @@ def render_sheet(model: SheetModel, styles, *, sheet_pr: bytes | None = None, da
         f'<drawing r:id="{DRAWING_RID}"/>' if model.charts else "",
         "</worksheet>",
     ]
-    sheet_xml = b"".join(["".join(head).encode("utf-8"), body, "".join(tail).encode("utf-8")])
+    if sink is None:
+        sheet_xml = b"".join(["".join(head).encode("utf-8"), body, "".join(tail).encode("utf-8")])
+    else:
+        sink("".join(head).encode("utf-8"))
+        if pieces is None:
+            sink(body)
+        else:
+            for piece in pieces:
+                sink(rows_xml(piece.fragments())[0])
+        sink("".join(tail).encode("utf-8"))
+        sheet_xml = b""
     del body
     if not model.charts:
         return RenderedSheet(sheet_xml, None, [])
     drawing = drawing_xml(model.charts)
     charts = [chart_xml(model, chart, date1904) for chart in model.charts]
     return RenderedSheet(sheet_xml, drawing, charts)
+
+
+CHUNK_ROWS = 20_000  # data rows rendered at a time for a sink (~2 MB of XML per column)
+
+
+@dataclass
+class _Piece:
+    """Rows first..last (columns col..end) of a sheet, rendered when asked."""
+
+    first: int
+    last: int
+    col: int
+    end: int
+    fragments: Callable[[], list[Fragment]]
+
+
+def _pieces(model: SheetModel, st: StyleCache, heights: dict[int, float]) -> list[_Piece] | None:
+    """The sheet as pieces in row order (notes, block titles and headers, data in chunks of
+    ``CHUNK_ROWS`` rows), each rendered on its own to the bytes ``rows_xml`` gives for all of
+    them at once; None when two pieces share a row (blocks side by side: rendered whole).
+    Only blocks whose columns are all texts, numbers or booleans are cut: their dtype decides
+    every cell's kind and style (an object column's kind depends on the values beside it,
+    a date column's on how early its dates are). The styles are asked for in the order
+    rendering the whole sheet asks (each cut block's first row rendered ahead), so the
+    workbook's style indexes are the same too."""
+    pieces: list[_Piece] = []
+    for block in model.blocks:
+        frame = block.frame
+        ncols = frame.shape[1]
+        end = block.col + max(ncols, 1) - 1
+        for f in block_fragments(block, st, heights=heights, data=False):
+            pieces.append(_Piece(int(f.rows[0]), int(f.rows[0]), f.col, f.end, lambda f=f: [f]))
+        if not (len(frame) and ncols):
+            continue
+        if not all(isinstance(d, pd.StringDtype) or (d != object and (pd.api.types.is_numeric_dtype(d)
+                                                                       or pd.api.types.is_bool_dtype(d)))
+                   for d in frame.dtypes):
+            whole = data_fragment(block, st)[0]
+            pieces.append(_Piece(block.first_data_row, block.last_row, block.col, end, lambda f=whole: [f]))
+            continue
+        data_fragment(dataclasses.replace(block, frame=frame.iloc[:1]), st)  # its styles, in order
+        for a in range(0, len(frame), CHUNK_ROWS):
+            part = Block(block.first_data_row + a, block.col, frame.iloc[a:a + CHUNK_ROWS], title=None, header=False,
+                         formats=block.formats)
+            pieces.append(_Piece(part.first_data_row, part.last_row, block.col, end,
+                                 lambda part=part: [data_fragment(part, st)[0]]))
+    for i, (row, col, text) in enumerate(sorted(model.notes)):
+        xml = text_cell(row, col, text, st.title() if i == 0 else None)
+        pieces.append(_Piece(row, row, col, col, lambda row=row, col=col, xml=xml: [_single(row, col, col, xml)]))
+    if not pieces:
+        return None
+    pieces.sort(key=lambda u: (u.first, u.col))
+    if any(b.first <= a.last for a, b in zip(pieces, pieces[1:])):
+        return None
+    return pieces
 
 
 # --------------------------------------------------------------------------- styles
@@ -402,8 +479,9 @@ def _model_fragments(model: SheetModel, st: StyleCache, heights: dict[int, float
 
 
 def block_fragments(block: Block, st: StyleCache, p: str = "",
-                    heights: dict[int, float] | None = None) -> list[Fragment]:
-    """Title, header (its row ``heights[row]`` points tall, when given) and data of one block."""
+                    heights: dict[int, float] | None = None, data: bool = True) -> list[Fragment]:
+    """Title, header (its row ``heights[row]`` points tall, when given) and data (unless not
+    ``data``) of one block."""
     frame = block.frame
     ncols = frame.shape[1]
     last_col = block.col + max(ncols, 1) - 1
@@ -418,9 +496,8 @@ def block_fragments(block: Block, st: StyleCache, p: str = "",
         xml = "".join(text_cell(hrow, block.col + j, name, st.header(is_number_column(block, j)), p)
                       for j, name in enumerate(names))
         out.append(_single(hrow, block.col, last_col, xml, (heights or {}).get(hrow)))
-    if len(frame) and ncols:
-        data, _ = data_fragment(block, st, p)
-        out.append(data)
+    if data and len(frame) and ncols:
+        out.append(data_fragment(block, st, p)[0])
     return out
 
 
