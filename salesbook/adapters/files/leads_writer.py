@@ -55,7 +55,6 @@ hidden ``_xlnm._FilterDatabase`` name is left as it is (Excel resets it on filte
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import numpy as np
@@ -188,62 +187,37 @@ class LeadsRewriter(RowEditor, SheetEdges):
         """Rewrite the rows chunk by chunk (cut after the last complete row); returns
         the tail of the part, from </sheetData> on."""
         end_re = re.compile(b"</" + re.escape(self.p) + rb"sheetData\s*>")
-        # A region's scan (scan_rows: numpy, which mostly releases the GIL) runs in a thread
-        # while this one writes the region before it: one region of look-ahead.
-        ahead: tuple | None = None  # (region, final, its scan's Future)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesbook-scan") as pool:
-            try:
-                while True:
-                    e = end_re.search(buf)
-                    if e is not None:
-                        region, final, rest = buf[: e.start()], True, None
-                    else:
-                        cut = buf.rfind(self.ROW_CLOSE)
-                        region = None
-                        if cut >= 0:
-                            cut += len(self.ROW_CLOSE)
-                            region, final, rest = buf[:cut], False, buf[cut:]
-                    if region is not None:
-                        scanned = pool.submit(self._scan, region)
-                        if ahead is not None:
-                            self._rows(ahead[0], out, ahead[1], ahead[2].result())
-                        ahead = (region, final, scanned)
-                        if final:
-                            ahead = None
-                            self._rows(region, out, True, scanned.result())
-                            out.add(self._missing_rows_until(None))
-                            return buf[e.start():] + b"".join(it)
-                        buf = rest
-                    chunk = next(it, None)
-                    if chunk is None:
-                        raise Refusal(f"The sheet '{self.loc.sheet_name}' ends before its cell data does; it is "
-                                      "damaged.", path=self.path, sheet=self.loc.sheet_name)
-                    buf += chunk
-            finally:
-                if ahead is not None:  # stopped half-way: let the scan under way end before leaving
-                    ahead[2].cancel() or ahead[2].exception()
+        while True:
+            e = end_re.search(buf)
+            if e is not None:
+                self._rows(buf[: e.start()], out, final=True)
+                out.add(self._missing_rows_until(None))
+                return buf[e.start():] + b"".join(it)
+            cut = buf.rfind(self.ROW_CLOSE)
+            if cut >= 0:
+                cut += len(self.ROW_CLOSE)
+                self._rows(buf[:cut], out, final=False)
+                buf = buf[cut:]
+            chunk = next(it, None)
+            if chunk is None:
+                raise Refusal(f"The sheet '{self.loc.sheet_name}' ends before its cell data does; it is damaged.",
+                              path=self.path, sheet=self.loc.sheet_name)
+            buf += chunk
 
     def _check_encoding(self, head: bytes) -> None:
         if head.startswith((b"\xff\xfe", b"\xfe\xff")) or re.match(rb"<\?xml[^>]*encoding=\"(?!utf-8|UTF-8)", head):
             raise Refusal(f"The sheet '{self.loc.sheet_name}' is not UTF-8 XML; open the workbook in Excel and "
                           "save it again.", path=self.path, sheet=self.loc.sheet_name)
 
-    def _scan(self, region: bytes) -> tuple[int, object]:
-        """Where the regular rows of ``region`` end (0: none) and their scan_rows result
-        (None or IRREGULAR: the row-at-a-time paths take the region)."""
+    def _rows(self, region: bytes, out: "Output", final: bool) -> None:
+        """Process complete rows (``region`` ends with </row>, or is the last bit): a chunk at a
+        time where they are regular (:meth:`_vector_rows`), else one at a time."""
         chunked = bool(self.owned) and not self.rows and len(self.runs) == 1
         stop = region.rfind(self.ROW_CLOSE) + len(self.ROW_CLOSE) if chunked else 0  # (-1 + 6: none)
         stop = stop if stop >= len(self.ROW_CLOSE) else 0
         scan = scan_rows(region, stop, self) if stop else None
         if scan is not None and stop < len(region) and self.irregular_re.search(region, stop) is not None:
             scan = IRREGULAR
-        return stop, scan
-
-    def _rows(self, region: bytes, out: "Output", final: bool, scanned: tuple[int, object] | None = None) -> None:
-        """Process complete rows (``region`` ends with </row>, or is the last bit): a chunk at a
-        time where they are regular (:meth:`_vector_rows`), else one at a time. ``scanned``:
-        :meth:`_scan` of the region when already done."""
-        stop, scan = scanned if scanned is not None else self._scan(region)
         if scan is not None and scan is not IRREGULAR:  # (the scan looks for irregular cells too)
             self._vector_rows(region, stop, scan, out)
             last = region[stop:]  # after the last </row>: b'' or trailing self-closing rows/space
