@@ -92,13 +92,8 @@ def _one(path: str, only, today: dt.date | None, force: bool, backup: bool, sett
     _worker_started()
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        if settings is None:
-            r = service.run(path, only=only, today=today, force=force, backup=backup)
-        else:  # the team's Settings instead of the book's own (--settings)
-            from salesbook.team.settings import WithSettings
-
-            with service._file(path, output=None, backup=backup, force=force) as workbook:
-                r = service.run_on(WithSettings(workbook, settings), only=only, today=today)
+        with service._file(path, output=None, backup=backup, force=force) as workbook:
+            r = service.run_on(workbook, only=only, today=today, settings=settings)  # settings: --settings, or None
         item = BatchItem(path, True, r.exit_code, r.summary)
     except Refusal as exc:
         item = BatchItem(path, False, exc.exit_code, exc.message)

@@ -339,9 +339,9 @@ def _team_settings(path):
     """The Settings of ``--settings`` (read once here, sent to every worker), or None."""
     if path is None:
         return None
-    from salesbook.adapters.files.team_book import read_settings
+    from salesbook.service import settings_from
 
-    return read_settings(path)
+    return settings_from(path)
 
 
 @main.command(epilog=_epilog("rollup"))

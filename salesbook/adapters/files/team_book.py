@@ -1,7 +1,6 @@
-"""The team workbook (TEAM.xlsx of ``salesbook rollup``): Settings read from a workbook that
-may hold no lead table, and the report sheets written into it.
+"""The team workbook (TEAM.xlsx of ``salesbook rollup``): the report sheets written into it (its
+Settings are read by ``workbook.read_settings``, as for every ``--settings``).
 
-``read_settings(path)`` reads only the Settings sheet (the team's, or any rep's book).
 ``write_report(path, sheets)`` replaces the report sheets of an existing workbook with the
 guarantees of ``run`` (preflight, a user's sheet of the same name refused, every other part
 copied byte for byte, temp file renamed over the target), or, when the file does not exist,
@@ -34,27 +33,6 @@ class _NoLeads:
     table_last_row: int | None = None
     merges: tuple[str, ...] = ()
     sheet_name: str = ""
-
-
-def read_settings(path: str | os.PathLike) -> Settings:
-    """The Settings of the workbook at ``path`` (Refusal when it is no safe workbook or has no
-    Settings sheet, SettingsError for a cell that cannot be read)."""
-    from salesbook.adapters.files.package import Package
-    from salesbook.adapters.files.preflight import preflight
-    from salesbook.adapters.files.workbook import _sheet_grid
-    from salesbook.rules.settings_sheet import settings_from_grid
-
-    path = Path(path)
-    preflight(path, for_write=False)
-    pkg = Package.open(path)
-    try:
-        name, grid = _sheet_grid(pkg, SETTINGS_SHEET_NAMES)
-    finally:
-        pkg.close()
-    if grid is None:
-        raise Refusal(f"{path.name} has no Settings sheet ({' / '.join(SETTINGS_SHEET_NAMES)}): --settings takes a "
-                      "workbook whose Settings the team shares (a rep's book or TEAM.xlsx).", path=path)
-    return settings_from_grid(grid, sheet=name)
 
 
 def write_report(path: str | os.PathLike, sheets: Sequence[SheetModel], *, settings: Settings | None = None,
@@ -172,4 +150,4 @@ def _new_workbook(path: Path, settings: Settings) -> None:
     wb.close()
 
 
-__all__ = ["read_settings", "write_report"]
+__all__ = ["write_report"]
