@@ -272,16 +272,10 @@ def batch(paths, workers, only, today, backup, force, no_progress, settings_book
     """
     import time
 
-    from salesbook.batch import run_batch, select, skipped_summary
+    from salesbook.batch import run_batch
 
     t0, c0 = time.perf_counter(), time.process_time()
-    files, skipped = select(list(paths))
-    if skipped:
-        click.echo(skipped_summary(skipped), err=True)
-    if not files:
-        raise Refusal(f"No workbook to process in {', '.join(repr(p) for p in paths)}: batch takes the .xlsx and "
-                      ".xlsm files of folders, globs or file names, never backups (*.bak.xlsx, *.bak.xlsm), "
-                      "lock files (~$*) or salesbook's temporary files.")
+    files = _books(paths, "process", "batch")
     team = _team_settings(settings_book)
     results = run_batch(files, workers=workers, only=only, today=today, force=force, backup=backup,
                         progress=not no_progress, scheduler=scheduler, settings=team, echo=_stderr)
@@ -335,6 +329,21 @@ def _stderr(line: str) -> None:
     click.echo(line, err=True)
 
 
+def _books(paths, verb: str, command: str) -> list[str]:
+    """The workbooks ``paths`` name (salesbook.batch.select: files, folders, globs; never backups,
+    lock files or salesbook's temporary files), the skipped ones said on stderr; none is a Refusal."""
+    from salesbook.batch import select, skipped_summary
+
+    files, skipped = select(list(paths))
+    if skipped:
+        click.echo(skipped_summary(skipped), err=True)
+    if not files:
+        raise Refusal(f"No workbook to {verb} in {', '.join(repr(p) for p in paths)}: {command} takes the .xlsx and "
+                      ".xlsm files of folders, globs or file names, never backups (*.bak.xlsx, *.bak.xlsm), "
+                      "lock files (~$*) or salesbook's temporary files.")
+    return files
+
+
 def _team_settings(path):
     """The Settings of ``--settings`` (read once here, sent to every worker), or None."""
     if path is None:
@@ -370,16 +379,9 @@ def rollup(paths, output, period, settings_book, workers, scheduler, today, forc
 
     Exit code 0 all books included, 2 a book failed or no workbook was found.
     """
-    from salesbook.batch import select, skipped_summary
     from salesbook.team.rollup import rollup as run_rollup
 
-    files, skipped = select(list(paths))
-    if skipped:
-        click.echo(skipped_summary(skipped), err=True)
-    if not files:
-        raise Refusal(f"No workbook to roll up in {', '.join(repr(p) for p in paths)}: rollup takes the .xlsx and "
-                      ".xlsm files of folders, globs or file names, never backups, lock files or salesbook's "
-                      "temporary files.")
+    files = _books(paths, "roll up", "rollup")
     result = run_rollup(files, output, settings=_team_settings(settings_book), today=today, period=period,
                         workers=workers, scheduler=scheduler, progress=not no_progress, force=force, echo=_stderr)
     for book, reason in result.figures.failed:
