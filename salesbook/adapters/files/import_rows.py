@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from salesbook.adapters.files.sheet_edges import reach_dimension
 from salesbook.adapters.files import cellxml
 from salesbook.adapters.files.cells import parse_ref
 from salesbook.adapters.files.reader import LeadsLocation, sheet_ref
@@ -402,19 +403,10 @@ class ImportRewriter:
     # -- around the rows -------------------------------------------------------------------------
 
     def _head(self, head: bytes) -> bytes:
+        """The sheet's ``<dimension>`` reaching the rows appended below the table."""
         if self.new_last <= self.old_last:
             return head
-        m = re.search(b"(<" + re.escape(self.p) + rb'dimension\b[^>]*?\sref=")([^"]*)(")', head)
-        if not m:
-            return head
-        try:
-            r1, c1, r2, c2 = parse_ref(m.group(2).decode())
-        except ValueError:
-            return head
-        if self.new_last <= r2:
-            return head
-        ref = f"{col_letter(c1)}{r1}:{col_letter(max(c2, self.loc.last_col))}{self.new_last}"
-        return head[: m.start(2)] + ref.encode() + head[m.end(2):]
+        return reach_dimension(head, self.new_last, self.loc.last_col)
 
     def _tail(self, tail: bytes) -> bytes:
         """Conditional formats and validations on the table's columns down to its last row

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import pandas as pd
 
+from salesbook.adapters.files.sheet_edges import reach_dimension
 from salesbook.adapters.files.cells import parse_ref
 from salesbook.adapters.files.import_rows import ImportRewriter, InputEdits
 from salesbook.adapters.locate import LeadsLocation
@@ -78,7 +79,7 @@ def write_import_lines(pkg, writer, columns: tuple, values: tuple) -> None:
                         last_row=1 << 20)  # every row is 'in the table': only the named cells change
     rewriter = ImportRewriter(loc, InputEdits(frame), _NoStyles(), path=pkg.path)
     xml = b"".join(rewriter.stream(iter([xml])))
-    writer.put(info.part, _dimension(xml, max(r for r, _ in cells), last_col))
+    writer.put(info.part, reach_dimension(xml, max(r for r, _ in cells), last_col))
 
 
 class _NoStyles:
@@ -165,21 +166,6 @@ def _move_rows(xml: bytes, inserts: list[tuple[int, int]]) -> bytes:
         ref = f"{col_letter(c1)}{r1}:{col_letter(c2)}{moved(r2)}".encode()
         xml = xml[: dim.start(2)] + ref + xml[dim.end(2):]
     return xml
-
-
-def _dimension(xml: bytes, last_row: int, last_col: int) -> bytes:
-    """``<dimension>`` reaching the rows and columns written."""
-    m = re.search(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")', xml)
-    if not m:
-        return xml
-    try:
-        r1, c1, r2, c2 = parse_ref(m.group(2).decode())
-    except ValueError:
-        return xml
-    if last_row <= r2 and last_col <= c2:
-        return xml
-    ref = f"{col_letter(c1)}{r1}:{col_letter(max(c2, last_col))}{max(r2, last_row)}".encode()
-    return xml[: m.start(2)] + ref + xml[m.end(2):]
 
 
 __all__ = ["write_import_lines"]

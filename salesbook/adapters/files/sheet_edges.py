@@ -138,5 +138,21 @@ class SheetEdges:
         return tail[: m.start(2)] + new.encode() + tail[m.end(2):]
 
 
+def reach_dimension(xml: bytes, last_row: int, last_col: int) -> bytes:
+    """A worksheet part whose ``<dimension>`` reaches ``last_row`` and ``last_col`` (rows or columns
+    written past it); unchanged when it does already, has none, or holds no readable range."""
+    m = re.search(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")', xml)
+    if not m:
+        return xml
+    try:
+        r1, c1, r2, c2 = parse_ref(m.group(2).decode())
+    except ValueError:
+        return xml
+    if last_row <= r2 and last_col <= c2:
+        return xml
+    ref = f"{col_letter(c1)}{r1}:{col_letter(max(c2, last_col))}{max(r2, last_row)}".encode()
+    return xml[: m.start(2)] + ref + xml[m.end(2):]
+
+
 def _fmt(width: float) -> str:
     return f"{width:.2f}".rstrip("0").rstrip(".")
