@@ -334,14 +334,13 @@ def _rewrite_leads(pkg, writer, loc, owned, rows, styles, tmp, inputs=None) -> l
 def _importer(pkg, writer, loc, inputs, styles):
     """The import's rewrite of the Leads part (``import_rows``); the table grows over appended rows."""
     from salesbook.adapters.files.import_rows import ImportRewriter
-    from salesbook.adapters.files.table import grow_table
 
     if inputs.last_row > loc.last_row and (loc.table_last_row or loc.last_row) > loc.last_row:
         raise Refusal(f"The {loc.table_name or 'lead'} table on sheet '{loc.sheet_name}' has a totals row; the import "
                       "adds new leads below the last lead. Turn the totals row off (Table Design > Total Row), "
                       "import, then turn it on again.", path=pkg.path, sheet=loc.sheet_name)
     if loc.table_part is not None and pkg.has(loc.table_part):
-        grown = grow_table(pkg.read(loc.table_part), inputs.last_row)
+        grown = edit_table(pkg.read(loc.table_part), last_row=inputs.last_row)
         writer.put(loc.table_part, grown)
     return ImportRewriter(loc, inputs, styles, path=pkg.path, date1904=pkg.date1904)
 
