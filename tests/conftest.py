@@ -38,3 +38,12 @@ def pytest_runtest_setup(item):
     if in_ci():
         pytest.fail(f"CI must run the LibreOffice tests, and cannot: {why}", pytrace=False)
     pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def wheel_venv(tmp_path_factory):
+    """(virtual environment, the wheel's file names): this tree's wheel installed with no repository
+    around it, once per test session (tests/builder/wheel.py)."""
+    from tests.builder.wheel import install_wheel
+
+    return install_wheel(tmp_path_factory.mktemp("wheel"))

@@ -9,10 +9,6 @@ the repository byte for byte, and its VBA modules (read back with oletools) the 
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -22,37 +18,22 @@ from salesbook.builder.shipped import build_shipped_workbook
 from salesbook.builder.vba import class_module
 
 from .paths import MACROS, REPO
+from .wheel import run
 from .test_vba_modules import _lf, _olevba_modules
 
 pytestmark = pytest.mark.slow
 
 
 def _run(args: list, cwd: Path) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
-    proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"{args}:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
+    return run(args, cwd).stdout
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory) -> Path:
+def venv(wheel_venv) -> Path:
     """A virtual environment with salesbook installed from its wheel, and nothing else of the repository."""
-    root = tmp_path_factory.mktemp("wheel")
-    src = root / "src"  # a copy, so that the build leaves no build/ or *.egg-info in the repository
-    src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, src / name)
-    shutil.copytree(REPO / "salesbook", src / "salesbook", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    _run([sys.executable, "-m", "pip", "wheel", src, "-w", root / "dist", "--no-deps", "-q"], cwd=root)
-    (wheel,) = (root / "dist").glob("salesbook-*.whl")
-    with zipfile.ZipFile(wheel) as z:
-        shipped = {n for n in z.namelist() if n.startswith("salesbook/builder/macros/")}
+    env, names = wheel_venv
+    shipped = {n for n in names if n.startswith("salesbook/builder/macros/")}
     assert shipped == {f"salesbook/builder/macros/{p.name}" for p in MACROS.iterdir() if not p.name.startswith(".")}
-    env = root / "venv"
-    _run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", env], cwd=root)
-    python = env / "bin" / "python"
-    # the pip of this interpreter, run by the venv's python, installs into the venv
-    _run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall", "-q", wheel], cwd=root)
     return env
 
 
