@@ -418,7 +418,7 @@ def import_on(workbook: Workbook, exports, *, today: dt.date | None = None, dry_
     writes = (report.HISTORY_SHEET,) + (service.sheets_written() if run_after and not dry_run else ())
     book = workbook.read(history=True, writes=writes)
     if blocks is not None:
-        from salesbook.rules.settings_sheet import new_import_lines
+        from salesbook.rules.settings_import import new_import_lines
 
         blocks = new_import_lines(book.settings, *blocks)  # the book's own Settings, not --settings'
         blocks = blocks if any(blocks) else None

@@ -23,7 +23,7 @@ from salesbook.adapters.locate import LeadsLocation
 from salesbook.cells import col_letter
 from salesbook.errors import Refusal
 from salesbook.rules.settings import SETTINGS_SHEET_NAMES
-from salesbook.rules.settings_sheet import import_block_place, import_label
+from salesbook.rules.settings_import import import_block_place, import_label
 from salesbook.vocabulary.words import IMPORT, SETTINGS_BLOCKS, say
 
 _ROW_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)row\b([^>]*)>")
