@@ -4,6 +4,7 @@ workers; the machine's load before and after.
 
     python bench/rollup_bench.py                       # 400 books × 2,000 leads (cached)
     python bench/rollup_bench.py --books 20 --leads 2000
+    python bench/rollup_bench.py --books 100 --no-batch   # rollup only (iterating on it)
 
 The books are written once with the project's own sample generator into a cache folder
 (in the system's temporary folder); rollup only reads them, and every batch run works on a
@@ -114,6 +115,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--books", type=int, default=400)
     ap.add_argument("--leads", type=int, default=2000)
+    ap.add_argument("--no-batch", action="store_true", help="rollup only: leave out the batch runs")
     ap.add_argument("--child", nargs=3, metavar=("FOLDER", "OUT", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -141,7 +143,7 @@ def main() -> None:
               f"{m['book_cpu'] * 1000:.0f} ms CPU; peak client {m['client_mb']:.0f} MB, per worker [{workers}] MB")
     print(f"rollup speed-up 1 → 2 workers: {res[1]['wall'] / res[2]['wall']:.2f}×  ({res[2]['summary']})")
     walls = {}
-    for w in (1, 2):
+    for w in (() if args.no_batch else (1, 2)):
         with tempfile.TemporaryDirectory(prefix="salesbook-rollup-bench-batch-") as tmp:
             copy = Path(tmp) / "books"
             shutil.copytree(folder, copy)  # batch writes its books: never the cache
@@ -151,7 +153,8 @@ def main() -> None:
         workers = ", ".join(f"{x:.0f}" for x in m["worker_mb"]) or "—"
         print(f"batch --workers {w} (every rule, every book written): {m['wall']:.1f} s; peak client "
               f"{m['client_mb']:.0f} MB, per worker [{workers}] MB; load at start {m['load']:.2f}  {m['last']}")
-    print(f"batch speed-up 1 → 2 workers: {walls[1] / walls[2]:.2f}×")
+    if walls:
+        print(f"batch speed-up 1 → 2 workers: {walls[1] / walls[2]:.2f}×")
     print(f"load after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

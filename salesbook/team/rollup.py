@@ -21,7 +21,7 @@ from salesbook.vocabulary.words import TEAM, say
 @dataclass
 class RollupResult:
     output: Path
-    figures: TeamFigures
+    figures: TeamFigures  # its flagged and cross tables emptied: their rows are on the Team Cleanse sheet
     summary: str
     exit_code: int
     timings: dict | None = None  # seconds: start (the workers ready), books, reduce, write; per book: wall, CPU
@@ -72,11 +72,17 @@ def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | 
     del parts  # only the figures are written: the books' partial tables go before the writer's peak
     memory.release()
     t2 = time.perf_counter()
-    write_report(output, sheets(fig), settings=settings, force=force)
+    n_flagged, n_cross = len(fig.flagged), len(fig.cross)
+    models = sheets(fig)
+    # the Team Cleanse sheet holds the flagged leads and cross-book duplicates now (sorted, as
+    # its cells): the figures' own copies go before the writer's peak (their rows are on the sheet)
+    fig.flagged, fig.cross = fig.flagged.iloc[:0], fig.cross.iloc[:0]
+    memory.release()
+    write_report(output, models, settings=settings, force=force)
+    del models
     timings.update(books=t1 - t0, reduce=t2 - t1, write=time.perf_counter() - t2)
-    n_flagged = len(fig.flagged)
     summary = say(TEAM, "summary", "en", ok=len(fig.books), n=n_books, f=len(fig.failed), leads=fig.leads,
-                  flagged=n_flagged, cross=len(fig.cross)) + f" → {output}."
+                  flagged=n_flagged, cross=n_cross) + f" → {output}."
     return RollupResult(output, fig, summary, 2 if fig.failed else 0, timings)
 
 
