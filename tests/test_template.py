@@ -262,6 +262,7 @@ def test_engine_grades_every_row_read_back(book):
     assert ev.outputs["next_followup"].notna().any() and ev.outputs["stale"].notna().any()
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_problem_cells_survive_the_round_trip(tmp_path):
     path = write_sample_workbook(tmp_path / "bad.xlsx", 600, today=TODAY, with_problems=True)
     frame = sample_leads(600, today=TODAY, with_problems=True)

@@ -72,6 +72,7 @@ def test_build_twice_gives_identical_bytes(built_bytes):
     assert build_workbook_bytes(macros_dir=MACROS) == built_bytes
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_build_in_a_fresh_interpreter_gives_identical_bytes(built_bytes):
     # another process, another hash seed: catches dependence on set order, clock or randomness
     code = ("import sys; from salesbook.builder.package import build_workbook_bytes; "

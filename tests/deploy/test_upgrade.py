@@ -74,6 +74,7 @@ def test_upgrade_replaces_vba_ribbon_and_help_and_keeps_every_other_part(rep_boo
     assert history[-1][:3] == ["N-2", "Prospecting", "Initial Contact"]
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_the_help_sheet_uses_inline_strings_and_the_workbooks_own_formats(rep_book, tmp_path):
     import openpyxl
 
@@ -87,6 +88,7 @@ def test_the_help_sheet_uses_inline_strings_and_the_workbooks_own_formats(rep_bo
     assert ws.sheet_properties.codeName == "shHelp"
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_in_place_upgrade_then_run(rep_book):
     before = read_parts(rep_book)
     result = _invoke("excel", "upgrade", rep_book)
@@ -184,6 +186,7 @@ def _with_own_module(book: Path, tmp_path: Path) -> None:
             z.writestr(name, data)
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_vba_of_the_reps_own_is_never_lost(tmp_path):
     book = tmp_path / "Pipeline.xlsm"
     assert _invoke("excel", "new", book).exit_code == 0

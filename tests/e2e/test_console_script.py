@@ -3,6 +3,8 @@ must still reach a pipe in full, and its exit code must be the command's."""
 
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 import os
 import subprocess
@@ -22,6 +24,7 @@ def _entry(*args, cwd: Path) -> subprocess.CompletedProcess:
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_the_console_script_flushes_its_output_and_keeps_the_exit_code(tmp_path):
     book = write_sample_workbook(tmp_path / "b.xlsx", 40, today=dt.date(2026, 11, 18))
     done = _entry("run", book, "--today", "2026-11-18", cwd=tmp_path)

@@ -123,6 +123,7 @@ def test_archive_leaves_the_book_as_it_was(tmp_path, cli, kind):
     assert digest(book) == before
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_batch_runs_a_folder_of_empty_books(tmp_path, cli):
     empty_table(tmp_path / "a.xlsx")
     empty_range(tmp_path / "b.xlsx")

@@ -104,6 +104,7 @@ def test_two_weekly_exports_history_counts_and_idempotence(tmp_path):
     assert parts(book) == before  # the same export again changes nothing
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_several_exports_in_one_command_equal_one_after_the_other(tmp_path):
     w1 = write_xlsx(tmp_path / "week1.xlsx", WEEK1)
     w2 = write_csv(tmp_path / "week2.csv", WEEK2)
@@ -226,6 +227,7 @@ def _team(tmp_path: Path) -> Path:
     return plain_book(tmp_path / "Team.xlsx", replace(base, stages=tuple(stages)))
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_settings_from_a_team_workbook_on_import_run_and_check(tmp_path):
     team = _team(tmp_path)
     book = tmp_path / "Pipeline.xlsx"

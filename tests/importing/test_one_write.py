@@ -73,6 +73,7 @@ def _names(xml: bytes) -> set[bytes]:
     return set(re.findall(rb"<definedName\b[^>]*>[^<]*</definedName>", xml))
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_import_then_run_in_one_write_equals_two_writes(book_and_export, tmp_path):
     book, export = book_and_export
     one, two = tmp_path / "one.xlsx", tmp_path / "two.xlsx"

@@ -124,6 +124,7 @@ def test_the_blocks_own_lines_are_kept_and_win(tmp_path):
 
 @pytest.mark.parametrize("cell, formula, said", [("H112", "=A110&B110", "a formula in row 112"),
                                                   ("H5", "=A115", "the formula A115")])
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_rows_that_something_refers_to_are_not_moved(tmp_path, cell, formula, said):
     def formula_below(ws):
         ws[cell] = formula

@@ -162,6 +162,7 @@ def test_add_in_sheets_written_before_the_mark_are_recognised_and_marked(tmp_pat
     assert len(rows_of(path, "Archive")) > 1
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_the_mark_keeps_an_edited_add_in_sheet_and_follows_a_renamed_one(tmp_path, cli):
     path = plain_leads(tmp_path / "book.xlsx")
     assert cli("run", path, "--today", DAY).exit_code == 0
@@ -181,6 +182,7 @@ def test_the_mark_keeps_an_edited_add_in_sheet_and_follows_a_renamed_one(tmp_pat
     assert_refused(cli("run", path, "--today", DAY), path, before, "The sheet 'Funnel' is not salesbook's")
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_live_refuses_a_users_funnel_before_writing_and_marks_its_own(tmp_path, cli, open_book):  # noqa: F811
     path = write_leads(tmp_path / "leads.xlsx", lead_rows(10))
     wb = openpyxl.load_workbook(path)

@@ -90,6 +90,7 @@ def dates_in(rows: list[list]) -> list:
     return [v for r in rows for v in r if isinstance(v, (dt.date, dt.datetime))]
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_1904_workbook_gets_the_same_dates_as_a_1900_one(tmp_path):
     """run then archive on the same leads saved by openpyxl in each date system: every
     sheet reads the same in both (openpyxl applies each book's epoch), and the added

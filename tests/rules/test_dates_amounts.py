@@ -152,6 +152,7 @@ def test_each_distinct_text_is_read_once():
 DAYS = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2150, 12, 31))
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 @hsettings(max_examples=150, deadline=None)
 @given(st.lists(DAYS, min_size=1, max_size=25), st.sampled_from(["DMY", "MDY"]), st.sampled_from("/.-"))
 def test_a_proven_column_reads_every_date_exactly(days, order, sep):

@@ -147,6 +147,7 @@ def test_movement_counts_a_lead_that_moved_back(tmp_path):
     assert total["Advanced"]["Leads 2026-Q4"] == 1 and total["Advanced"]["Value 2026-Q4"] == 500
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_an_existing_team_workbook_keeps_the_managers_own_sheet(team):
     folder, books = team
     out = folder / "TEAM.xlsx"

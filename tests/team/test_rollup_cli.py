@@ -3,6 +3,8 @@ exit code. TEAM.xlsx is read back with python-calamine."""
 
 from __future__ import annotations
 
+import pytest
+
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
@@ -27,6 +29,7 @@ def test_a_bad_period_is_refused_with_runs_sentence_before_any_book_is_read(team
     assert not out.exists()
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_the_period_limits_the_funnel_to_leads_created_in_it(team):
     folder, books = team
     out = folder / "TEAM.xlsx"
@@ -47,6 +50,7 @@ def test_the_period_limits_the_funnel_to_leads_created_in_it(team):
     assert next(iter(kpi.values()))["Open leads"] == 1  # B-1, created on 2026-12-01, the 31st day back
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_the_progress_bar_counts_the_books_and_a_failed_book_gives_exit_code_2(team):
     folder, books = team
     result = rollup(*books, "-o", folder / "TEAM.xlsx")

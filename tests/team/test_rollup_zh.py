@@ -17,6 +17,9 @@ from salesbook.adapters.files.team_book import _new_workbook
 from salesbook.cli import main
 from salesbook.rules.settings import Settings
 
+pytestmark = pytest.mark.slow  # (a second language of test_rollup: the full run)
+
+
 TODAY = "2026-11-20"
 ZH = ["团队漏斗", "团队清洗", "目标", "预测", "变动"]
 EN = ["Team Funnel", "Team Cleanse", "Targets", "Forecast", "Movement"]
