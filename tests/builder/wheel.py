@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 import zipfile
@@ -43,6 +44,9 @@ def install_wheel(root: Path) -> tuple[Path, set[str]]:
     env = root / "venv"
     run([sys.executable, "-m", "venv", "--system-site-packages", env], cwd=root)
     python = env / "bin" / "python"
+    if sys.prefix != sys.base_prefix:  # run from a venv: its packages, not the base Python's, are the installed ones
+        purelib = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=root).stdout
+        Path(purelib.strip(), "_outer_venv.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     # the wheel alone (it would not replace the salesbook the system site holds, if any: same version) ...
     run([python, "-m", "pip", "install", "--no-index", "--no-deps", "--force-reinstall", "--no-warn-script-location",
          "-q", wheel], cwd=root)
