@@ -85,17 +85,21 @@ def key_hash(s: pd.Series) -> np.ndarray:
 
 
 def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN",
-               ends: list[np.ndarray | None] | None = None) -> pd.DataFrame:
+               ends: list[np.ndarray | None] | None = None, rows: list[np.ndarray] | None = None) -> pd.DataFrame:
     """Every lead that shares a key with a lead of another book: book, row, lead_id, owner,
     match (email | phone | person), and the other lead's book, lead_id, owner and row.
-    ``ends``: each book's parsed phone numbers' ends, as ``book_keys`` gives them."""
+    ``ends``: each book's parsed phone numbers' ends, as ``book_keys`` gives them.
+    ``rows``: when each frame holds several books' keys one under the other (``partials.Stack``),
+    each frame's row count per book; ``books`` then names every book of every frame, in order."""
+    counts = rows if rows is not None else [np.array([0 if fr is None else len(fr)]) for fr in frames]
+    firsts = np.cumsum([0] + [len(c) for c in counts])
     present = [(i, fr) for i, fr in enumerate(frames) if fr is not None and len(fr)]
     cols = ["book", "row", "lead_id", "owner", "match", "other_book", "other_lead_id", "other_owner", "other_row"]
     if not present:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     fr_ = [fr for _, fr in present]
     n = sum(len(fr) for fr in fr_)
-    book = np.repeat(np.array([i for i, _ in present], dtype=np.int64), [len(fr) for fr in fr_])
+    book = np.concatenate([np.repeat(np.arange(firsts[i], firsts[i + 1], dtype=np.int64), counts[i]) for i, _ in present])
 
     def column(col: str, dtype) -> np.ndarray:
         return np.concatenate([fr[col].to_numpy(dtype=dtype) for fr in fr_])
