@@ -23,7 +23,6 @@ import logging
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence, TypeVar
 
-import numpy as np
 from tqdm import tqdm
 
 from salesbook.errors import Refusal
@@ -127,15 +126,17 @@ TASKS_PER_WORKER = 4
 
 
 def chunks(items: list, workers: int) -> list[list]:
-    """``items`` in consecutive chunks of equal size (±1): up to ``CHUNK`` each, and at least
-    ``TASKS_PER_WORKER`` chunks per worker when there are items enough."""
-    n = len(items)
-    if not n:
-        return []
-    size = max(1, min(CHUNK, -(-n // (TASKS_PER_WORKER * max(1, workers)))))
-    count = -(-n // size)
-    bounds = np.linspace(0, n, count + 1).round().astype(int)
-    return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    """``items`` in consecutive chunks, largest first (guided): each chunk takes its share of
+    what is left for ``TASKS_PER_WORKER`` tasks per worker, at most ``CHUNK`` items, at least one.
+    The chunks shrink towards the end, so the workers finish together (a worker never waits
+    on another's big last chunk)."""
+    out, at, n = [], 0, len(items)
+    per = TASKS_PER_WORKER * max(1, workers)
+    while at < n:
+        size = max(1, min(CHUNK, -(-(n - at) // per)))
+        out.append(items[at:at + size])
+        at += size
+    return out
 
 
 def _map(fn, singles: list[list], *, workers: int, scheduler: str | None, progress: bool, on_error, unit: str,
@@ -178,7 +179,10 @@ def _map(fn, singles: list[list], *, workers: int, scheduler: str | None, progre
                 n_workers = len(c.scheduler_info().get("workers", {})) or worker_count(workers)
                 units = chunks([chunk[0] for chunk in singles], n_workers)
             out: list = [None] * len(units)
-            futures = c.map(fn, [u[0] for u in units] if one_by_one else units, pure=False)
+            if one_by_one:
+                futures = c.map(fn, [u[0] for u in units], pure=False)
+            else:  # one submission each, in order: the scheduler starts them first come, first served
+                futures = [c.submit(fn, u, pure=False, priority=len(units) - i) for i, u in enumerate(units)]
             where = {f.key: i for i, f in enumerate(futures)}
             for fut in as_completed(futures):
                 i = where[fut.key]

@@ -48,10 +48,12 @@ def test_one_chunk_with_a_refused_book_gives_the_report_of_the_books_one_by_one(
     assert len(got["Team Cleanse"]) > 5
 
 
-def test_chunks_keep_the_order_and_at_least_four_tasks_per_worker():
-    assert cluster.chunks(list(range(400)), 2) == [list(range(i, i + 10)) for i in range(0, 400, 10)]
-    parts = cluster.chunks(list(range(30)), 2)
-    assert len(parts) == 8 and sum(parts, []) == list(range(30)) and {len(p) for p in parts} <= {3, 4}
+def test_chunks_keep_the_order_and_shrink_towards_the_end():
+    parts = cluster.chunks(list(range(400)), 2)
+    assert sum(parts, []) == list(range(400))
+    sizes = [len(p) for p in parts]
+    assert sizes[:30] == [10] * 30 and sizes[-8:] == [1] * 8 and sizes == sorted(sizes, reverse=True)
+    assert [len(p) for p in cluster.chunks(list(range(30)), 2)] == [4, 4, 3, 3, 2, 2, 2, 2] + [1] * 8
     assert cluster.chunks(list(range(3)), 2) == [[0], [1], [2]]
 
 
@@ -70,14 +72,15 @@ def _boom(chunk):
 @pytest.mark.slow  # starts Dask clusters
 def test_chunks_on_two_workers_give_the_in_process_report(team, monkeypatch):
     folder, books = team
-    monkeypatch.setattr(cluster, "TASKS_PER_WORKER", 1)  # 4 books, 2 workers: chunks [a, b] and [c, bad]
-    files = [str(b) for b in books]
+    monkeypatch.setattr(cluster, "TASKS_PER_WORKER", 1)  # 4 books, 2 workers: chunks [a, bad], [b], [c]
+    a, b, c, bad = books
+    files = [str(x) for x in (a, bad, b, c)]
     one = rollup(files, folder / "T-1.xlsx", today=TODAY, workers=1, progress=False)
     two = rollup(files, folder / "T-2.xlsx", today=TODAY, workers=2, progress=False)
-    assert two.timings["tasks"] == 2 and one.timings["tasks"] == 4
+    assert two.timings["tasks"] == 3 and one.timings["tasks"] == 4
     assert one.exit_code == two.exit_code == 2 and two.figures.failed == one.figures.failed
     assert report_cells(folder / "T-2.xlsx") == report_cells(folder / "T-1.xlsx")
     # a task that raises (as when its worker dies) fails its own chunk's items, not the others
-    got = cluster.map_chunks(_boom, ["a", "b", "bad", "c"], workers=2, progress=False,
+    got = cluster.map_chunks(_boom, ["a", "bad", "b", "c"], workers=2, progress=False,
                              on_error=lambda chunk, exc: [f"{x}: {exc}" for x in chunk])
-    assert got == [["A", "B"], ["bad: gone", "c: gone"]]
+    assert got == [["a: gone", "bad: gone"], ["B"], ["C"]]
