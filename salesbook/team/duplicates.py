@@ -134,13 +134,18 @@ def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN",
     first = np.cumsum([0] + [len(c.categories) for c in owner[:-1]])
     code = np.concatenate([np.where(c.codes >= 0, c.codes + f0, len(labels) - 1) for c, f0 in zip(owner, first)])
 
-    def owners(idx: np.ndarray) -> np.ndarray:
-        return labels[code[idx]]
-
     return pd.DataFrame({
-        "book": names[book[at]], "row": rows[at], "lead_id": ids(at).array, "owner": owners(at),
-        "match": np.array(KINDS, dtype=object)[match[at]], "other_book": names[book[to]],
-        "other_lead_id": ids(to).array, "other_owner": owners(to), "other_row": rows[to]})[cols]
+        "book": text_take(names, book[at]), "row": rows[at], "lead_id": ids(at).array,
+        "owner": text_take(labels, code[at]), "match": text_take(np.array(KINDS, dtype=object), match[at]),
+        "other_book": text_take(names, book[to]), "other_lead_id": ids(to).array,
+        "other_owner": text_take(labels, code[to]), "other_row": rows[to]})[cols]
+
+
+def text_take(values: np.ndarray, idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[idx]`` (a few distinct texts, None for none) as pandas' ``str`` column, taken
+    in Arrow: the same column as ``pd.Series(values[idx])`` gives, without a Python string per row."""
+    taken = pa.array(values, type=pa.large_string()).take(pa.array(idx, type=pa.int64()))
+    return taken.to_pandas(types_mapper={pa.large_string(): _STR}.get).array
 
 
 def _hash_codes(hashes: np.ndarray) -> np.ndarray:
@@ -189,4 +194,4 @@ def _other_book_row(columns: list[np.ndarray], book: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["book_keys", "cross_book", "key_hash", "phone_columns", "KINDS"]
+__all__ = ["book_keys", "cross_book", "key_hash", "phone_columns", "text_take", "KINDS"]

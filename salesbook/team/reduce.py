@@ -15,7 +15,7 @@ import pandas as pd
 from salesbook.rules import forecast, movement, targets
 from salesbook.rules.period import Period, current_quarter, parse_period, reduce_partials
 from salesbook.rules.settings import LOST, OPEN, WON, Settings
-from salesbook.team.duplicates import cross_book
+from salesbook.team.duplicates import cross_book, text_take
 from salesbook.team.partials import FUNNEL_KEYS, FUNNEL_SUMS, BookPartial, Plan, Stack, stack
 
 _KIND_ORDER = {OPEN: 0, WON: 1, LOST: 2}
@@ -71,7 +71,8 @@ def _concat(frames: list[pd.DataFrame | None], rows: list[np.ndarray], books: li
     if not present:
         return None
     out = pd.concat(present, ignore_index=True) if len(present) > 1 else present[0].reset_index(drop=True)
-    out["book"] = np.repeat(np.array(books, dtype=object), np.concatenate(rows))
+    counts = np.concatenate(rows)
+    out["book"] = text_take(np.array(books, dtype=object), np.repeat(np.arange(len(counts)), counts))
     return out
 
 
@@ -126,7 +127,8 @@ def reduce(parts: list[BookPartial | Stack], plan: Plan, *, region: str = "CN", 
     lines = _target_lines(take("target_lines"), rows("target_lines"), all_names, plan.settings, notes)
     periods = _periods(lines, plan)
     month_rows = _reduce(take("months"), targets.KEYS, targets.SUMS)
-    owners = sorted(set(funnel["owner"]) | set(month_rows["owner"]) | set(lines["owner"]), key=str)
+    owners = sorted(set(funnel["owner"].unique()) | set(month_rows["owner"].unique()) | set(lines["owner"].unique()),
+                    key=str)
     per_period = [_zeros(owners, periods)]
     if len(month_rows):
         starts = np.array([parse_period(m, relative=False).start for m in month_rows["period"]], dtype="datetime64[ns]")
