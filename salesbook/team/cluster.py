@@ -11,6 +11,10 @@ items' order, whatever order they finish in:
 - on an existing cluster when ``scheduler`` is given (``tcp://host:8786``): its workers must
   see the paths (a shared drive), so callers send absolute paths.
 
+``map_chunks(fn, items, …)`` is the same with ``fn`` called on consecutive chunks of the
+items (a list each): one item per chunk in this process, several per task on a cluster
+(``chunks``), so the client schedules and receives tens of results, not hundreds.
+
 A progress bar (tqdm) counts the items as they finish; with a scheduler the dashboard's
 address is printed as well. A task that raises, or a worker that dies (killed, out of
 memory), gives ``on_error(item, exc)``'s result for that item: one bad item never stops the
