@@ -180,8 +180,8 @@ def _map(fn, singles: list[list], *, workers: int, scheduler: str | None, progre
             if one_by_one:
                 units = singles
             else:
-                n_workers = len(c.scheduler_info().get("workers", {})) or worker_count(workers)
-                units = chunks([chunk[0] for chunk in singles], n_workers)
+                slots = sum(c.nthreads().values()) or worker_count(workers)  # tasks the cluster runs at once
+                units = chunks([chunk[0] for chunk in singles], slots)
             out: list = [None] * len(units)
             if one_by_one:
                 futures = c.map(fn, [u[0] for u in units], pure=False)
