@@ -99,7 +99,8 @@ def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN",
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     fr_ = [fr for _, fr in present]
     n = sum(len(fr) for fr in fr_)
-    book = np.concatenate([np.repeat(np.arange(firsts[i], firsts[i + 1], dtype=np.int64), counts[i]) for i, _ in present])
+    book = np.concatenate([np.repeat(np.arange(firsts[i], firsts[i + 1], dtype=np.int64), counts[i])
+                           for i, _ in present])
 
     def column(col: str, dtype) -> np.ndarray:
         return np.concatenate([fr[col].to_numpy(dtype=dtype) for fr in fr_])

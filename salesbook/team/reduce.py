@@ -145,7 +145,8 @@ def reduce(parts: list[BookPartial | Stack], plan: Plan, *, region: str = "CN", 
     fc = _reduce(take("forecast"), forecast.KEYS, forecast.SUMS)
     mv = _reduce(take("movement"), movement.KEYS, movement.SUMS)
     return TeamFigures(plan=plan, books=books, failed=failed, language=team_lang, leads=sum(p.leads for p in ok),
-                       stages=team_stages(take("stages"), plan.settings), funnel=funnel, unknown=unknown, targets=target_table,
+                       stages=team_stages(take("stages"), plan.settings), funnel=funnel, unknown=unknown,
+                       targets=target_table,
                        forecast=forecast.finish(fc, plan.day), movement=movement.finish(mv, plan.moves),
                        flagged=flagged, cross=cross, notes=notes,
                        bottleneck_min=(plan.settings or Settings()).bottleneck_min_reached)
