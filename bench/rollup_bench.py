@@ -138,7 +138,8 @@ def main() -> None:
         where = "in process" if w == 1 else "on a worker"
         workers = ", ".join(f"{x:.0f}" for x in m["worker_mb"]) or "—"
         print(f"rollup --workers {w}: {m['wall']:.1f} s (workers ready {m['start']:.1f} s, books {m['books']:.1f} s, "
-              f"reduce {m['reduce']:.1f} s, write {m['write']:.1f} s); load at start {m['load']:.2f}\n"
+              f"reduce {m['reduce']:.1f} s, write {m['write']:.1f} s; {m.get('tasks', '?')} tasks); "
+              f"load at start {m['load']:.2f}\n"
               f"  one book {where}: {m['book_mean'] * 1000:.0f} ms mean, {m['book_median'] * 1000:.0f} ms median, "
               f"{m['book_cpu'] * 1000:.0f} ms CPU; peak client {m['client_mb']:.0f} MB, per worker [{workers}] MB")
     print(f"rollup speed-up 1 → 2 workers: {res[1]['wall'] / res[2]['wall']:.2f}×  ({res[2]['summary']})")

@@ -11,6 +11,10 @@ items' order, whatever order they finish in:
 - on an existing cluster when ``scheduler`` is given (``tcp://host:8786``): its workers must
   see the paths (a shared drive), so callers send absolute paths.
 
+``map_chunks(fn, items, …)`` is the same with ``fn`` called on consecutive chunks of the
+items (a list each): one item per chunk in this process, several per task on a cluster
+(``chunks``), so the client schedules and receives tens of results, not hundreds.
+
 A progress bar (tqdm) counts the items as they finish; with a scheduler the dashboard's
 address is printed as well. A task that raises, or a worker that dies (killed, out of
 memory), gives ``on_error(item, exc)``'s result for that item: one bad item never stops the
@@ -104,22 +108,68 @@ def map_books(fn: Callable[[T], R], items: Sequence[T], *, workers: int = 1, sch
               echo: Callable[[str], None] | None = None, timings: dict | None = None) -> list[R]:
     """``[fn(item) for item in items]``, run as the module says; results in the items' order.
     ``timings`` (a dict) gets ``start``: the seconds until the workers were ready (0 in process)."""
+    return _map(fn, [[item] for item in items], workers=workers, scheduler=scheduler, progress=progress,
+                on_error=on_error, unit=unit, echo=echo, timings=timings, one_by_one=True)
+
+
+def map_chunks(fn: Callable[[list[T]], R], items: Sequence[T], *, workers: int = 1, scheduler: str | None = None,
+               progress: bool = True, on_error: Callable[[list[T], BaseException], R], unit: str = "book",
+               echo: Callable[[str], None] | None = None, timings: dict | None = None) -> list[R]:
+    """``fn`` over consecutive chunks of ``items`` (lists), results in the chunks' order. On a
+    cluster a task is a chunk of up to ``CHUNK`` items, with at least ``TASKS_PER_WORKER`` tasks
+    per worker while there are items enough (balance): the client then schedules and receives a
+    few results instead of one per item. In process each chunk is one item. ``fn`` must handle
+    an item's own failure itself; ``on_error(chunk, exc)`` is the result of a chunk whose task
+    raised or whose worker died. The progress bar counts items."""
+    return _map(fn, [[item] for item in items], workers=workers, scheduler=scheduler, progress=progress,
+                on_error=on_error, unit=unit, echo=echo, timings=timings, one_by_one=False)
+
+
+CHUNK = 10
+TASKS_PER_WORKER = 4
+
+
+def chunks(items: list, workers: int) -> list[list]:
+    """``items`` in consecutive chunks, largest first (guided): each chunk takes its share of
+    what is left for ``TASKS_PER_WORKER`` tasks per worker, at most ``CHUNK`` items, at least one.
+    The chunks shrink towards the end, so the workers finish together (a worker never waits
+    on another's big last chunk)."""
+    out, at, n = [], 0, len(items)
+    per = TASKS_PER_WORKER * max(1, workers)
+    while at < n:
+        size = max(1, min(CHUNK, -(-(n - at) // per)))
+        out.append(items[at:at + size])
+        at += size
+    return out
+
+
+def _map(fn, singles: list[list], *, workers: int, scheduler: str | None, progress: bool, on_error, unit: str,
+         echo, timings: dict | None, one_by_one: bool) -> list:
+    """The work of ``map_books`` (``one_by_one``: ``fn(item)``) and ``map_chunks`` (``fn(chunk)``),
+    ``singles`` being the items, each in a list of its own."""
     import time
 
     t0 = time.perf_counter()
     timings = {} if timings is None else timings
     timings["start"] = 0.0
-    results: list[R | None] = [None] * len(items)
-    bar = tqdm(total=len(items), unit=unit, disable=not progress, dynamic_ncols=True)
+    bar = tqdm(total=len(singles), unit=unit, disable=not progress, dynamic_ncols=True)
+
+    def call(chunk):
+        return fn(chunk[0]) if one_by_one else fn(chunk)
+
+    def failed(chunk, exc):
+        return on_error(chunk[0], exc) if one_by_one else on_error(chunk, exc)
+
     try:
-        if in_process(len(items), workers, scheduler):
-            for i, item in enumerate(items):
+        if in_process(len(singles), workers, scheduler):
+            results = []
+            for chunk in singles:
                 try:
-                    results[i] = fn(item)
+                    results.append(call(chunk))
                 except Exception as exc:
-                    results[i] = on_error(item, exc)
+                    results.append(failed(chunk, exc))
                 bar.update(1)
-            return results  # type: ignore[return-value]
+            return results
         from distributed import as_completed
 
         with client(workers, scheduler) as c:
@@ -127,19 +177,28 @@ def map_books(fn: Callable[[T], R], items: Sequence[T], *, workers: int = 1, sch
             timings["start"] = time.perf_counter() - t0
             if scheduler and echo is not None:
                 echo(f"Dask cluster {scheduler}: progress on its dashboard {c.dashboard_link}")
-            futures = c.map(fn, list(items), pure=False)
+            if one_by_one:
+                units = singles
+            else:
+                slots = sum(c.nthreads().values()) or worker_count(workers)  # tasks the cluster runs at once
+                units = chunks([chunk[0] for chunk in singles], slots)
+            out: list = [None] * len(units)
+            if one_by_one:
+                futures = c.map(fn, [u[0] for u in units], pure=False)
+            else:  # one submission each, in order: the scheduler starts them first come, first served
+                futures = [c.submit(fn, u, pure=False, priority=len(units) - i) for i, u in enumerate(units)]
             where = {f.key: i for i, f in enumerate(futures)}
             for fut in as_completed(futures):
                 i = where[fut.key]
                 try:
-                    results[i] = fut.result()
+                    out[i] = fut.result()
                 except Exception as exc:  # the task raised, or its worker died
-                    results[i] = on_error(items[i], exc)
+                    out[i] = failed(units[i], exc)
                 fut.release()
-                bar.update(1)
+                bar.update(len(units[i]))
+            return out
     finally:
         bar.close()
-    return results  # type: ignore[return-value]
 
 
-__all__ = ["map_books", "client", "quiet", "worker_count", "in_process"]
+__all__ = ["map_books", "map_chunks", "chunks", "client", "quiet", "worker_count", "in_process"]

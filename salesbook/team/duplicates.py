@@ -85,17 +85,22 @@ def key_hash(s: pd.Series) -> np.ndarray:
 
 
 def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN",
-               ends: list[np.ndarray | None] | None = None) -> pd.DataFrame:
+               ends: list[np.ndarray | None] | None = None, rows: list[np.ndarray] | None = None) -> pd.DataFrame:
     """Every lead that shares a key with a lead of another book: book, row, lead_id, owner,
     match (email | phone | person), and the other lead's book, lead_id, owner and row.
-    ``ends``: each book's parsed phone numbers' ends, as ``book_keys`` gives them."""
+    ``ends``: each book's parsed phone numbers' ends, as ``book_keys`` gives them.
+    ``rows``: when each frame holds several books' keys one under the other (``partials.Stack``),
+    each frame's row count per book; ``books`` then names every book of every frame, in order."""
+    counts = rows if rows is not None else [np.array([0 if fr is None else len(fr)]) for fr in frames]
+    firsts = np.cumsum([0] + [len(c) for c in counts])
     present = [(i, fr) for i, fr in enumerate(frames) if fr is not None and len(fr)]
     cols = ["book", "row", "lead_id", "owner", "match", "other_book", "other_lead_id", "other_owner", "other_row"]
     if not present:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     fr_ = [fr for _, fr in present]
     n = sum(len(fr) for fr in fr_)
-    book = np.repeat(np.array([i for i, _ in present], dtype=np.int64), [len(fr) for fr in fr_])
+    book = np.concatenate([np.repeat(np.arange(firsts[i], firsts[i + 1], dtype=np.int64), counts[i])
+                           for i, _ in present])
 
     def column(col: str, dtype) -> np.ndarray:
         return np.concatenate([fr[col].to_numpy(dtype=dtype) for fr in fr_])
@@ -130,13 +135,18 @@ def cross_book(frames: list[pd.DataFrame], books: list[str], region: str = "CN",
     first = np.cumsum([0] + [len(c.categories) for c in owner[:-1]])
     code = np.concatenate([np.where(c.codes >= 0, c.codes + f0, len(labels) - 1) for c, f0 in zip(owner, first)])
 
-    def owners(idx: np.ndarray) -> np.ndarray:
-        return labels[code[idx]]
-
     return pd.DataFrame({
-        "book": names[book[at]], "row": rows[at], "lead_id": ids(at).array, "owner": owners(at),
-        "match": np.array(KINDS, dtype=object)[match[at]], "other_book": names[book[to]],
-        "other_lead_id": ids(to).array, "other_owner": owners(to), "other_row": rows[to]})[cols]
+        "book": text_take(names, book[at]), "row": rows[at], "lead_id": ids(at).array,
+        "owner": text_take(labels, code[at]), "match": text_take(np.array(KINDS, dtype=object), match[at]),
+        "other_book": text_take(names, book[to]), "other_lead_id": ids(to).array,
+        "other_owner": text_take(labels, code[to]), "other_row": rows[to]})[cols]
+
+
+def text_take(values: np.ndarray, idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[idx]`` (a few distinct texts, None for none) as pandas' ``str`` column, taken
+    in Arrow: the same column as ``pd.Series(values[idx])`` gives, without a Python string per row."""
+    taken = pa.array(values, type=pa.large_string()).take(pa.array(idx, type=pa.int64()))
+    return taken.to_pandas(types_mapper={pa.large_string(): _STR}.get).array
 
 
 def _hash_codes(hashes: np.ndarray) -> np.ndarray:
@@ -185,4 +195,4 @@ def _other_book_row(columns: list[np.ndarray], book: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["book_keys", "cross_book", "key_hash", "phone_columns", "KINDS"]
+__all__ = ["book_keys", "cross_book", "key_hash", "phone_columns", "text_take", "KINDS"]

@@ -243,4 +243,64 @@ def _flagged(f: pd.DataFrame, ev, settings: Settings, lang: str) -> pd.DataFrame
     })
 
 
-__all__ = ["Plan", "BookPartial", "book_partial", "failed", "FUNNEL_KEYS", "FUNNEL_SUMS"]
+# ---- several books in one result (a Dask task's chunk) --------------------------------
+
+TABLES = ("stages", "funnel", "unknown", "months", "target_lines", "forecast", "movement", "flagged", "keys",
+          "phone_ends")
+
+
+@dataclass
+class Stack:
+    """Several books' partials as one result, in item order: each kind of table of every book
+    one under the other (never added up here: the reduce sees the same rows in the same order,
+    so every sum is the one the books give one by one), and how many rows each book gave.
+    A cluster task returns one for its chunk of books: the client unpickles a few large tables
+    instead of hundreds of small ones."""
+
+    books: list[BookPartial]     # each book's figures and error, its tables taken out
+    tables: dict[str, object]    # kind → the books' tables (or arrays) stacked; None when no book has one
+    rows: dict[str, np.ndarray]  # kind → rows per book (0 for a book without that table)
+
+
+def stack(parts: list[BookPartial], move: bool = True) -> Stack:
+    """``parts`` as one ``Stack`` (their tables moved into it; with ``move=False`` left in them
+    as well). One book's tables are kept as they are (no copy)."""
+    tables: dict[str, object] = {}
+    rows: dict[str, np.ndarray] = {}
+    for kind in TABLES:
+        got = [getattr(p, kind) for p in parts]
+        if move:
+            for p in parts:
+                setattr(p, kind, None)
+        rows[kind] = np.array([0 if t is None else len(t) for t in got], dtype=np.int64)
+        present = [t for t in got if t is not None]
+        tables[kind] = None if not present else present[0] if len(present) == 1 else _stacked(kind, present)
+    return Stack(list(parts), tables, rows)
+
+
+def _stacked(kind: str, present: list):
+    if kind == "phone_ends":
+        return np.concatenate(present)
+    if kind == "keys":  # one category list for the owners (else they would go as a string per lead)
+        from pandas.api.types import union_categoricals
+
+        owner = union_categoricals([t["owner"] for t in present])
+        out = pd.concat([t.drop(columns="owner") for t in present], ignore_index=True)
+        out.insert(list(present[0].columns).index("owner"), "owner", owner)
+        return out
+    return pd.concat(present, ignore_index=True)
+
+
+def book_stack(items: list[tuple[str, str | None]], plan: Plan) -> Stack:
+    """A chunk of books (``(path, opened)`` each) as one ``Stack``: each book's step as
+    ``book_partial`` runs it (a bad book gives its own reason, it never stops the others)."""
+    return stack([book_partial(path, plan, opened=opened) for path, opened in items])
+
+
+def failed_stack(items: list[tuple[str, str | None]], exc: BaseException) -> Stack:
+    """A chunk whose worker died: each of its books failed with the reason."""
+    return stack([failed(path, exc) for path, _ in items])
+
+
+__all__ = ["Plan", "BookPartial", "book_partial", "failed", "FUNNEL_KEYS", "FUNNEL_SUMS", "Stack", "stack",
+           "book_stack", "failed_stack", "TABLES"]

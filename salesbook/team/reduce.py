@@ -15,8 +15,8 @@ import pandas as pd
 from salesbook.rules import forecast, movement, targets
 from salesbook.rules.period import Period, current_quarter, parse_period, reduce_partials
 from salesbook.rules.settings import LOST, OPEN, WON, Settings
-from salesbook.team.duplicates import cross_book
-from salesbook.team.partials import FUNNEL_KEYS, FUNNEL_SUMS, BookPartial, Plan
+from salesbook.team.duplicates import cross_book, text_take
+from salesbook.team.partials import FUNNEL_KEYS, FUNNEL_SUMS, BookPartial, Plan, Stack, stack
 
 _KIND_ORDER = {OPEN: 0, WON: 1, LOST: 2}
 
@@ -49,12 +49,14 @@ def names(paths: list[str]) -> list[str]:
     return [b if base.count(b) == 1 else p for b, p in zip(base, paths)]
 
 
-def team_stages(parts: list[BookPartial], settings: Settings | None) -> pd.DataFrame:
+def team_stages(frames: list[pd.DataFrame | None], settings: Settings | None) -> pd.DataFrame:
+    """The team's stages: the team Settings', else the books' ``stages`` tables (one book's
+    each, or stacked) in order of first appearance, open stages, then won, then lost."""
     if settings is not None:
         return pd.DataFrame({"stage": [s.name for s in settings.stages], "zh": [s.zh for s in settings.stages],
                              "kind": [s.kind for s in settings.stages],
                              "probability": [float(s.probability) for s in settings.stages]})
-    frames = [p.stages for p in parts if p.stages is not None]
+    frames = [f for f in frames if f is not None]
     if not frames:
         return pd.DataFrame({"stage": [], "zh": [], "kind": [], "probability": []})
     all_ = pd.concat(frames, ignore_index=True).drop_duplicates("stage", keep="first")
@@ -62,13 +64,15 @@ def team_stages(parts: list[BookPartial], settings: Settings | None) -> pd.DataF
     return all_.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
 
 
-def _concat(frames: list[pd.DataFrame | None], books: list[str]) -> pd.DataFrame | None:
-    """The books' tables one under the other, with a ``book`` column (one concat, not a copy per book)."""
-    pairs = [(fr, b) for fr, b in zip(frames, books) if fr is not None]
-    if not pairs:
+def _concat(frames: list[pd.DataFrame | None], rows: list[np.ndarray], books: list[str]) -> pd.DataFrame | None:
+    """The stacks' tables one under the other, with a ``book`` column: ``rows`` (per stack, its
+    books' row counts) and ``books`` (every book's name, in order) say whose each row is."""
+    present = [fr for fr in frames if fr is not None]
+    if not present:
         return None
-    out = pd.concat([fr for fr, _ in pairs], ignore_index=True)
-    out["book"] = np.repeat(np.array([b for _, b in pairs], dtype=object), [len(fr) for fr, _ in pairs])
+    out = pd.concat(present, ignore_index=True) if len(present) > 1 else present[0].reset_index(drop=True)
+    counts = np.concatenate(rows)
+    out["book"] = text_take(np.array(books, dtype=object), np.repeat(np.arange(len(counts)), counts))
     return out
 
 
@@ -81,43 +85,50 @@ def _reduce(frames: list[pd.DataFrame | None], keys, sums) -> pd.DataFrame:
     return reduce_partials(present, tuple(keys)) if present else _empty(keys, sums)
 
 
-def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN", consume: bool = False) -> TeamFigures:
-    """The team's figures from the books' partial tables. ``consume``: take each kind of table
+def reduce(parts: list[BookPartial | Stack], plan: Plan, *, region: str = "CN", consume: bool = False) -> TeamFigures:
+    """The team's figures from the books' partial tables, one book's each or stacked
+    (``partials.Stack``: a chunk of books, in item order). ``consume``: take each kind of table
     out of the partials once it is added up (the caller's partials are left without them), so
     the client never holds a table twice (the rollup's 400 books: ~170 MB of tables)."""
-    ok = [p for p in parts if p.error is None]
-    named = dict(zip([p.path for p in parts], names([p.path for p in parts])))
-    books = [named[p.path] for p in ok]
-    failed = [(named[p.path], p.error or "") for p in parts if p.error is not None]
+    stacks = [p if isinstance(p, Stack) else stack([p], move=consume) for p in parts]
+    every = [b for s in stacks for b in s.books]
+    all_names = names([b.path for b in every])
+    ok = [b for b in every if b.error is None]
+    books = [n for b, n in zip(every, all_names) if b.error is None]
+    failed = [(n, b.error or "") for b, n in zip(every, all_names) if b.error is not None]
     langs = [p.language for p in ok]
     team_lang = plan.settings.language if plan.settings is not None and plan.settings.language in ("en", "zh") \
         else ("zh" if langs and langs.count("zh") > len(langs) / 2 else "en")
 
     def take(name: str) -> list:
-        """Each included book's ``name`` table (taken out of it with ``consume``)."""
-        out = [getattr(p, name) for p in ok]
+        """Each stack's ``name`` table (taken out of it with ``consume``)."""
+        out = [s.tables[name] for s in stacks]
         if consume:
-            for p in ok:
-                setattr(p, name, None)
+            for s in stacks:
+                s.tables[name] = None
         return out
 
+    def rows(name: str) -> list[np.ndarray]:
+        return [s.rows[name] for s in stacks]
+
     # the biggest tables first: each book's keys and flagged leads go before the rest is added up
-    cross = cross_book(take("keys"), books, region, take("phone_ends"))
-    flagged = _concat(take("flagged"), books)
+    cross = cross_book(take("keys"), all_names, region, take("phone_ends"), rows=rows("keys"))
+    flagged = _concat(take("flagged"), rows("flagged"), all_names)
     if flagged is None:
         flagged = pd.DataFrame({c: [] for c in ("book", "row", "lead_id", "company", "owner", "stage", "grade",
                                                "last_contact", "reason")})
-    funnel = _reduce([_concat(take("funnel"), books)], ("book",) + FUNNEL_KEYS, FUNNEL_SUMS)
-    unknown = _concat(take("unknown"), books)
+    funnel = _reduce([_concat(take("funnel"), rows("funnel"), all_names)], ("book",) + FUNNEL_KEYS, FUNNEL_SUMS)
+    unknown = _concat(take("unknown"), rows("unknown"), all_names)
     if unknown is None:
         unknown = pd.DataFrame({"book": [], "owner": [], "stage": [], "leads": []})
 
     # targets: months summed into each target period
     notes: list[str] = []
-    lines = _target_lines(ok, books, plan.settings, notes)
+    lines = _target_lines(take("target_lines"), rows("target_lines"), all_names, plan.settings, notes)
     periods = _periods(lines, plan)
     month_rows = _reduce(take("months"), targets.KEYS, targets.SUMS)
-    owners = sorted(set(funnel["owner"]) | set(month_rows["owner"]) | set(lines["owner"]), key=str)
+    owners = sorted(set(funnel["owner"].unique()) | set(month_rows["owner"].unique()) | set(lines["owner"].unique()),
+                    key=str)
     per_period = [_zeros(owners, periods)]
     if len(month_rows):
         starts = np.array([parse_period(m, relative=False).start for m in month_rows["period"]], dtype="datetime64[ns]")
@@ -134,18 +145,20 @@ def reduce(parts: list[BookPartial], plan: Plan, *, region: str = "CN", consume:
     fc = _reduce(take("forecast"), forecast.KEYS, forecast.SUMS)
     mv = _reduce(take("movement"), movement.KEYS, movement.SUMS)
     return TeamFigures(plan=plan, books=books, failed=failed, language=team_lang, leads=sum(p.leads for p in ok),
-                       stages=team_stages(ok, plan.settings), funnel=funnel, unknown=unknown, targets=target_table,
+                       stages=team_stages(take("stages"), plan.settings), funnel=funnel, unknown=unknown,
+                       targets=target_table,
                        forecast=forecast.finish(fc, plan.day), movement=movement.finish(mv, plan.moves),
                        flagged=flagged, cross=cross, notes=notes,
                        bottleneck_min=(plan.settings or Settings()).bottleneck_min_reached)
 
 
-def _target_lines(ok: list[BookPartial], books: list[str], settings: Settings | None, notes: list[str]) -> pd.DataFrame:
+def _target_lines(frames: list, rows: list[np.ndarray], books: list[str], settings: Settings | None,
+                  notes: list[str]) -> pd.DataFrame:
     """The team's target lines: the team Settings' when given, else the books' own, each
     (owner, period) once (the first book's when books disagree, with a note)."""
     if settings is not None:
         return settings.targets_frame()
-    lines = _concat([p.target_lines for p in ok], books)
+    lines = _concat(frames, rows, books)
     if lines is None or not len(lines):
         return pd.DataFrame({"owner": pd.Series(dtype=object), "period": pd.Series(dtype=object),
                              "target": pd.Series(dtype="float64")})

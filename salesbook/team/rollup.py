@@ -13,7 +13,7 @@ from pathlib import Path
 from salesbook.errors import Refusal
 from salesbook.rules.period import PeriodError, parse_period
 from salesbook.rules.settings import Settings
-from salesbook.team.partials import BookPartial, Plan, book_partial, failed
+from salesbook.team.partials import Plan, Stack, book_stack, failed_stack
 from salesbook.team.reduce import TeamFigures, reduce
 from salesbook.vocabulary.words import TEAM, say
 
@@ -39,12 +39,8 @@ def plan(*, settings: Settings | None, today: dt.date | None, period: str | None
     return Plan(settings=settings, day=day, period=p, moves=moves)
 
 
-def _task(item: tuple[str, str], plan: Plan) -> BookPartial:
-    return book_partial(item[0], plan, opened=item[1])
-
-
-def _failed(item: tuple[str, str], exc: BaseException) -> BookPartial:
-    return failed(item[0], exc)
+def _task(items: list[tuple[str, str]], plan: Plan) -> Stack:
+    return book_stack(items, plan)
 
 
 def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | None = None,
@@ -52,7 +48,7 @@ def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | 
            progress: bool = True, force: bool = False, echo=None) -> RollupResult:
     from salesbook.adapters.files import memory
     from salesbook.adapters.files.team_book import write_report
-    from salesbook.team.cluster import map_books
+    from salesbook.team.cluster import map_chunks
     from salesbook.team.report import sheets
 
     output = Path(output)
@@ -62,13 +58,15 @@ def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | 
     items = [(f, os.path.abspath(f) if scheduler else f) for f in inputs]
     timings: dict = {}
     t0 = time.perf_counter()
-    parts = map_books(partial(_task, plan=the_plan), items, workers=workers, scheduler=scheduler,
-                      progress=progress, on_error=_failed, echo=echo, timings=timings)
+    parts = map_chunks(partial(_task, plan=the_plan), items, workers=workers, scheduler=scheduler,
+                       progress=progress, on_error=failed_stack, echo=echo, timings=timings)
     t1 = time.perf_counter()
     fig = reduce(parts, the_plan, region=the_plan.phone_region, consume=True)
-    timings["book_seconds"] = [p.seconds for p in parts]
-    timings["book_cpu"] = [p.extra.get("cpu", 0.0) for p in parts]
-    n_books = len(parts)
+    every = [b for s in parts for b in s.books]
+    timings["book_seconds"] = [p.seconds for p in every]
+    timings["book_cpu"] = [p.extra.get("cpu", 0.0) for p in every]
+    timings["tasks"] = len(parts)
+    n_books = len(every)
     del parts  # only the figures are written: the books' partial tables go before the writer's peak
     memory.release()
     t2 = time.perf_counter()
