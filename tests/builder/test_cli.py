@@ -31,6 +31,7 @@ def test_a_bad_macros_folder_is_a_clear_error(tmp_path):
     assert not (tmp_path / "x.xlsm").exists()
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_without_out_it_writes_here_outside_a_checkout(tmp_path, monkeypatch):
     # as from a wheel: no checkout around, the packaged sources (no --macros)
     monkeypatch.chdir(tmp_path)

@@ -234,6 +234,7 @@ def _readme_api_block() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_readme_api_example_runs_without_warnings_and_returns_what_it_says(tmp_path, monkeypatch):
     import warnings
 

@@ -148,6 +148,7 @@ def test_chinese_headers_get_the_chinese_summary_and_sheets(tmp_path, cli):
     assert "到达：提案/报价" in funnel[j + 1]
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 def test_a_new_workbook_from_the_template_runs_and_keeps_its_score_note(tmp_path, cli):
     """The builder's empty workbook (the template without sample leads): every command works."""
     from salesbook.builder.package import build_xlsx

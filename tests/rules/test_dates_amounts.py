@@ -164,6 +164,7 @@ def test_a_proven_column_reads_every_date_exactly(days, order, sep):
     assert dates(texts, order)[0] == [proof, *days]
 
 
+@pytest.mark.slow  # (over 0.4 s: the quick loop stays under 90 s)
 @hsettings(max_examples=100, deadline=None)
 @given(st.lists(DAYS.filter(lambda d: d.day <= 12 and d.day != d.month), min_size=1, max_size=25))
 def test_a_column_without_proof_reads_none_of_its_ambiguous_dates(days):
