@@ -211,6 +211,22 @@ def _bucket_label(b: str, lang: str) -> str:
     return rule_word(f"forecast.{b}", lang) if b in ("past due", "later", "no date") else b
 
 
+def _total_and_owners(row: int, total: pd.DataFrame, per_owner: pd.DataFrame, key: str, say_key, cols: dict,
+                      formats: dict, lang: str) -> list[Block]:
+    """The team total block at ``row`` and the per-owner block below it (Forecast, Movement): the
+    ``key`` column in words (``say_key``), then the figures named by ``cols`` (key -> header)."""
+    def frame(t: pd.DataFrame, owner: bool) -> pd.DataFrame:
+        out = pd.DataFrame({cols[key]: [say_key(v) for v in t[key]],
+                            **{cols[k]: t[k].to_numpy() for k in cols if k != key}})
+        if owner:
+            out.insert(0, lbl("owner", lang), t["owner"].astype(object).to_numpy())
+        return out
+
+    first = Block(row, 1, frame(total, False), title=w("forecast_total", lang), formats=formats)
+    return [first, Block(first.last_row + 3, 1, frame(per_owner, True), title=w("forecast_owner", lang),
+                         formats=formats)]
+
+
 def forecast_sheet(fig: r.TeamFigures) -> SheetModel:
     lang = fig.language
     per_owner, total = fig.forecast
@@ -219,17 +235,7 @@ def forecast_sheet(fig: r.TeamFigures) -> SheetModel:
     formats = {cols["open_count"]: "int", cols["best_case"]: "money", cols["weighted"]: "money",
                cols["won_count"]: "int", cols["won_value"]: "money"}
 
-    def frame(t: pd.DataFrame, owner: bool) -> pd.DataFrame:
-        out = pd.DataFrame({cols["bucket"]: [_bucket_label(b, lang) for b in t["bucket"]],
-                            **{cols[k]: t[k].to_numpy() for k in ("open_count", "best_case", "weighted", "won_count",
-                                                                  "won_value")}})
-        if owner:
-            out.insert(0, lbl("owner", lang), t["owner"].astype(object).to_numpy())
-        return out
-
-    blocks = [Block(4, 1, frame(total, False), title=w("forecast_total", lang), formats=formats)]
-    blocks.append(Block(blocks[0].last_row + 3, 1, frame(per_owner, True), title=w("forecast_owner", lang),
-                        formats=formats))
+    blocks = _total_and_owners(4, total, per_owner, "bucket", lambda b: _bucket_label(b, lang), cols, formats, lang)
     return SheetModel(FORECAST, blocks=blocks, notes=_notes(FORECAST, fig, lang), page=PageSetup(title_rows=(1, 2)))
 
 
@@ -245,17 +251,8 @@ def movement_sheet(fig: r.TeamFigures) -> SheetModel:
     formats = {cols["leads"]: "int", cols["value"]: "money", cols["prev_leads"]: "int", cols["prev_value"]: "money",
                cols["change"]: "int"}
 
-    def frame(t: pd.DataFrame, owner: bool) -> pd.DataFrame:
-        out = pd.DataFrame({cols["movement"]: [rule_word(f"movement.{m}", lang) for m in t["movement"]],
-                            **{cols[k]: t[k].to_numpy() for k in ("leads", "value", "prev_leads", "prev_value",
-                                                                  "change")}})
-        if owner:
-            out.insert(0, lbl("owner", lang), t["owner"].astype(object).to_numpy())
-        return out
-
-    blocks = [Block(5, 1, frame(total, False), title=w("forecast_total", lang), formats=formats)]
-    blocks.append(Block(blocks[0].last_row + 3, 1, frame(per_owner, True), title=w("forecast_owner", lang),
-                        formats=formats))
+    blocks = _total_and_owners(5, total, per_owner, "movement", lambda m: rule_word(f"movement.{m}", lang), cols,
+                               formats, lang)
     notes = _notes(MOVEMENT, fig, lang) + [(3, 1, w("movement_note", lang, p=now, q=prev))]
     return SheetModel(MOVEMENT, blocks=blocks, notes=notes, page=PageSetup(title_rows=(1, 2)))
 
