@@ -175,7 +175,7 @@ def run(book, only, today, period, output, backup, force, preset, settings_path)
     from salesbook import service
 
     if service.is_export(book, preset):
-        team = service.settings_from(settings_path) if settings_path else None
+        team = service.settings_from(settings_path)
         _report(service.run_export(book, preset=preset, output=output, today=today, only=only, force=force,
                                    settings=team))
     _report(service.run(book, only=only, today=today, output=output, backup=backup, force=force,
@@ -276,7 +276,9 @@ def batch(paths, workers, only, today, backup, force, no_progress, settings_book
 
     t0, c0 = time.perf_counter(), time.process_time()
     files = _books(paths, "process", "batch")
-    team = _team_settings(settings_book)
+    from salesbook.service import settings_from
+
+    team = settings_from(settings_book)  # read once here, sent to every worker
     results = run_batch(files, workers=workers, only=only, today=today, force=force, backup=backup,
                         progress=not no_progress, scheduler=scheduler, settings=team, echo=_stderr)
     failed = [r for r in results if not r.ok]
@@ -344,15 +346,6 @@ def _books(paths, verb: str, command: str) -> list[str]:
     return files
 
 
-def _team_settings(path):
-    """The Settings of ``--settings`` (read once here, sent to every worker), or None."""
-    if path is None:
-        return None
-    from salesbook.service import settings_from
-
-    return settings_from(path)
-
-
 @main.command(epilog=_epilog("rollup"))
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -379,10 +372,11 @@ def rollup(paths, output, period, settings_book, workers, scheduler, today, forc
 
     Exit code 0 all books included, 2 a book failed or no workbook was found.
     """
+    from salesbook.service import settings_from
     from salesbook.team.rollup import rollup as run_rollup
 
     files = _books(paths, "roll up", "rollup")
-    result = run_rollup(files, output, settings=_team_settings(settings_book), today=today, period=period,
+    result = run_rollup(files, output, settings=settings_from(settings_book), today=today, period=period,
                         workers=workers, scheduler=scheduler, progress=not no_progress, force=force, echo=_stderr)
     for book, reason in result.figures.failed:
         click.secho(f"  FAILED {book}: {reason}", fg="red", err=True)

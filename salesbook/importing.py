@@ -474,11 +474,11 @@ def import_files(exports, into, *, preset: str | None = None, dry_run: bool = Fa
     written once (atomically: a refusal or a crash at any step leaves it as it was); a new book is
     made in a staging file beside it first."""
     from salesbook import service
-    from salesbook.adapters.files.workbook import FileWorkbook, read_settings
+    from salesbook.adapters.files.workbook import FileWorkbook
     from salesbook.atomic import create_temp, remove_quietly
 
     into = Path(into)
-    team = read_settings(settings_path) if settings_path else None
+    team = service.settings_from(settings_path)
     staged: Path | None = None
     try:
         src = into

@@ -71,7 +71,7 @@ def run(path, *, only=None, today: dt.date | None = None, output=None, backup: b
     ``settings``: another workbook whose Settings replace the book's own (``--settings``);
     ``period`` (``2026-Q4``, ``last-30-days`` …) limits the funnel to the leads created in it."""
     check_period(period, today)
-    team = settings_from(settings) if settings is not None else None
+    team = settings_from(settings)
     with _file(path, output=output, backup=backup, force=force) as workbook:
         return run_on(workbook, only=only, today=today, settings=team, period=period)
 
@@ -160,7 +160,7 @@ def check(path, *, today: dt.date | None = None, output=None, backup: bool = Fal
           settings=None) -> Result:
     """`salesbook check`: every bad cell, on the Check sheet and returned as lines.
     ``settings``: another workbook whose Settings replace the book's own (``--settings``)."""
-    team = settings_from(settings) if settings is not None else None
+    team = settings_from(settings)
     with _file(path, output=output, backup=backup, force=force) as workbook:
         return check_on(workbook, today=today, settings=team)
 
@@ -383,12 +383,13 @@ def _export_problem_lines(ex, problems: pd.DataFrame, limit: int = 50) -> list[s
     return lines
 
 
-def settings_from(path) -> "Settings":
+def settings_from(path) -> "Settings | None":
     """The Settings of another workbook (``--settings TEAM.xlsx``), read only through the file
-    adapter; a missing or unreadable file is refused with a sentence."""
+    adapter; a missing or unreadable file is refused with a sentence. None for no path (the book's
+    own Settings then)."""
     from salesbook.adapters.files.workbook import read_settings
 
-    return read_settings(path)
+    return read_settings(path) if path is not None else None
 
 
 def use_settings(book: LeadBook, settings) -> None:
