@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from salesbook.rules.columnar import _arrow, _large, _text, as_text
-from salesbook.rules.keys import _email_keys, name_keys, phone_join, phone_parts
+from salesbook.rules.keys import _email_keys, person_keys, phone_join, phone_parts
 from salesbook.rules.period import owner_keys
 
 KINDS = ("email", "phone", "person")
@@ -45,8 +45,9 @@ def book_keys(f: pd.DataFrame, raw: pd.DataFrame, region: str = "CN") -> tuple[p
         email = email.fillna(combo.where(is_mail))
         phone = phone.fillna(combo.where(~is_mail))
     mail = pd.Series(pd.arrays.ArrowExtensionArray(_email_keys(_arrow(email))), index=f.index)
-    company = pd.Series(pd.arrays.ArrowExtensionArray(name_keys(f["company"], legal=True)), index=f.index)
-    contact = pd.Series(pd.arrays.ArrowExtensionArray(name_keys(f["contact"])), index=f.index)
+    firms, people = person_keys(f["company"], f["contact"])
+    company = pd.Series(pd.arrays.ArrowExtensionArray(firms), index=f.index)
+    contact = pd.Series(pd.arrays.ArrowExtensionArray(people), index=f.index)
     person = (company + _SEP + contact).where(company.notna() & contact.notna())
     phone_key, mobile_key, ends = phone_columns(phone, _column(raw, "mobile"), region)
     keyed = (mail.notna() | person.notna()).to_numpy(dtype=bool) | (phone_key >= 0) | (mobile_key >= 0)

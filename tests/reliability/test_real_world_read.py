@@ -467,6 +467,26 @@ def test_sheet_scan_keeps_only_the_merges_of_a_huge_tail():
     assert len(scan.tail) < 200
 
 
+@pytest.mark.parametrize("xml", [
+    b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><mergeCells/>',
+    b'<x:sheetData><x:row/></x:sheetData ><x:mergeCells>',
+    b'<sheetData/><mergeCells>',
+    b'<a.b-c:sheetData   />',
+    b'<sheetData><c t="inlineStr"><is><t>&lt;/sheetData&gt; sheetData</t></is></c></sheetData>',
+    b'<sheetDataX></sheetDataX></sheetData\n>',
+    b'</ sheetData></sheetData',
+    b'<sheetData>' + b'<c r="A1"><v>1</v></c>' * 2000,
+])
+def test_the_end_of_the_cells_is_found_where_the_pattern_finds_it(xml):
+    """``sheetdata_end`` (found by the name, then the pattern tried at its tag) gives what
+    the pattern's own search gives, from every offset."""
+    from salesbook.adapters.files.cells import _SHEETDATA_END, sheetdata_end
+
+    for pos in range(0, len(xml) + 1, 1 if len(xml) < 200 else 97):
+        want, got = _SHEETDATA_END.search(xml, pos), sheetdata_end(xml, pos)
+        assert (want and (want.span(), want.group(0))) == (got and (got.span(), got.group(0))), (xml[:60], pos)
+
+
 # --------------------------------------------------------------------------- the check the CLI starts early
 
 

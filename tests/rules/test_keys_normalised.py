@@ -272,3 +272,29 @@ def test_an_unknown_phone_region_names_the_settings_cell(value):
     with pytest.raises(SettingsError) as e:
         settings_from_grid(rows)
     assert str(e.value).startswith(f"Settings sheet 'Settings', cell B{row}: {value!r} is not a phone region")
+
+
+def test_company_and_contact_folded_in_one_pass_give_the_codes_and_keys_of_each_alone():
+    """``person_codes`` / ``person_keys`` fold Company (legal form off) and Contact in one
+    Arrow pass: the same codes as ``name_codes`` on each column, and keys equal exactly
+    where the codes are."""
+    from salesbook.rules.keys import person_codes, person_keys
+
+    company = pd.Series(["ACME, Inc.", "Acme Corp", None, "华为技术有限公司", "华为技术", "Ltd", "Beta GmbH", "ltd."],
+                        dtype="string[pyarrow]")
+    contact = pd.Series(["Li  Wei", "li wei", "Ann-Marie", None, "Ｌｉ Ｗｅｉ", "Wang Co", "Wang", "Ann Marie"],
+                        dtype="string[pyarrow]")
+    firms, people = person_codes(company, contact)
+    assert firms.tolist() == name_codes(company, legal=True).tolist()
+    assert people.tolist() == name_codes(contact).tolist()
+    assert people[5] != people[6]  # a Contact keeps what would be a company's legal form
+    assert firms[0] == firms[1] and firms[3] == firms[4] and firms[2] == -1 and people[3] == -1
+    firm_keys, person_texts = person_keys(company, contact)
+    for codes, keys in ((firms, firm_keys.to_pylist()), (people, person_texts.to_pylist())):
+        for i in range(len(codes)):
+            assert (keys[i] is None) == (codes[i] < 0)
+            for j in range(len(codes)):
+                assert (codes[i] == codes[j]) == (keys[i] == keys[j])
+    empty = pd.Series([None, None], dtype="string[pyarrow]")
+    assert [c.tolist() for c in person_codes(empty, contact[:2])] == [[-1, -1], name_codes(contact[:2]).tolist()]
+    assert person_keys(empty, empty)[1].to_pylist() == [None, None]

@@ -36,6 +36,20 @@ def parse_ref(ref: str) -> tuple[int, int, int, int]:
 _ROW_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b([^>]*?)(/?)>")
 _ROW_CLOSE = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row\s*>")
 _SHEETDATA_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?sheetData\s*>|<(?:[A-Za-z_][\w.-]*:)?sheetData\s*/>")
+
+
+def sheetdata_end(buf: bytes, pos: int = 0) -> "re.Match[bytes] | None":
+    """The first ``</sheetData>`` (or ``<sheetData/>``, any prefix) at or after ``pos``, as
+    ``_SHEETDATA_END.search(buf, pos)`` finds it, but tried only where the name occurs: the
+    pattern alone starts at every '<' of a megabyte of cells (~10 ms a megabyte)."""
+    at = buf.find(b"sheetData", pos)
+    while at >= 0:
+        start = buf.rfind(b"<", pos, at)  # the tag the name is in starts at the '<' before it
+        m = _SHEETDATA_END.match(buf, start) if start >= 0 else None
+        if m is not None:
+            return m
+        at = buf.find(b"sheetData", at + 9)
+    return None
 _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?c\s*>)", re.S)
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _V = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v\b[^>]*>(.*?)</(?:[A-Za-z_][\w.-]*:)?v\s*>", re.S)
@@ -102,7 +116,7 @@ def _rows_until(pkg: Package, part: str, wanted: int) -> bytes | None:
             m = _ROW_OPEN.search(buf, pos)
             close = _ROW_CLOSE.search(buf, m.end()) if m is not None and not m.group(2) else None
             if m is None or (not m.group(2) and close is None):
-                if eof or _SHEETDATA_END.search(buf, pos):
+                if eof or sheetdata_end(buf, pos):
                     return None
                 chunk = f.read(1 << 16)
                 eof = not chunk

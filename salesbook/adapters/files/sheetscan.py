@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import zipfile
 
-from salesbook.adapters.files.cells import _SHEETDATA_END, parse_ref
+from salesbook.adapters.files.cells import parse_ref, sheetdata_end
 from salesbook.adapters.files.package import Package
 
 
@@ -57,7 +57,7 @@ class SheetScan:
         if not self.error_cells and _may_hold_error_cells(window):
             self.error_cells = True
         if b"sheetData" in window:
-            m = _SHEETDATA_END.search(window)
+            m = sheetdata_end(window)
             if m:
                 self._tail = []
                 self._keep_merges(window[m.end():])
