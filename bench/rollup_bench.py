@@ -2,9 +2,13 @@
 memory of the client and of each worker, and `salesbook batch` on the same books at 1 and 2
 workers; the machine's load before and after.
 
-    python bench/rollup_bench.py                       # 400 books × 2,000 leads (cached)
-    python bench/rollup_bench.py --books 20 --leads 2000
+    python bench/rollup_bench.py                       # 400 books × 2,000 leads (cached), 3 pairs
+    python bench/rollup_bench.py --books 20 --leads 2000 --repeat 1
     python bench/rollup_bench.py --books 100 --no-batch   # rollup only (iterating on it)
+
+The rollup runs in pairs, ``--repeat`` times: one at 1 worker, then one at 2, so a slower
+minute of a shared machine falls on both sides. The speed-up is the ratio of the two medians;
+each pair's own ratio is printed beside it.
 
 The books are written once with the project's own sample generator into a cache folder
 (in the system's temporary folder); rollup only reads them, and every batch run works on a
@@ -24,6 +28,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,6 +120,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--books", type=int, default=400)
     ap.add_argument("--leads", type=int, default=2000)
+    ap.add_argument("--repeat", type=int, default=3, help="pairs of rollup runs (1 then 2 workers); medians")
     ap.add_argument("--no-batch", action="store_true", help="rollup only: leave out the batch runs")
     ap.add_argument("--child", nargs=3, metavar=("FOLDER", "OUT", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -126,23 +132,31 @@ def main() -> None:
     out = Path(tempfile.gettempdir()) / "salesbook-rollup-bench-TEAM.xlsx"
     print(f"{args.books} workbooks × {args.leads:,} leads = {args.books * args.leads:,} leads; "
           f"{os.cpu_count()} CPUs; load before {' '.join(f'{x:.2f}' for x in load_before)}")
-    res = {}
-    for w in (1, 2):
-        out.unlink(missing_ok=True)
-        m = measure([sys.executable, __file__, "--child", str(folder), str(out), str(w)])
-        try:
-            m.update(json.loads(m["last"]))
-        except ValueError:
-            raise SystemExit(f"rollup --workers {w} failed: {m['last']}") from None
-        res[w] = m
-        where = "in process" if w == 1 else "on a worker"
-        workers = ", ".join(f"{x:.0f}" for x in m["worker_mb"]) or "—"
-        print(f"rollup --workers {w}: {m['wall']:.1f} s (workers ready {m['start']:.1f} s, books {m['books']:.1f} s, "
-              f"reduce {m['reduce']:.1f} s, write {m['write']:.1f} s; {m.get('tasks', '?')} tasks); "
-              f"load at start {m['load']:.2f}\n"
-              f"  one book {where}: {m['book_mean'] * 1000:.0f} ms mean, {m['book_median'] * 1000:.0f} ms median, "
-              f"{m['book_cpu'] * 1000:.0f} ms CPU; peak client {m['client_mb']:.0f} MB, per worker [{workers}] MB")
-    print(f"rollup speed-up 1 → 2 workers: {res[1]['wall'] / res[2]['wall']:.2f}×  ({res[2]['summary']})")
+    runs: dict[int, list[dict]] = {1: [], 2: []}
+    for k in range(args.repeat):
+        for w in (1, 2):
+            out.unlink(missing_ok=True)
+            m = measure([sys.executable, __file__, "--child", str(folder), str(out), str(w)])
+            try:
+                m.update(json.loads(m["last"]))
+            except ValueError:
+                raise SystemExit(f"rollup --workers {w} failed: {m['last']}") from None
+            runs[w].append(m)
+            where = "in process" if w == 1 else "on a worker"
+            workers = ", ".join(f"{x:.0f}" for x in m["worker_mb"]) or "—"
+            print(f"[{k + 1}/{args.repeat}] rollup --workers {w}: {m['wall']:.1f} s (workers ready {m['start']:.1f} s, "
+                  f"books {m['books']:.1f} s, reduce {m['reduce']:.1f} s, write {m['write']:.1f} s; "
+                  f"{m.get('tasks', '?')} tasks); load at start {m['load']:.2f}\n"
+                  f"  one book {where}: {m['book_mean'] * 1000:.0f} ms mean, {m['book_median'] * 1000:.0f} ms median, "
+                  f"{m['book_cpu'] * 1000:.0f} ms CPU; peak client {m['client_mb']:.0f} MB, per worker [{workers}] MB",
+                  flush=True)
+    median = {w: statistics.median(m["wall"] for m in runs[w]) for w in runs}
+    pairs = [a["wall"] / b["wall"] for a, b in zip(runs[1], runs[2])]
+    print(f"rollup median of {args.repeat}: {median[1]:.1f} s at 1 worker, {median[2]:.1f} s at 2; peak client "
+          f"{max(m['client_mb'] for w in runs for m in runs[w]):.0f} MB, per worker "
+          f"{max((x for m in runs[2] for x in m['worker_mb']), default=0):.0f} MB")
+    print(f"rollup speed-up 1 → 2 workers: {median[1] / median[2]:.2f}× (medians; pairs "
+          f"{', '.join(f'{r:.2f}×' for r in pairs)})  ({runs[2][-1]['summary']})")
     walls = {}
     for w in (() if args.no_batch else (1, 2)):
         with tempfile.TemporaryDirectory(prefix="salesbook-rollup-bench-batch-") as tmp:

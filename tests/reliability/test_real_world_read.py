@@ -487,6 +487,34 @@ def test_the_end_of_the_cells_is_found_where_the_pattern_finds_it(xml):
         assert (want and (want.span(), want.group(0))) == (got and (got.span(), got.group(0))), (xml[:60], pos)
 
 
+def test_error_cells_are_seen_as_the_plain_search_sees_them():
+    """``_may_hold_error_cells`` (every quoted e in one numpy pass) answers as a plain search
+    for '"e"' and "'e'" after ``t=`` answers, on random mixes of the pieces that matter."""
+    import random
+
+    from salesbook.adapters.files.sheetscan import _ERROR_TYPE, _may_hold_error_cells
+
+    def plain(data: bytes) -> bool:
+        for quoted in (b'"e"', b"'e'"):
+            i = data.find(quoted)
+            while i >= 0:
+                if _ERROR_TYPE.search(data, max(0, i - 32), i):
+                    return True
+                i = data.find(quoted, i + 1)
+        return False
+
+    rng = random.Random(7)
+    pieces = [b'<c r="A1" t="e"><v>#N/A</v></c>', b"<c t = 'e'>", b'<c t="s">', b'"e"', b"x t='e\"", b"<t>e</t>",
+              b' t=\n"e"', b'at="e"', b'ut ="e"', b"e", b'"', b"'", b"t=", b" ", b"x" * 40]
+    seen = set()
+    for _ in range(5000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        want = plain(data)
+        assert _may_hold_error_cells(data) == want, data
+        seen.add(want)
+    assert seen == {True, False}
+
+
 # --------------------------------------------------------------------------- the check the CLI starts early
 
 

@@ -92,3 +92,40 @@ def test_error_cells_read_through_the_shared_pass(tmp_path):
     leads = service.load(path, for_write=False).leads
     assert leads.loc[8, "Company"] == "#N/A"
     assert leads.loc[9, "Company"] == "Acme"
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_a_worksheet_is_inflated_once_when_its_scan_is_known_at_the_start(tmp_path, monkeypatch, early):
+    """With the scan given to the preflight, each worksheet is inflated once, its scan fed as
+    it is checked; a check started early (its scan adopted later) scans in a second pass.
+    Either way the scan sees the same merges and error cells."""
+    import xlsxwriter
+
+    from salesbook.adapters.files import zipguard
+    from salesbook.adapters.files.sheetscan import SheetScan, _merges_in
+
+    path = tmp_path / "merged.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Leads")
+    ws.write_row(0, 0, ["Lead ID", "Company", "Owner", "Stage", "Created"])
+    for i in range(1, 3000):
+        ws.write_row(i, 0, [f"L-{i:04d}", f"Company {i}", "Ann", "Proposal", "2026-01-02"])
+    ws.write_formula(7, 1, "=NA()", None, "#N/A")
+    ws.merge_range("G2:H3", "note")
+    wb.close()
+    inflated: list[str] = []
+    real = zipguard._inflate_member
+
+    def counting(p, fp, info, feed=None, **kw):
+        inflated.append(info.filename)
+        return real(p, fp, info, feed, **kw)
+
+    monkeypatch.setattr(zipguard, "_inflate_member", counting)
+    if early:
+        zipguard.check_early(path)
+    pending = preflight(path, for_write=False, crc_later=True, scan=SheetScan.for_member)
+    pending.wait()
+    scan = pending.scanned("xl/worksheets/sheet1.xml")
+    assert scan is not None and scan.error_cells and _merges_in(scan.tail, None) == ["G2:H3"]
+    assert inflated.count("xl/worksheets/sheet1.xml") == (2 if early else 1)
+    assert inflated.count("xl/styles.xml") == 1

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import zipfile
 
+import numpy as np
+
 from salesbook.adapters.files.cells import parse_ref, sheetdata_end
 from salesbook.adapters.files.package import Package
 
@@ -85,14 +87,21 @@ _ERROR_TYPE = re.compile(rb"""(?:^|[\s"'])t\s*=\s*$""")
 
 def _may_hold_error_cells(data: bytes) -> bool:
     """Is there a ``t="e"`` (a cell of type error) in ``data``? (Text that merely looks like
-    one counts too: then the caller only takes the slower, exact way.)"""
-    for quoted in (b'"e"', b"'e'"):
-        i = data.find(quoted)
-        while i >= 0:
-            if _ERROR_TYPE.search(data, max(0, i - 32), i):
-                return True
-            i = data.find(quoted, i + 1)
+    one counts too: then the caller only takes the slower, exact way.) Every quoted ``e``
+    is found in one numpy pass (a cell part has few 'e's; ``bytes.find('"e"')`` steps on
+    each of the ~150,000 quotes of a megabyte of cells), then tried for the ``t=`` before it."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    if len(a) < 3:
+        return False
+    at = np.flatnonzero(a[1:-1] == _E) + 1
+    quote = a[at - 1]
+    for i in at[((quote == _DQ) | (quote == _SQ)) & (a[at + 1] == quote)]:
+        if _ERROR_TYPE.search(data, max(0, int(i) - 33), int(i) - 1):
+            return True
     return False
+
+
+_E, _DQ, _SQ = ord("e"), ord('"'), ord("'")
 
 
 def _scan_part(pkg: Package, part: str) -> SheetScan:

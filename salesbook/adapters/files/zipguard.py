@@ -113,9 +113,11 @@ class PendingCrc:
     is about to open are checked (see the module notes); ``wait()`` waits for all and
     raises the Refusal the preflight would have raised for a damaged or oversized
     member. ``scan(name)`` may give, per worksheet, an object whose ``feed(chunk)``
-    sees its bytes on a second pass, after the worksheets are checked (a reader waits
-    for the check, not for the scan, which it needs only after reading the sheet);
-    ``scanned(name)`` gives that scan once done, or None (no scan, or the check stopped).
+    sees its bytes: as they are checked when ``scan`` is given at the start (each worksheet
+    inflated once; the scan costs a fraction of the inflating), else on a second pass once
+    ``adopt`` gives it (a reader waits for the check, not for that scan, which it needs
+    only after reading the sheet); ``scanned(name)`` gives the scan once done, or None (no
+    scan, or the check stopped).
     """
 
     def __init__(self, p: Path, infos: list[zipfile.ZipInfo], scan: Callable[[str], object] | None = None,
@@ -142,14 +144,20 @@ class PendingCrc:
 
     def _run(self, infos: list[zipfile.ZipInfo], worksheets: bool) -> None:
         stop = self._stopped
+        # scans known from the start ride on the check's own inflating (a worksheet inflated
+        # once, not twice); a check started early (scan_later) scans in a second pass
+        inline = worksheets and self._scan_known.is_set() and self._scan is not None
         try:
             with open(self._p, "rb") as fp:
                 for info in infos:
-                    _inflate_member(self._p, fp, info, stop=stop)
+                    scan = self._scan(info.filename) if inline else None
+                    _inflate_member(self._p, fp, info, None if scan is None else scan.feed, stop=stop)
                     with self._cond:
                         self._unchecked.discard(info.filename)
+                        if scan is not None:
+                            self._scans[info.filename] = scan
                         self._cond.notify_all()
-            if not worksheets or not self._scan_known.wait(_ADOPT_TIMEOUT) or self._scan is None:
+            if inline or not worksheets or not self._scan_known.wait(_ADOPT_TIMEOUT) or self._scan is None:
                 return
             with open(self._p, "rb") as fp:
                 for info in infos:
