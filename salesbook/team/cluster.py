@@ -72,7 +72,15 @@ def client(workers: int, scheduler: str | None) -> Iterator[object]:
                           # mapped and unmapped each time. Without both, ~3 %. (The per-book step
                           # gives its memory back itself: partials.book_partial.)
                           "distributed.worker.profile.enabled": False,
-                          "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                          "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                          # Each wake-up of a process's event loop takes the GIL from the book being
+                          # read: on two busy cores the event-loop timing check (every 20 ms), the
+                          # system monitor (500 ms: the dashboard's plots) and the memory monitors
+                          # (100 ms) cost a book ~5 % of its wall time. Their diagnostics need no
+                          # such rate here; the memory limits are still enforced, each second.
+                          "distributed.admin.tick.interval": "500ms",
+                          "distributed.admin.system-monitor.interval": "5s",
+                          "distributed.worker.memory.monitor-interval": "1s"}):
         if scheduler:
             try:
                 c = Client(scheduler, timeout=CONNECT_TIMEOUT)

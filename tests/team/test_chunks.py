@@ -84,3 +84,29 @@ def test_chunks_on_two_workers_give_the_in_process_report(team, monkeypatch):
     got = cluster.map_chunks(_boom, ["a", "bad", "b", "c"], workers=2, progress=False,
                              on_error=lambda chunk, exc: [f"{x}: {exc}" for x in chunk])
     assert got == [["a: gone", "bad: gone"], ["B"], ["C"]]
+
+
+def _worker_settings():
+    import os
+
+    import dask
+
+    return (dask.config.get("distributed.worker.profile.enabled"), dask.config.get("distributed.admin.tick.interval"),
+            dask.config.get("distributed.admin.system-monitor.interval"),
+            dask.config.get("distributed.worker.memory.monitor-interval"),
+            dask.config.get("distributed.worker.memory.terminate"), "MALLOC_TRIM_THRESHOLD_" in os.environ)
+
+
+@pytest.mark.slow  # starts a Dask cluster
+def test_local_workers_run_without_the_samplers_that_slow_a_book():
+    """The LocalCluster's worker processes themselves (not only the client) run without the
+    statistical profiler and glibc's trim threshold, and wake their event loops for the
+    timing check, the system monitor and the memory monitor rarely; the memory limit is
+    still enforced."""
+    with cluster.client(2, None) as c:
+        got = c.run(_worker_settings)
+    assert len(got) == 2
+    for profile, tick, system, memory, terminate, trim in got.values():
+        assert profile is False and not trim
+        assert (tick, system, memory) == ("500ms", "5s", "1s")
+        assert terminate  # a worker past its memory limit is still restarted
