@@ -178,7 +178,8 @@ def _also_in(c: pd.DataFrame, lang: str) -> np.ndarray:
     mid, tail = rest.split(i)
     ids = c["other_lead_id"].astype(object)
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
-    ids = ids.where(~blank, "row " + c["other_row"].astype(str))
+    before, after = w("row_n", lang, n=o).split(o)
+    ids = ids.where(~blank, before + c["other_row"].astype(str) + after)
     text = head + c["other_owner"].astype(str) + mid + ids.astype(str) + tail
     return text.to_numpy(dtype=object)
 

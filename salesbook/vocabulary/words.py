@@ -162,6 +162,7 @@ TEAM: Words = {
     "cross": ("Duplicates across workbooks", "跨工作簿重复"),
     "cross_none": ("No lead is in two reps' workbooks.", "没有线索同时出现在两个销售的工作簿中。"),
     "also_in": ("also in {o}'s book ({id})", "也在{o}的工作簿中（{id}）"),
+    "row_n": ("row {n}", "第 {n} 行"),  # the other lead, when it has no Lead ID
     "match": ("Same", "相同项"), "match.email": ("e-mail", "邮箱"), "match.phone": ("phone", "电话"),
     "match.person": ("company + contact", "公司+联系人"),
     "lead_id": ("Lead ID", "线索编号"), "other_book": ("Other workbook", "另一工作簿"),

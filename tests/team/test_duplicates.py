@@ -97,6 +97,11 @@ def test_the_cleanse_sheet_says_also_in_both_ways():
     cross = model.blocks[1].frame.set_index("Workbook")
     assert cross.loc["a.xlsx", "Stale Reason"] == "also in Bo's book (row 9)"
     assert cross.loc["b.xlsx", "Stale Reason"] == "also in Li Wei's book (A-1)"
+    fig = reduce([a, b], plan)
+    fig.language = "zh"
+    zh = team_cleanse(fig).blocks[1].frame
+    said = dict(zip(zh.iloc[:, 0], zh.iloc[:, 5]))  # Workbook, Stale Reason (in Chinese)
+    assert said == {"a.xlsx": "也在Bo的工作簿中（第 9 行）", "b.xlsx": "也在Li Wei的工作簿中（A-1）"}
 
 
 # Pairs from the phone rule's own tests (tests/rules/test_keys_normalised.py), each number in a
