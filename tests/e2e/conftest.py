@@ -8,11 +8,12 @@ import hashlib
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
+
+from tests.sheets import openpyxl_book
 
 TODAY = dt.date(2026, 11, 18)  # a Wednesday
 
@@ -99,13 +100,8 @@ ZH_ROWS = [
 
 def write_zh_range(path: Path) -> Path:
     """A plain range (no Table) with Chinese headers and values on a sheet named 线索."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "线索"
-    ws.append(ZH_HEADERS)
-    for r in ZH_ROWS:
-        ws.append(r)
-    for row in ws.iter_rows(min_row=2, min_col=13, max_col=14):
+    wb = openpyxl_book({"线索": [ZH_HEADERS, *ZH_ROWS]})
+    for row in wb.active.iter_rows(min_row=2, min_col=13, max_col=14):
         for c in row:
             c.number_format = "yyyy-mm-dd"
     wb.create_sheet("说明").append(["这是说明页"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import openpyxl
+from tests.sheets import openpyxl_book
 
 from .conftest import TODAY, calamine_rows, calamine_table
 
@@ -27,20 +27,11 @@ ROWS = [
 
 
 def write_export(path, settings: list[list[object]] | None = None, rows=ROWS):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Leads"
-    ws.append(HEADERS)
-    for r in rows:
-        ws.append(r)
-    for row in ws.iter_rows(min_row=2):
+    wb = openpyxl_book({"Leads": [HEADERS, *rows], **({"Settings": settings} if settings else {})})
+    for row in wb["Leads"].iter_rows(min_row=2):
         for c in row:
             if c.value is not None:
                 c.data_type = "s"  # text cells, as an export has them (not Excel dates or numbers)
-    if settings:
-        st = wb.create_sheet("Settings")
-        for r in settings:
-            st.append(r)
     wb.save(path)
     return path
 

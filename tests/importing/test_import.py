@@ -21,6 +21,7 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from salesbook.rules.settings import Settings, Stage
+from tests.sheets import openpyxl_book
 
 HEADERS = ["Lead ID", "Company", "Owner", "Stage", "Deal Value", "Created"]
 WEEK1 = [["C-1", "Acme", "Ann", "Prospecting", "1000", "2026-09-01"],
@@ -43,13 +44,7 @@ def invoke(*args):
 
 
 def write_xlsx(path: Path, rows, headers=HEADERS) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Deals"
-    ws.append(headers)
-    for r in rows:
-        ws.append(r)
-    wb.save(path)
+    openpyxl_book({"Deals": [headers, *rows]}).save(path)
     return path
 
 

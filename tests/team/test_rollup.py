@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
@@ -15,24 +14,17 @@ from python_calamine import CalamineWorkbook
 from salesbook.adapters.files.team_book import _new_workbook
 from salesbook.cli import main
 from salesbook.rules.settings import Settings, Target
+from tests.sheets import openpyxl_book
 
 TODAY = dt.date(2026, 12, 31)  # the last day of a quarter
 HEAD = ["Lead ID", "Company", "Contact", "Email", "Owner", "Stage", "Deal Value", "Created", "Close Date", "Source"]
 
 
 def book(path, rows, history=None):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Leads"
-    ws.append(HEAD)
-    for r in rows:
-        ws.append(r)
+    sheets = {"Leads": [HEAD, *rows]}
     if history:
-        h = wb.create_sheet("History")
-        h.append(["Lead ID", "From", "To", "Date"])
-        for r in history:
-            h.append(r)
-    wb.save(path)
+        sheets["History"] = [["Lead ID", "From", "To", "Date"], *history]
+    openpyxl_book(sheets).save(path)
     return path
 
 
@@ -151,10 +143,7 @@ def test_movement_counts_a_lead_that_moved_back(tmp_path):
 def test_an_existing_team_workbook_keeps_the_managers_own_sheet(team):
     folder, books = team
     out = folder / "TEAM.xlsx"
-    wb = openpyxl.Workbook()
-    wb.active.title = "My notes"
-    wb.active["A1"] = "call Li Wei on Monday"
-    wb.save(out)
+    openpyxl_book({"My notes": [["call Li Wei on Monday"]]}).save(out)
     with zipfile.ZipFile(out) as z:
         mine = z.read("xl/worksheets/sheet1.xml")
     for _ in range(2):  # twice: the second run replaces the report sheets of the first
@@ -169,10 +158,7 @@ def test_an_existing_team_workbook_keeps_the_managers_own_sheet(team):
 def test_a_managers_sheet_named_like_a_report_sheet_is_refused_and_the_file_kept(team):
     folder, books = team
     out = folder / "TEAM.xlsx"
-    wb = openpyxl.Workbook()
-    wb.active.title = "Forecast"
-    wb.active["A1"] = "my own forecast"
-    wb.save(out)
+    openpyxl_book({"Forecast": [["my own forecast"]]}).save(out)
     before = out.read_bytes()
     result = run(*books[:3], "-o", out)
     assert result.exit_code == 2
