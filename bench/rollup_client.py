@@ -185,9 +185,7 @@ def through_dask(partials: Path, output: Path, workers: int) -> None:
     """In a fresh process: ``rollup`` itself on a LocalCluster of ``workers``, each task handing
     back a pickled partial instead of reading a book; the process's peak RSS (psutil)."""
     import salesbook.team.rollup as rollup_mod
-    from salesbook.adapters.files import memory
 
-    memory.use_system_allocator()  # as the command does
     rollup_mod._task = _load  # found when rollup() starts; pickled by value (this is __main__)
     files = [str(f) for f in sorted(partials.glob("*.pickle"))]
     output.unlink(missing_ok=True)

@@ -51,7 +51,8 @@ def rollup(files: list[str], output: str | os.PathLike, *, settings: Settings | 
     from salesbook.team.cluster import map_chunks
     from salesbook.team.report import sheets
 
-    memory.use_system_allocator()  # as the CLI does: after a cluster's results, reduce and write took ~1.4x as long on Arrow's own pool
+    # as the CLI does: after a cluster's results, reduce and write took ~1.4x as long on Arrow's own pool
+    memory.use_system_allocator()
     output = Path(output)
     the_plan = plan(settings=settings, today=today, period=period)
     out_real = os.path.realpath(output)

@@ -83,6 +83,7 @@ class SheetScan:
 
 
 _ERROR_TYPE = re.compile(rb"""(?:^|[\s"'])t\s*=\s*$""")
+_E, _DQ, _SQ = ord("e"), ord('"'), ord("'")
 
 
 def _may_hold_error_cells(data: bytes) -> bool:
@@ -99,9 +100,6 @@ def _may_hold_error_cells(data: bytes) -> bool:
         if _ERROR_TYPE.search(data, max(0, int(i) - 33), int(i) - 1):
             return True
     return False
-
-
-_E, _DQ, _SQ = ord("e"), ord('"'), ord("'")
 
 
 def _scan_part(pkg: Package, part: str) -> SheetScan:
